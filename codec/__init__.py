@@ -1,0 +1,17 @@
+"""LDC: a Lagrangian block-DCT image codec.
+
+    data = codec.encode(rgb, quality=75)     # or lam=..., or config=EncoderConfig(...)
+    rgb2 = codec.decode(data)
+"""
+from .config import DecoderConfig, EncoderConfig, lam_from_quality, quality_from_lam
+from .decoder import decode
+from .encoder import EncodeResult, encode, encode_image
+from .errors import (ChecksumError, CodecError, ConfigError, CorruptStreamError, InvalidImageError,
+                     LimitExceededError, TruncatedStreamError, UnsupportedVersionError)
+
+__all__ = [
+    "encode", "encode_image", "decode", "EncodeResult", "EncoderConfig", "DecoderConfig",
+    "lam_from_quality", "quality_from_lam", "CodecError", "CorruptStreamError",
+    "TruncatedStreamError", "ChecksumError", "UnsupportedVersionError", "LimitExceededError",
+    "InvalidImageError", "ConfigError",
+]

@@ -1,0 +1,110 @@
+"""Binary arithmetic (range) encoder, numba.
+
+State `st` (int64[6]): low, range, cache, cache_size, pos, overflow.
+A 32-bit range coder with byte-wise output and delayed carry propagation:
+`low` may grow one bit past 32 (the carry); bytes equal to 0xFF are held back
+(cache_size) until it is known whether a carry reaches them.
+
+Interval split for a context with P(1) = p/2**15:
+    bound = (range >> 15) * (2**15 - p);  bit 0 -> [low, low+bound), bit 1 -> rest.
+The range is renormalised to >= 2**24 by shifting out whole bytes.
+The classic first output byte is always 0 and is not written; the decoder
+starts from 4 bytes instead of 5.
+"""
+import numpy as np
+from numba import njit
+
+from .probmodel import PROB_BITS, PROB_ONE, update
+
+_TOP = 1 << 24
+_LOW_MASK = 0xFFFFFFFF
+
+ST_LOW, ST_RANGE, ST_CACHE, ST_CACHE_SIZE, ST_POS, ST_OVERFLOW = range(6)
+
+
+def new_encoder(capacity):
+    st = np.zeros(6, dtype=np.int64)
+    enc_init(st)
+    return st, np.zeros(max(int(capacity), 16), dtype=np.uint8)
+
+
+@njit(cache=True)
+def enc_init(st):
+    st[ST_LOW] = 0
+    st[ST_RANGE] = _LOW_MASK
+    st[ST_CACHE] = 0
+    st[ST_CACHE_SIZE] = 1
+    st[ST_POS] = -1          # the first (always zero) byte is dropped
+    st[ST_OVERFLOW] = 0
+
+
+@njit(cache=True)
+def _put(st, buf, b):
+    p = st[ST_POS]
+    if p >= 0:
+        if p < buf.shape[0]:
+            buf[p] = b
+        else:
+            st[ST_OVERFLOW] = 1
+    elif b != 0:
+        st[ST_OVERFLOW] = 2  # would mean a carry into the dropped byte: impossible
+    st[ST_POS] = p + 1
+
+
+@njit(cache=True)
+def _shift_low(st, buf):
+    low = st[ST_LOW]
+    if low < 0xFF000000 or low > _LOW_MASK:
+        carry = low >> 32
+        temp = st[ST_CACHE]
+        while True:
+            _put(st, buf, (temp + carry) & 0xFF)
+            temp = 0xFF
+            st[ST_CACHE_SIZE] -= 1
+            if st[ST_CACHE_SIZE] == 0:
+                break
+        st[ST_CACHE] = (low >> 24) & 0xFF
+    st[ST_CACHE_SIZE] += 1
+    st[ST_LOW] = (low & 0x00FFFFFF) << 8
+
+
+@njit(cache=True)
+def enc_bit(st, buf, probs, ctx, bit):
+    """Code one bit in an adaptive context and update the context."""
+    p1 = (probs[ctx, 0] + probs[ctx, 1]) >> 1
+    bound = (st[ST_RANGE] >> PROB_BITS) * (PROB_ONE - p1)
+    if bit:
+        st[ST_LOW] += bound
+        st[ST_RANGE] -= bound
+    else:
+        st[ST_RANGE] = bound
+    while st[ST_RANGE] < _TOP:
+        st[ST_RANGE] <<= 8
+        _shift_low(st, buf)
+    update(probs, ctx, bit)
+
+
+@njit(cache=True)
+def enc_bypass(st, buf, bit):
+    """Code one equiprobable bit (no context)."""
+    st[ST_RANGE] >>= 1
+    if bit:
+        st[ST_LOW] += st[ST_RANGE]
+    while st[ST_RANGE] < _TOP:
+        st[ST_RANGE] <<= 8
+        _shift_low(st, buf)
+
+
+@njit(cache=True)
+def enc_bypass_bits(st, buf, value, nbits):
+    """Code the low `nbits` bits of value, most significant first."""
+    for i in range(nbits - 1, -1, -1):
+        enc_bypass(st, buf, (value >> i) & 1)
+
+
+@njit(cache=True)
+def enc_finish(st, buf):
+    """Flush; returns the number of bytes written (may exceed the buffer: check ST_OVERFLOW)."""
+    for _ in range(5):
+        _shift_low(st, buf)
+    return st[ST_POS]

@@ -1,0 +1,67 @@
+"""Public knobs, validated once at the library boundary."""
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+from .constants import DEFAULT_MAX_PIXELS
+from .errors import ConfigError
+from .quant import MAX_WEIGHT_SLOPE
+
+CHROMA_CHOICES = ("auto", "420", "444")
+DEFAULT_QUALITY = 75.0
+
+
+def lam_from_quality(quality):
+    """Quality 0..100 -> lambda (RGB squared error per bit), log-linear:
+    q=0 -> 31623, q=50 -> 100, q=100 -> 0.32."""
+    return 10.0 ** (4.5 - quality / 20.0)
+
+
+def quality_from_lam(lam):
+    return 20.0 * (4.5 - math.log10(lam))
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    """Encoder settings.  Give `lam` (the Lagrange multiplier, in RGB squared
+    error per bit) or `quality` (0..100, mapped to lambda); neither means
+    quality 75.
+
+    chroma: "auto" tries 4:2:0 and 4:4:4 and keeps the lower D + lambda*R;
+    deblock: let the encoder choose a deblocking level per plane (else off);
+    weight_slope: per-frequency quantiser weighting (0 = flat, the PSNR optimum).
+    """
+    lam: Optional[float] = None
+    quality: Optional[float] = None
+    chroma: str = "auto"
+    deblock: bool = True
+    weight_slope: int = 0
+
+    def __post_init__(self):
+        if self.lam is not None and self.quality is not None:
+            raise ConfigError("give lam or quality, not both")
+        if self.lam is not None and not (math.isfinite(self.lam) and 1e-3 <= self.lam <= 1e7):
+            raise ConfigError(f"lam={self.lam} outside [0.001, 1e7]")
+        if self.quality is not None and not (math.isfinite(self.quality) and 0 <= self.quality <= 100):
+            raise ConfigError(f"quality={self.quality} outside [0, 100]")
+        if self.chroma not in CHROMA_CHOICES:
+            raise ConfigError(f"chroma={self.chroma!r} not one of {CHROMA_CHOICES}")
+        if not (isinstance(self.weight_slope, int) and 0 <= self.weight_slope <= MAX_WEIGHT_SLOPE):
+            raise ConfigError(f"weight_slope={self.weight_slope} outside [0, {MAX_WEIGHT_SLOPE}]")
+
+    @property
+    def lam_value(self):
+        if self.lam is not None:
+            return float(self.lam)
+        q = DEFAULT_QUALITY if self.quality is None else self.quality
+        return lam_from_quality(q)
+
+
+@dataclass(frozen=True)
+class DecoderConfig:
+    """max_pixels: refuse streams declaring a larger image (memory bound)."""
+    max_pixels: int = DEFAULT_MAX_PIXELS
+
+    def __post_init__(self):
+        if not (isinstance(self.max_pixels, int) and self.max_pixels >= 1):
+            raise ConfigError(f"max_pixels={self.max_pixels} must be a positive integer")

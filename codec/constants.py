@@ -1,0 +1,59 @@
+"""Format constants: the one place that fixes what the bitstream means.
+
+Anything here changes the bitstream; bump FORMAT_VERSION when it does.
+"""
+
+MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
+FORMAT_VERSION = 1
+
+# --- image limits the decoder enforces before it allocates anything --------
+MAX_DIM = 65535             # width/height fit the u16 header fields
+DEFAULT_MAX_PIXELS = 1 << 27  # 134 MP: a 40 MP photo fits comfortably, a 16-byte file cannot ask for 4 GP
+
+# --- sample representation ---------------------------------------------------
+# Planes are reconstructed at 8 + SAMPLE_SHIFT bits: rounding YCbCr to 8 bits
+# would add ~0.25 to the RGB MSE, a visible cost at the 40 dB point.
+SAMPLE_SHIFT = 4
+SAMPLE_MAX = 255 << SAMPLE_SHIFT
+SAMPLE_MID = 128 << SAMPLE_SHIFT
+
+# --- colour modes (header field `colour`) ------------------------------------
+COLOUR_GREY = 0             # one plane: Y, the image is R=G=B
+COLOUR_YCC444 = 1
+COLOUR_YCC420 = 2
+COLOUR_MODES = (COLOUR_GREY, COLOUR_YCC444, COLOUR_YCC420)
+
+# --- block structure ----------------------------------------------------------
+# Transform sizes are 2**LOG2_MIN_BLOCK .. 2**LOG2_MAX_BLOCK; the coding tree
+# unit (CTU) of every plane is the largest size (chroma CTU is half in 4:2:0).
+LOG2_MIN_BLOCK = 2
+LOG2_MAX_BLOCK = 6
+NUM_SIZES = LOG2_MAX_BLOCK - LOG2_MIN_BLOCK + 1   # size class 0 = 4x4 ... 4 = 64x64
+MIN_BLOCK = 1 << LOG2_MIN_BLOCK
+MAX_BLOCK = 1 << LOG2_MAX_BLOCK
+
+# --- transform precision ------------------------------------------------------
+DCT_BITS = 15               # integer DCT basis = round(2**15 * orthonormal basis)
+IDCT_MID_FRAC = 3           # fractional bits kept between the two inverse passes
+MAX_ABS_LEVEL = 32767       # decoder refuses larger levels: keeps the int64 inverse exact
+
+# --- quantiser ------------------------------------------------------------------
+# Step (in internal sample units, 1/16 of an 8-bit level) for index q is
+# round(QSTEP_BASE * 2**(q / QSTEP_PER_OCTAVE)).
+QSTEP_BASE = 8
+QSTEP_PER_OCTAVE = 16
+NUM_QIDX = 192
+WEIGHT_UNIT = 16            # per-frequency weight 16 = neutral
+
+# --- intra prediction modes -----------------------------------------------------
+MODE_DC = 0
+MODE_PLANAR = 1
+MODE_H = 2
+MODE_V = 3
+NUM_MODES = 4
+
+# --- deblocking -----------------------------------------------------------------
+MAX_DEBLOCK_LEVEL = 7       # header field per plane; 0 = off
+
+# --- container ------------------------------------------------------------------
+MAX_PAYLOAD = (1 << 32) - 1

@@ -1,0 +1,169 @@
+"""Context layout and derivation, shared by encoder and decoder.
+
+Only this module decides which adaptive context a bin uses, so the two sides
+cannot drift apart.  The layout below is part of the format.
+
+Glossary: pt = plane type (0 luma, 1 chroma); sc = size class (0 = 4x4 ...
+4 = 64x64); d = x + y, the anti-diagonal of a coefficient; template = the
+already-coded neighbours (x+1,y), (x+2,y), (x,y+1), (x,y+2), (x+1,y+1).
+"""
+import numpy as np
+from numba import njit
+
+from .constants import NUM_SIZES
+
+NPT = 2
+NSC = NUM_SIZES
+NUM_LAST_CLS = 2 * (NUM_SIZES + 1) + 1     # bit length of a scan index in a 64x64 block: 0..12
+NUM_DIAG_CLS = 5
+NUM_SIG_TMPL = 4
+NUM_COLOC = 3
+NUM_GT_TMPL = 5
+NUM_GT_DIAG = 3
+MODE_BINS = 8
+
+# offsets of each syntax element's context block
+CTX_SPLIT = 0
+CTX_MODE = CTX_SPLIT + NPT * (NSC - 1) * 3
+CTX_CBF = CTX_MODE + NPT * MODE_BINS
+CTX_LAST_CLS = CTX_CBF + NPT * NSC * 3
+CTX_LAST_BIT = CTX_LAST_CLS + NPT * NSC * NUM_LAST_CLS
+CTX_SIG = CTX_LAST_BIT + NPT * NSC * NUM_LAST_CLS
+CTX_GT1 = CTX_SIG + NPT * NSC * NUM_DIAG_CLS * NUM_SIG_TMPL * NUM_COLOC
+CTX_GT2 = CTX_GT1 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
+NUM_CTX = CTX_GT2 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
+
+# Golomb-Rice parameter of the level remainder from the template's magnitude sum
+RICE_FROM_SUM = np.array([0] * 6 + [1] * 8 + [2] * 14 + [3] * 36 + [4] * 64, dtype=np.int64)
+RICE_SUM_CAP = RICE_FROM_SUM.shape[0] - 1
+REM_PREFIX_MAX = 4          # unary prefix length before the Exp-Golomb escape
+EG_MAX_PREFIX = 20          # decoder refuses longer Exp-Golomb prefixes
+
+
+@njit(cache=True)
+def ctx_split(pt, sc, nb):
+    """Split flag of a node of size class sc >= 1; nb = number of left/top
+    neighbour leaves smaller than the node (0..2)."""
+    return CTX_SPLIT + (pt * (NSC - 1) + (sc - 1)) * 3 + nb
+
+
+@njit(cache=True)
+def ctx_mode(pt, b):
+    return CTX_MODE + pt * MODE_BINS + b
+
+
+@njit(cache=True)
+def ctx_cbf(pt, sc, nb):
+    return CTX_CBF + (pt * NSC + sc) * 3 + nb
+
+
+@njit(cache=True)
+def ctx_last_cls(pt, sc, b):
+    return CTX_LAST_CLS + (pt * NSC + sc) * NUM_LAST_CLS + b
+
+
+@njit(cache=True)
+def ctx_last_bit(pt, sc, cls):
+    return CTX_LAST_BIT + (pt * NSC + sc) * NUM_LAST_CLS + cls
+
+
+@njit(cache=True)
+def diag_class(d):
+    if d == 0:
+        return 0
+    if d <= 2:
+        return 1
+    if d <= 5:
+        return 2
+    if d <= 9:
+        return 3
+    return 4
+
+
+@njit(cache=True)
+def template(lv, n, x, y):
+    """(sum of min(|l|,4), number of nonzeros, sum of |l| capped) over the template."""
+    s = 0
+    ns = 0
+    full = 0
+    if x + 1 < n:
+        a = abs(lv[y, x + 1])
+        s += min(a, 4)
+        ns += a != 0
+        full += a
+        if x + 2 < n:
+            a = abs(lv[y, x + 2])
+            s += min(a, 4)
+            ns += a != 0
+            full += a
+        if y + 1 < n:
+            a = abs(lv[y + 1, x + 1])
+            s += min(a, 4)
+            ns += a != 0
+            full += a
+    if y + 1 < n:
+        a = abs(lv[y + 1, x])
+        s += min(a, 4)
+        ns += a != 0
+        full += a
+        if y + 2 < n:
+            a = abs(lv[y + 2, x])
+            s += min(a, 4)
+            ns += a != 0
+            full += a
+    return s, ns, min(full, RICE_SUM_CAP)
+
+
+@njit(cache=True)
+def coloc_count(cmap, bx, by, n, x, y):
+    """How many of the left/top same-size areas hold a nonzero level at the
+    same frequency (x, y); only low frequencies (x, y < 4) look."""
+    if x >= 4 or y >= 4:
+        return 0
+    c = 0
+    if bx >= n and cmap[by + y, bx - n + x] != 0:
+        c += 1
+    if by >= n and cmap[by - n + y, bx + x] != 0:
+        c += 1
+    return c
+
+
+@njit(cache=True)
+def ctx_sig(pt, sc, d, tsum, coloc):
+    t = min((tsum + 1) >> 1, NUM_SIG_TMPL - 1)
+    return CTX_SIG + (((pt * NSC + sc) * NUM_DIAG_CLS + diag_class(d)) * NUM_SIG_TMPL + t) * NUM_COLOC + coloc
+
+
+@njit(cache=True)
+def _gt_diag(d):
+    if d == 0:
+        return 0
+    if d <= 3:
+        return 1
+    return 2
+
+
+@njit(cache=True)
+def ctx_gt1(pt, d, tsum, tnz):
+    g = min(max(tsum - tnz, 0), NUM_GT_TMPL - 1)
+    return CTX_GT1 + (pt * NUM_GT_DIAG + _gt_diag(d)) * NUM_GT_TMPL + g
+
+
+@njit(cache=True)
+def ctx_gt2(pt, d, tsum, tnz):
+    g = min(max(tsum - tnz, 0), NUM_GT_TMPL - 1)
+    return CTX_GT2 + (pt * NUM_GT_DIAG + _gt_diag(d)) * NUM_GT_TMPL + g
+
+
+@njit(cache=True)
+def rice_param(full):
+    return RICE_FROM_SUM[full]
+
+
+@njit(cache=True)
+def bit_length(v):
+    n = 0
+    while v > 0:
+        n += 1
+        v >>= 1
+    return n

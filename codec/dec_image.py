@@ -1,0 +1,89 @@
+"""Decoder kernel: CTU loop and block reconstruction; mirror of enc_image.write_ctu."""
+import numpy as np
+from numba import njit
+
+from .arith_dec import dec_failed
+from .constants import LOG2_MIN_BLOCK, MAX_BLOCK
+from .dec_syntax import dec_cbf, dec_coeffs, dec_mode, dec_split
+from .enc_image import fill_units, most_probable_mode, nb_cbf, nb_split
+from .predict import build_refs, predict
+from .recon import reconstruct
+
+
+def new_scratch():
+    m = MAX_BLOCK
+    return (np.zeros(4 * m + 1, np.int64), np.zeros(4 * m + 1, np.bool_),
+            np.zeros((m, m), np.int64), np.zeros((m, m), np.int32),
+            np.zeros((m, m), np.int64), np.zeros((m, m), np.int64), np.zeros((m, m), np.int64))
+
+
+@njit(cache=True)
+def decode_ctu(rec, cmap, smap, mmap, cbmap, x0, y0, lg, pt, scale, probs, st, buf, scr):
+    """Decode one CTU's quadtree (iterative pre-order walk in z-order)."""
+    h, w = rec.shape
+    ctu_ulog2 = lg - LOG2_MIN_BLOCK
+    sx = np.zeros(32, np.int64)
+    sy = np.zeros(32, np.int64)
+    sl = np.zeros(32, np.int64)
+    sp = 1
+    sx[0] = x0
+    sy[0] = y0
+    sl[0] = lg
+    ref = scr[0]
+    pred = scr[2]
+    lv = scr[3]
+    while sp > 0 and not dec_failed(st):
+        sp -= 1
+        x = sx[sp]
+        y = sy[sp]
+        log2s = sl[sp]
+        if x >= w or y >= h:
+            continue
+        n = 1 << log2s
+        ux = x >> LOG2_MIN_BLOCK
+        uy = y >> LOG2_MIN_BLOCK
+        sc = log2s - LOG2_MIN_BLOCK
+        split = x + n > w or y + n > h
+        if not split and log2s > LOG2_MIN_BLOCK:
+            split = dec_split(pt, sc, nb_split(smap, ux, uy, log2s), probs, st, buf) == 1
+        if split:
+            half = n >> 1
+            for k in range(3, -1, -1):
+                sx[sp] = x + (k & 1) * half
+                sy[sp] = y + (k >> 1) * half
+                sl[sp] = log2s - 1
+                sp += 1
+            continue
+        mode = dec_mode(most_probable_mode(mmap, ux, uy), pt, probs, st, buf)
+        nz = dec_cbf(pt, sc, nb_cbf(cbmap, ux, uy), probs, st, buf) == 1
+        if nz:
+            dec_coeffs(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf)
+        build_refs(rec, x, y, n, ctu_ulog2, ref, scr[1])
+        predict(ref, n, log2s, mode, pred)
+        reconstruct(pred, lv, nz, scale[sc], n, sc, rec, x, y, scr[4], scr[5], scr[6])
+        nu = n >> LOG2_MIN_BLOCK
+        fill_units(smap, ux, uy, nu, log2s)
+        fill_units(mmap, ux, uy, nu, mode)
+        fill_units(cbmap, ux, uy, nu, 1 if nz else 0)
+        for yy in range(n):
+            for xx in range(n):
+                cmap[y + yy, x + xx] = abs(lv[yy, xx]) if nz else 0
+
+
+@njit(cache=True)
+def decode_planes(recs, cmaps, smaps, mmaps, cbmaps, nplanes, ctu_log2, scales, probs, st, buf,
+                  scr):
+    """Decode all CTUs; returns False as soon as the stream is found corrupt."""
+    h0, w0 = recs[0].shape
+    c0 = 1 << ctu_log2[0]
+    rows = (h0 + c0 - 1) // c0
+    cols = (w0 + c0 - 1) // c0
+    for cy in range(rows):
+        for cx in range(cols):
+            for p in range(nplanes):
+                lg = ctu_log2[p]
+                decode_ctu(recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], cx << lg, cy << lg,
+                           lg, 0 if p == 0 else 1, scales[p], probs, st, buf, scr)
+            if dec_failed(st):
+                return False
+    return True

@@ -1,0 +1,100 @@
+"""Decoder side of the block syntax; mirror of enc_syntax.py.
+
+Out-of-range values (too long Exp-Golomb prefixes, levels beyond
+MAX_ABS_LEVEL) set the decoder's sticky ST_ERR flag and return a safe value,
+so the caller can stop at the next check without reading out of bounds.
+"""
+from numba import njit
+
+from .arith_dec import ST_ERR, dec_bit, dec_bypass, dec_bypass_bits
+from .constants import MAX_ABS_LEVEL, NUM_MODES
+from .contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_gt1, ctx_gt2,
+                       ctx_last_bit, ctx_last_cls, ctx_mode, ctx_sig, ctx_split, rice_param,
+                       template)
+from .scan import SCAN_X, SCAN_Y
+
+
+@njit(cache=True)
+def dec_split(pt, sc, nb, probs, st, buf):
+    return dec_bit(st, buf, probs, ctx_split(pt, sc, nb))
+
+
+@njit(cache=True)
+def dec_mode(mpm, pt, probs, st, buf):
+    if dec_bit(st, buf, probs, ctx_mode(pt, 0)):
+        return mpm
+    r = 0
+    for b in range(NUM_MODES - 2):
+        if dec_bit(st, buf, probs, ctx_mode(pt, 1 + b)):
+            r += 1
+        else:
+            break
+    return r if r < mpm else r + 1
+
+
+@njit(cache=True)
+def dec_cbf(pt, sc, nb, probs, st, buf):
+    return dec_bit(st, buf, probs, ctx_cbf(pt, sc, nb))
+
+
+@njit(cache=True)
+def dec_last(pt, sc, log2n, probs, st, buf):
+    cls = 0
+    for b in range(2 * log2n):
+        if dec_bit(st, buf, probs, ctx_last_cls(pt, sc, b)):
+            cls += 1
+        else:
+            break
+    if cls < 2:
+        return cls
+    v = (1 << (cls - 1)) | (dec_bit(st, buf, probs, ctx_last_bit(pt, sc, cls)) << (cls - 2))
+    if cls > 2:
+        v |= dec_bypass_bits(st, buf, cls - 2)
+    return v
+
+
+@njit(cache=True)
+def dec_remainder(k, st, buf):
+    q = 0
+    while q < REM_PREFIX_MAX and dec_bypass(st, buf) == 1:
+        q += 1
+    if q < REM_PREFIX_MAX:
+        return (q << k) + dec_bypass_bits(st, buf, k)
+    g = k + 1
+    v = 0
+    while dec_bypass(st, buf) == 1:
+        v += 1 << g
+        g += 1
+        if g > EG_MAX_PREFIX:
+            st[ST_ERR] = 1
+            return 0
+    return (REM_PREFIX_MAX << k) + v + dec_bypass_bits(st, buf, g)
+
+
+@njit(cache=True)
+def dec_coeffs(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf):
+    """Fill lv[:n,:n] with the levels of a block whose cbf is 1."""
+    sx = SCAN_X[sc]
+    sy = SCAN_Y[sc]
+    for y in range(n):
+        for x in range(n):
+            lv[y, x] = 0
+    last = dec_last(pt, sc, log2n, probs, st, buf)
+    for i in range(last, -1, -1):
+        x = sx[i]
+        y = sy[i]
+        tsum, tnz, full = template(lv, n, x, y)
+        if i < last:
+            c = coloc_count(cmap, bx, by, n, x, y)
+            if dec_bit(st, buf, probs, ctx_sig(pt, sc, x + y, tsum, c)) == 0:
+                continue
+        d = x + y
+        a = 1
+        if dec_bit(st, buf, probs, ctx_gt1(pt, d, tsum, tnz)):
+            a = 2
+            if dec_bit(st, buf, probs, ctx_gt2(pt, d, tsum, tnz)):
+                a = 3 + dec_remainder(rice_param(full), st, buf)
+                if a > MAX_ABS_LEVEL:
+                    st[ST_ERR] = 1
+                    a = MAX_ABS_LEVEL
+        lv[y, x] = -a if dec_bypass(st, buf) else a

@@ -1,0 +1,32 @@
+"""Decoder API: bytes -> RGB array.  Deterministic and bit-exact."""
+import numpy as np
+
+from . import container
+from .arith_dec import ST_OVERREAD, ST_POS, ST_LEN, new_decoder
+from .config import DecoderConfig
+from .contexts import NUM_CTX
+from .dec_image import decode_planes, new_scratch
+from .errors import CorruptStreamError
+from .planes import ctu_log2, new_plane_state, plane_shapes, planes_to_rgb
+from .probmodel import new_contexts
+from .quant import scale_matrix
+
+
+def decode(data, *, config=None):
+    """Decode a stream; returns uint8 (height, width, 3).  Raises CorruptStreamError
+    (or a subclass) for anything that is not a valid stream."""
+    cfg = config or DecoderConfig()
+    h, payload = container.parse(data, max_pixels=cfg.max_pixels)
+    shapes = plane_shapes(h.width, h.height, h.colour)
+    state = new_plane_state(shapes)
+    scales = np.stack([scale_matrix(q, h.weight_slope) for q in (h.qidx_y, h.qidx_cb, h.qidx_cr)])
+    probs = new_contexts(NUM_CTX)
+    st, buf = new_decoder(payload)
+    ok = decode_planes(*state, len(shapes), ctu_log2(h.colour), scales, probs, st, buf,
+                       new_scratch())
+    if not ok:
+        raise CorruptStreamError("coded data is inconsistent (syntax error or read past the end)")
+    if st[ST_OVERREAD] != 0 or st[ST_POS] != st[ST_LEN]:
+        raise CorruptStreamError(
+            f"coded data length mismatch (used {min(st[ST_POS], st[ST_LEN])} of {st[ST_LEN]} bytes)")
+    return planes_to_rgb(state[0], h.width, h.height, h.colour)

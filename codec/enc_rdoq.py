@@ -1,0 +1,121 @@
+"""Rate-distortion optimised quantisation of one transform block (encoder).
+
+Per coefficient, in reverse scan order (so the context template of every
+position is known exactly), the level is chosen among {0, round(|c|/s) - 1,
+round(|c|/s)} by D + lambda * R with R from the live context states; then
+the last position is chosen among the surviving nonzero positions, and
+finally the whole block is compared with coding nothing (cbf = 0).
+Distortion is measured in the transform domain (orthonormal DCT), weighted
+to RGB squared error by `wd`.
+"""
+import numpy as np
+from numba import njit
+
+from .contexts import bit_length, coloc_count, ctx_last_bit, ctx_last_cls, ctx_sig, template
+from .enc_syntax import level_cost
+from .probmodel import bit_cost
+from .scan import SCAN_X, SCAN_Y
+
+_INF = 1e300
+
+
+@njit(cache=True)
+def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, cbf1_bits,
+         lv, work, st, buf):
+    """Fill lv[:n,:n] (int32, signed levels); return True if any level is nonzero.
+
+    coef: float DCT coefficients; scl: int64 dequantisation scale per position;
+    work: float64[4, >= n*n] scratch (coded cost, cost-as-last, zero distortion, last-position costs);
+    st, buf: the encoder state, only for typing (nothing is written).
+    """
+    sx = SCAN_X[sc]
+    sy = SCAN_Y[sc]
+    nn = n * n
+    for y in range(n):
+        for x in range(n):
+            lv[y, x] = 0
+    last0 = -1
+    for i in range(nn):
+        x = sx[i]
+        y = sy[i]
+        c = abs(coef[y, x])
+        if c >= 0.5 * scl[y, x]:
+            last0 = i
+    if last0 < 0:
+        return False
+    coded = work[0]
+    as_last = work[1]
+    d0 = work[2]
+    for i in range(last0, -1, -1):
+        x = sx[i]
+        y = sy[i]
+        cv = coef[y, x]
+        c = abs(cv)
+        s = float(scl[y, x])
+        dz = wd * c * c
+        d0[i] = dz
+        tsum, tnz, full = template(lv, n, x, y)
+        d = x + y
+        lmax = int(c / s + 0.5)
+        sig0 = 0.0
+        sig1 = 0.0
+        if i < last0:
+            ctx = ctx_sig(pt, sc, d, tsum, coloc_count(cmap, bx, by, n, x, y))
+            sig0 = bit_cost(probs, ctx, 0)
+            sig1 = bit_cost(probs, ctx, 1)
+            best = dz + lam * sig0
+        else:
+            best = _INF
+        bl = 0
+        l = lmax
+        while l >= 1 and l >= lmax - 1:
+            e = c - l * s
+            j = wd * e * e + lam * (sig1 + level_cost(l, pt, d, tsum, tnz, full, probs))
+            if j < best:
+                best = j
+                bl = l
+            l -= 1
+        coded[i] = best
+        if bl > 0:
+            as_last[i] = best - lam * sig1
+            lv[y, x] = bl if cv >= 0 else -bl
+        else:
+            as_last[i] = _INF
+    # choose the last position; its cost from a per-block table (see enc_syntax.last_syntax)
+    lc = work[3]
+    maxcls = 2 * log2n
+    acc = 0.0
+    for c in range(maxcls + 1):
+        lc[c] = acc + (bit_cost(probs, ctx_last_cls(pt, sc, c), 0) if c < maxcls else 0.0)
+        acc += bit_cost(probs, ctx_last_cls(pt, sc, c), 1) if c < maxcls else 0.0
+        if c >= 2:
+            lc[16 + c] = bit_cost(probs, ctx_last_bit(pt, sc, c), 0) + (c - 2)
+            lc[32 + c] = bit_cost(probs, ctx_last_bit(pt, sc, c), 1) + (c - 2)
+    best_total = _INF
+    best_j = -1
+    prefix = 0.0
+    suffix_zero = 0.0
+    for i in range(last0 + 1):
+        suffix_zero += d0[i]
+    for j in range(last0 + 1):
+        suffix_zero -= d0[j]
+        if as_last[j] < _INF:
+            cls = bit_length(j)
+            lb = lc[cls]
+            if cls >= 2:
+                lb += lc[(32 if (j >> (cls - 2)) & 1 else 16) + cls]
+            t = prefix + as_last[j] + suffix_zero + lam * lb
+            if t < best_total:
+                best_total = t
+                best_j = j
+        prefix += coded[j]
+    all_zero = 0.0
+    for i in range(last0 + 1):
+        all_zero += d0[i]
+    if best_j < 0 or all_zero + lam * cbf0_bits <= best_total + lam * cbf1_bits:
+        for i in range(last0 + 1):
+            lv[sy[i], sx[i]] = 0
+        return False
+    for i in range(best_j + 1, last0 + 1):
+        lv[sy[i], sx[i]] = 0
+    return True

@@ -1,0 +1,156 @@
+"""Encoder side of the block syntax: each function either estimates the bits
+(write=False: contexts read, not changed) or codes them (write=True).
+Keeping cost and write in one function makes the RD estimates follow the
+syntax exactly.  The decoder mirror is dec_syntax.py.
+"""
+from numba import njit
+
+from .arith_enc import enc_bit, enc_bypass, enc_bypass_bits
+from .constants import MAX_ABS_LEVEL, NUM_MODES
+from .contexts import (REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_gt1, ctx_gt2,
+                       ctx_last_bit, ctx_last_cls, ctx_mode, ctx_sig, ctx_split, rice_param,
+                       template)
+from .probmodel import bit_cost
+from .scan import SCAN_X, SCAN_Y
+
+
+@njit(cache=True)
+def sym(probs, ctx, bit, st, buf, write):
+    if write:
+        enc_bit(st, buf, probs, ctx, bit)
+        return 0.0
+    return bit_cost(probs, ctx, bit)
+
+
+@njit(cache=True)
+def bypass(value, nbits, st, buf, write):
+    if write:
+        enc_bypass_bits(st, buf, value, nbits)
+    return float(nbits)
+
+
+@njit(cache=True)
+def split_syntax(split, pt, sc, nb, probs, st, buf, write):
+    return sym(probs, ctx_split(pt, sc, nb), split, st, buf, write)
+
+
+@njit(cache=True)
+def mode_syntax(mode, mpm, pt, probs, st, buf, write):
+    """Mode = most-probable mode (1 bin) or one of the others (truncated unary)."""
+    if mode == mpm:
+        return sym(probs, ctx_mode(pt, 0), 1, st, buf, write)
+    bits = sym(probs, ctx_mode(pt, 0), 0, st, buf, write)
+    r = mode if mode < mpm else mode - 1
+    for b in range(NUM_MODES - 2):
+        bit = 1 if r > b else 0
+        bits += sym(probs, ctx_mode(pt, 1 + b), bit, st, buf, write)
+        if bit == 0:
+            break
+    return bits
+
+
+@njit(cache=True)
+def cbf_syntax(cbf, pt, sc, nb, probs, st, buf, write):
+    return sym(probs, ctx_cbf(pt, sc, nb), cbf, st, buf, write)
+
+
+@njit(cache=True)
+def last_syntax(last, pt, sc, log2n, probs, st, buf, write):
+    """Scan index of the last nonzero level: its bit length in truncated unary
+    (contexts per bin), the bit below the MSB with a context, the rest bypass."""
+    cls = bit_length(last)
+    maxcls = 2 * log2n
+    bits = 0.0
+    for b in range(maxcls):
+        bit = 1 if cls > b else 0
+        bits += sym(probs, ctx_last_cls(pt, sc, b), bit, st, buf, write)
+        if bit == 0:
+            break
+    if cls >= 2:
+        bits += sym(probs, ctx_last_bit(pt, sc, cls), (last >> (cls - 2)) & 1, st, buf, write)
+        if cls > 2:
+            bits += bypass(last, cls - 2, st, buf, write)
+    return bits
+
+
+@njit(cache=True)
+def remainder_syntax(rem, k, st, buf, write):
+    """Golomb-Rice(k) with a REM_PREFIX_MAX-long unary prefix, then Exp-Golomb(k+1)."""
+    if not write:
+        return _rem_bits(rem, k)
+    q = rem >> k
+    if q < REM_PREFIX_MAX:
+        for _ in range(q):
+            enc_bypass(st, buf, 1)
+        enc_bypass(st, buf, 0)
+        enc_bypass_bits(st, buf, rem, k)
+        return 0.0
+    v = rem - (REM_PREFIX_MAX << k)
+    g = k + 1
+    for _ in range(REM_PREFIX_MAX):
+        enc_bypass(st, buf, 1)
+    while v >= (1 << g):
+        enc_bypass(st, buf, 1)
+        v -= 1 << g
+        g += 1
+    enc_bypass(st, buf, 0)
+    enc_bypass_bits(st, buf, v, g)
+    return 0.0
+
+
+@njit(cache=True)
+def level_cost(a, pt, d, tsum, tnz, full, probs):
+    """Bits of |level| = a >= 1 after its significance (gt1, gt2, remainder, sign)."""
+    bits = 1.0 + bit_cost(probs, ctx_gt1(pt, d, tsum, tnz), 1 if a > 1 else 0)
+    if a > 1:
+        bits += bit_cost(probs, ctx_gt2(pt, d, tsum, tnz), 1 if a > 2 else 0)
+        if a > 2:
+            bits += _rem_bits(a - 3, rice_param(full))
+    return bits
+
+
+@njit(cache=True)
+def _rem_bits(rem, k):
+    q = rem >> k
+    if q < REM_PREFIX_MAX:
+        return float(q + 1 + k)
+    v = rem - (REM_PREFIX_MAX << k)
+    g = k + 1
+    nb = REM_PREFIX_MAX
+    while v >= (1 << g):
+        v -= 1 << g
+        g += 1
+        nb += 1
+    return float(nb + 1 + g)
+
+
+@njit(cache=True)
+def coeff_syntax(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, write):
+    """Levels of a block with cbf = 1: last position, then reverse scan."""
+    sx = SCAN_X[sc]
+    sy = SCAN_Y[sc]
+    last = -1
+    for i in range(n * n - 1, -1, -1):
+        if lv[sy[i], sx[i]] != 0:
+            last = i
+            break
+    bits = last_syntax(last, pt, sc, log2n, probs, st, buf, write)
+    for i in range(last, -1, -1):
+        x = sx[i]
+        y = sy[i]
+        tsum, tnz, full = template(lv, n, x, y)
+        v = lv[y, x]
+        a = abs(v)
+        if i < last:
+            c = coloc_count(cmap, bx, by, n, x, y)
+            bits += sym(probs, ctx_sig(pt, sc, x + y, tsum, c), 1 if a else 0, st, buf, write)
+        if a == 0:
+            continue
+        d = x + y
+        bits += sym(probs, ctx_gt1(pt, d, tsum, tnz), 1 if a > 1 else 0, st, buf, write)
+        if a > 1:
+            bits += sym(probs, ctx_gt2(pt, d, tsum, tnz), 1 if a > 2 else 0, st, buf, write)
+            if a > 2:
+                bits += remainder_syntax(min(a, MAX_ABS_LEVEL) - 3, rice_param(full), st, buf, write)
+        bits += bypass(1 if v < 0 else 0, 1, st, buf, write)
+    return bits

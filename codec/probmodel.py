@@ -1,0 +1,56 @@
+"""Adaptive binary probability model shared by the arithmetic encoder and decoder.
+
+Each context holds two 15-bit estimates of P(bit = 1): a fast one (adaptation
+shift 4, ~16-symbol memory) that learns quickly from a cold start, and a slow
+one (shift 7, ~128 symbols) that is precise once the statistics settle.  The
+coder uses their mean.  With these shifts the mean stays inside
+[71, 32697] / 32768, so neither symbol ever gets a zero-width interval.
+
+Invariant: the encoder and the decoder update a context in exactly the same
+way after each coded bit, so they always hold identical states.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+PROB_BITS = 15
+PROB_ONE = 1 << PROB_BITS
+PROB_HALF = PROB_ONE >> 1
+RATE_FAST = 4
+RATE_SLOW = 7
+
+# Cost in bits of coding a symbol whose probability is p/32768, indexed by p >> 3.
+COST_SHIFT = 3
+_n = PROB_ONE >> COST_SHIFT
+COST_TABLE = np.array(
+    [-math.log2(max(i + 0.5, 0.5) / _n) for i in range(_n)], dtype=np.float64)
+
+
+def new_contexts(n):
+    """n fresh contexts at P(1) = 1/2: int32 array of shape (n, 2) = (fast, slow)."""
+    return np.full((n, 2), PROB_HALF, dtype=np.int32)
+
+
+@njit(cache=True)
+def p_one(probs, ctx):
+    return (probs[ctx, 0] + probs[ctx, 1]) >> 1
+
+
+@njit(cache=True)
+def update(probs, ctx, bit):
+    if bit:
+        probs[ctx, 0] += (PROB_ONE - probs[ctx, 0]) >> RATE_FAST
+        probs[ctx, 1] += (PROB_ONE - probs[ctx, 1]) >> RATE_SLOW
+    else:
+        probs[ctx, 0] -= probs[ctx, 0] >> RATE_FAST
+        probs[ctx, 1] -= probs[ctx, 1] >> RATE_SLOW
+
+
+@njit(cache=True)
+def bit_cost(probs, ctx, bit):
+    """Estimated bits to code `bit` in context `ctx` (state not changed)."""
+    p1 = (probs[ctx, 0] + probs[ctx, 1]) >> 1
+    if bit:
+        return COST_TABLE[p1 >> COST_SHIFT]
+    return COST_TABLE[(PROB_ONE - p1) >> COST_SHIFT]

@@ -1,0 +1,34 @@
+"""Quantiser tables shared by encoder and decoder (all integer).
+
+A plane's step index q (header) gives a base step in internal sample units;
+each frequency (u, v) of an n x n block has a weight w (16 = neutral), and
+its reconstruction is level * scale with scale = (step * w + 8) >> 4.
+The weight grows linearly with radial frequency at a slope signalled in the
+header (0 = flat, best for PSNR); see `weight_matrix`.
+"""
+import numpy as np
+
+from .constants import (LOG2_MIN_BLOCK, MAX_BLOCK, NUM_QIDX, NUM_SIZES, QSTEP_BASE,
+                        QSTEP_PER_OCTAVE, WEIGHT_UNIT)
+
+QSTEP = np.array([int(round(QSTEP_BASE * 2.0 ** (q / QSTEP_PER_OCTAVE))) for q in range(NUM_QIDX)],
+                 dtype=np.int64)
+MAX_WEIGHT_SLOPE = 31
+
+
+def weight_matrix(slope):
+    """w[size_class, v, u] = 16 + slope * (u + v) / (n - 1) scaled so the
+    highest frequency of every block size gets the same weight; int64."""
+    w = np.full((NUM_SIZES, MAX_BLOCK, MAX_BLOCK), WEIGHT_UNIT, dtype=np.int64)
+    for s in range(NUM_SIZES):
+        n = 1 << (s + LOG2_MIN_BLOCK)
+        for v in range(n):
+            for u in range(n):
+                w[s, v, u] = WEIGHT_UNIT + (slope * (u + v) + (n - 1)) // (2 * (n - 1))
+    return w
+
+
+def scale_matrix(qidx, slope):
+    """Dequantisation scale per (size class, v, u) for one plane, int64."""
+    step = int(QSTEP[qidx])
+    return (step * weight_matrix(slope) + WEIGHT_UNIT // 2) // WEIGHT_UNIT

@@ -1,0 +1,21 @@
+import numpy as np
+import pytest
+
+
+def synthetic_image(h, w, seed=0, grey=False):
+    """A small photo-like test image: smooth gradients, an edge, texture and noise."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w].astype(np.float64)
+    base = 128 + 60 * np.sin(x / 7.0 + seed) * np.cos(y / 11.0) + 0.4 * (x - y)
+    base += np.where(x + 0.5 * y > 0.6 * (w + h) / 2, 40.0, -20.0)
+    img = np.stack([base, 0.8 * base + 30 * np.cos(y / 5.0), 255 - base], axis=2)
+    img += rng.normal(0, 6, img.shape)
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    if grey:
+        img = np.repeat(img[:, :, :1], 3, axis=2)
+    return np.ascontiguousarray(img)
+
+
+@pytest.fixture
+def image_factory():
+    return synthetic_image

@@ -1,0 +1,95 @@
+"""Codec round trips on generated images: the encoder's reconstruction is
+exactly what the decoder produces, for odd sizes, greyscale and both chroma modes."""
+import numpy as np
+import pytest
+
+import codec
+from codec.constants import COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444
+
+
+def _psnr(a, b):
+    mse = np.mean((a.astype(np.float64) - b) ** 2)
+    return 99.0 if mse == 0 else 10 * np.log10(255 ** 2 / mse)
+
+
+@pytest.mark.parametrize("h,w", [(1, 1), (7, 13), (33, 65), (64, 64), (4, 70)])
+@pytest.mark.parametrize("chroma", ["420", "444"])
+def test_round_trip_odd_sizes(image_factory, h, w, chroma):
+    img = image_factory(h, w, seed=h * 100 + w)
+    r = codec.encode_image(img, codec.EncoderConfig(quality=60, chroma=chroma))
+    out = codec.decode(r.data)
+    assert out.shape == (h, w, 3) and out.dtype == np.uint8
+    assert np.array_equal(out, r.recon)
+    assert r.colour == (COLOUR_YCC420 if chroma == "420" else COLOUR_YCC444)
+    assert r.sse == float(((out.astype(np.int64) - img) ** 2).sum())
+
+
+def test_greyscale_coded_as_one_plane(image_factory):
+    img = image_factory(40, 56, seed=3, grey=True)
+    r = codec.encode_image(img, codec.EncoderConfig(quality=70))
+    assert r.colour == COLOUR_GREY
+    out = codec.decode(r.data)
+    assert np.array_equal(out, r.recon)
+    assert (out[:, :, 0] == out[:, :, 1]).all() and (out[:, :, 1] == out[:, :, 2]).all()
+    # a 2-D array is accepted as grey
+    r2 = codec.encode_image(img[:, :, 0], codec.EncoderConfig(quality=70))
+    assert r2.data == r.data
+
+
+def test_quality_orders_rate_and_distortion(image_factory):
+    img = image_factory(96, 128, seed=11)
+    sizes, psnrs = [], []
+    for q in (20, 50, 80, 95):
+        r = codec.encode_image(img, codec.EncoderConfig(quality=q))
+        sizes.append(r.nbytes)
+        psnrs.append(_psnr(img, r.recon))
+    assert sizes == sorted(sizes)
+    assert psnrs == sorted(psnrs)
+    assert psnrs[-1] > 40
+
+
+def test_high_quality_is_near_lossless(image_factory):
+    img = image_factory(32, 48, seed=2)
+    r = codec.encode_image(img, codec.EncoderConfig(lam=0.01, chroma="444"))
+    assert _psnr(img, codec.decode(r.data)) > 48
+
+
+def test_flat_and_extreme_images():
+    for v in (0, 255, 77):
+        img = np.full((20, 30, 3), v, np.uint8)
+        r = codec.encode_image(img, codec.EncoderConfig(quality=50))
+        assert np.array_equal(codec.decode(r.data), img)
+        assert r.nbytes < 60
+    img = np.zeros((16, 16, 3), np.uint8)
+    img[::2, ::2] = 255      # extreme checkerboard: clipping paths
+    r = codec.encode_image(img, codec.EncoderConfig(quality=90, chroma="444"))
+    assert np.array_equal(codec.decode(r.data), r.recon)
+
+
+def test_chroma_auto_picks_lower_cost(image_factory):
+    img = image_factory(64, 64, seed=4)
+    cfg = dict(lam=50.0)
+    auto = codec.encode_image(img, codec.EncoderConfig(chroma="auto", **cfg))
+    j = [r.sse + 50.0 * 8 * r.nbytes for r in
+         (codec.encode_image(img, codec.EncoderConfig(chroma=c, **cfg)) for c in ("420", "444"))]
+    assert auto.sse + 50.0 * 8 * auto.nbytes == pytest.approx(min(j))
+
+
+def test_encode_is_deterministic(image_factory):
+    img = image_factory(48, 40, seed=9)
+    assert codec.encode(img, quality=40) == codec.encode(img, quality=40)
+
+
+def test_invalid_inputs_raise_typed_errors():
+    with pytest.raises(codec.InvalidImageError):
+        codec.encode(np.zeros((4, 4, 3), np.float32))
+    with pytest.raises(codec.InvalidImageError):
+        codec.encode(np.zeros((4, 4, 4), np.uint8))
+    with pytest.raises(codec.InvalidImageError):
+        codec.encode(np.zeros((0, 4, 3), np.uint8))
+    with pytest.raises(codec.ConfigError):
+        codec.EncoderConfig(quality=101)
+    with pytest.raises(codec.ConfigError):
+        codec.EncoderConfig(lam=1.0, quality=5)
+    with pytest.raises(codec.ConfigError):
+        codec.EncoderConfig(chroma="422")
