@@ -1,0 +1,334 @@
+"""Set-level bit allocation for the two CLIC tracks (pure logic, no I/O).
+
+Every image is coded at one lambda; a set coded at one common lambda is
+already equal-slope optimal for aggregate PSNR, so the low-rate track is a
+1-D search over lambda followed by a discrete fill of the leftover bytes;
+the transparent track adds a second multiplier for the mean MS-SSIM.
+
+The searches call `evaluate(requests) -> points`, with requests a list of
+(image index, lambda); the caller decides how (a process pool in encode.py,
+a synthetic model in the tests).  Points are kept per image; the final
+choice is always among evaluated points, so the constraints it reports are
+measured, not predicted.
+"""
+import math
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Point:
+    lam: float
+    nbytes: int
+    sse: float
+    msssim: float = float("nan")
+
+
+@dataclass
+class Curves:
+    """Evaluated points per image, sorted by lambda."""
+    n: int
+    points: List[List[Point]] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.points:
+            self.points = [[] for _ in range(self.n)]
+
+    def add(self, i, p):
+        pts = self.points[i]
+        if all(q.lam != p.lam for q in pts):
+            pts.append(p)
+            pts.sort(key=lambda q: q.lam)
+
+    def at(self, i, lam):
+        for q in self.points[i]:
+            if q.lam == lam:
+                return q
+        return None
+
+    def predict(self, i, lam, attr):
+        """log(attr) interpolated linearly in log(lambda) (extrapolated at the ends)."""
+        pts = self.points[i]
+        xs = np.array([math.log(p.lam) for p in pts])
+        ys = np.array([math.log(max(getattr(p, attr), 1e-9)) for p in pts])
+        x = math.log(lam)
+        if len(pts) == 1:
+            # rate ~ lambda^-0.75, distortion ~ lambda^0.6: typical DCT-codec slopes
+            slope = -0.75 if attr == "nbytes" else 0.6
+            return math.exp(ys[0] + slope * (x - xs[0]))
+        if x <= xs[0]:
+            j = 0
+        elif x >= xs[-1]:
+            j = len(xs) - 2
+        else:
+            j = int(np.searchsorted(xs, x)) - 1
+        t = (x - xs[j]) / (xs[j + 1] - xs[j])
+        return math.exp(ys[j] + t * (ys[j + 1] - ys[j]))
+
+
+def _solve_log(f, target, lo=1e-3, hi=1e6, iters=60):
+    """lambda with f(lambda) = target for f decreasing in lambda (bisection in log)."""
+    a, b = math.log(lo), math.log(hi)
+    for _ in range(iters):
+        m = 0.5 * (a + b)
+        if f(math.exp(m)) > target:
+            a = m
+        else:
+            b = m
+    return math.exp(0.5 * (a + b))
+
+
+def predict_lam_for_total(curves, attr, target):
+    return _solve_log(lambda lam: sum(curves.predict(i, lam, attr) for i in range(curves.n)), target)
+
+
+# --- discrete choices among evaluated points ---------------------------------
+
+def choose_max_quality(curves, budget):
+    """Per image one evaluated point: minimise total SSE with total bytes <= budget.
+    Lagrangian sweep over the slope, then greedy upgrades into the slack.
+    Returns a list of indices into curves.points[i], or None if even the
+    smallest points exceed the budget."""
+    pts = curves.points
+    smallest = [int(np.argmin([p.nbytes for p in ps])) for ps in pts]
+    if sum(pts[i][j].nbytes for i, j in enumerate(smallest)) > budget:
+        return None
+
+    def pick(slope):
+        return [min(range(len(ps)), key=lambda j: ps[j].sse + slope * ps[j].nbytes) for ps in pts]
+
+    def total(ch):
+        return sum(pts[i][j].nbytes for i, j in enumerate(ch))
+
+    lo, hi = 1e-6, 1e12        # slope in SSE per byte
+    best = smallest
+    for _ in range(80):
+        mid = math.sqrt(lo * hi)
+        ch = pick(mid)
+        if total(ch) <= budget:
+            best = ch if sum(pts[i][j].sse for i, j in enumerate(ch)) <= \
+                sum(pts[i][j].sse for i, j in enumerate(best)) else best
+            hi = mid
+        else:
+            lo = mid
+    return _greedy_fill(pts, list(best), budget)
+
+
+def _greedy_fill(pts, ch, budget):
+    used = sum(pts[i][j].nbytes for i, j in enumerate(ch))
+    while True:
+        slack = budget - used
+        best_gain, best_move = 0.0, None
+        for i, ps in enumerate(pts):
+            cur = ps[ch[i]]
+            for j, p in enumerate(ps):
+                db = p.nbytes - cur.nbytes
+                ds = cur.sse - p.sse
+                if ds > 0 and db <= slack:
+                    gain = ds / max(db, 1)
+                    if gain > best_gain:
+                        best_gain, best_move = gain, (i, j, db)
+        if best_move is None:
+            return ch
+        i, j, db = best_move
+        ch[i] = j
+        used += db
+
+
+def choose_min_bytes(curves, sse_max, msssim_min):
+    """Per image one evaluated point: minimise total bytes subject to total
+    SSE <= sse_max and mean MS-SSIM >= msssim_min.  Two-multiplier Lagrangian
+    (mu per unit SSE, nu per unit MS-SSIM, in bytes), then greedy descent.
+    Returns indices or None when no evaluated combination is feasible."""
+    pts = curves.points
+    n = len(pts)
+    need = msssim_min * n
+
+    def pick(mu, nu):
+        return [min(range(len(ps)), key=lambda j: ps[j].nbytes + mu * ps[j].sse - nu * ps[j].msssim)
+                for ps in pts]
+
+    def sums(ch):
+        return (sum(pts[i][j].nbytes for i, j in enumerate(ch)),
+                sum(pts[i][j].sse for i, j in enumerate(ch)),
+                sum(pts[i][j].msssim for i, j in enumerate(ch)))
+
+    def feasible(ch):
+        _, s, m = sums(ch)
+        return s <= sse_max and m >= need
+
+    best = None
+    for nu in [0.0] + list(np.geomspace(1e2, 1e10, 33)):
+        lo, hi = 1e-12, 1e6
+        ch = pick(hi, nu)
+        if not feasible(ch):
+            ch_any = pick(hi, max(nu, 1e12))
+            if not feasible(ch_any):
+                continue
+        for _ in range(50):
+            mid = math.sqrt(lo * hi)
+            c = pick(mid, nu)
+            if feasible(c):
+                hi = mid
+                ch = c
+            else:
+                lo = mid
+        if feasible(ch) and (best is None or sums(ch)[0] < sums(best)[0]):
+            best = ch
+    if best is None:
+        # the most expensive combination is the last resort
+        top = [int(np.argmax([p.nbytes for p in ps])) for ps in pts]
+        return top if feasible(top) else None
+    # greedy: step any image to a cheaper point while both constraints hold
+    improved = True
+    while improved:
+        improved = False
+        for i, ps in enumerate(pts):
+            for j in sorted(range(len(ps)), key=lambda k: ps[k].nbytes):
+                if ps[j].nbytes >= ps[best[i]].nbytes:
+                    break
+                trial = list(best)
+                trial[i] = j
+                if feasible(trial):
+                    best = trial
+                    improved = True
+                    break
+    return best
+
+
+# --- searches ----------------------------------------------------------------
+
+Evaluate = Callable[[list], list]
+
+
+@dataclass
+class SearchResult:
+    curves: Curves
+    choice: Optional[list]           # index into curves.points[i] per image
+    rounds: int
+
+    def chosen(self):
+        return [self.curves.points[i][j] for i, j in enumerate(self.choice)]
+
+    def totals(self):
+        ps = self.chosen()
+        return (sum(p.nbytes for p in ps), sum(p.sse for p in ps),
+                float(np.mean([p.msssim for p in ps])))
+
+
+def _round_lam(lam):
+    """Lambdas on a fine log grid (2^(1/64)) so nearby requests coincide."""
+    return float(2.0 ** (round(64 * math.log2(lam)) / 64))
+
+
+def search_lowrate(evaluate, n, budget, lam_start=400.0, max_rounds=8, fill_steps=(0.25, 0.5),
+                   tol=0.005, progress=None):
+    """Largest quality within `budget` total bytes.
+
+    1. common-lambda rounds: predict the lambda whose total meets the budget
+       (per-image log-log interpolation of the points so far), code every image
+       there; stop when the total is within `tol` under the budget;
+    2. fill: code each image at a few lambdas just below the common one and
+       pick per image among all points (discrete Lagrangian + greedy), so the
+       leftover bytes go where they buy the most SSE.
+    """
+    curves = Curves(n)
+    lam = _round_lam(lam_start)
+    rounds = 0
+    best_lam = None
+    for rounds in range(1, max_rounds + 1):
+        reqs = [(i, lam) for i in range(n) if curves.at(i, lam) is None]
+        for (i, l), p in zip(reqs, evaluate(reqs)):
+            curves.add(i, p)
+        total = sum(curves.at(i, lam).nbytes for i in range(n))
+        if progress:
+            progress(f"round {rounds}: lambda {lam:.4g} -> {total} bytes ({total / budget:.2%} of budget)")
+        if total <= budget and (best_lam is None or lam < best_lam):
+            best_lam = lam
+        if budget * (1 - tol) <= total <= budget:
+            break
+        target = budget * (1 - tol / 2)
+        new = _round_lam(predict_lam_for_total(curves, "nbytes", target))
+        if new == lam:
+            new = _round_lam(lam * (2 ** (1 / 64) if total > budget else 2 ** (-1 / 64)))
+        lam = new
+    if best_lam is None:
+        # keep raising lambda until the set fits (a tiny budget)
+        lam = max(p.lam for ps in curves.points for p in ps)
+        while best_lam is None and lam < 1e7:
+            lam = _round_lam(lam * 4)
+            reqs = [(i, lam) for i in range(n)]
+            for (i, l), p in zip(reqs, evaluate(reqs)):
+                curves.add(i, p)
+            if sum(curves.at(i, lam).nbytes for i in range(n)) <= budget:
+                best_lam = lam
+        if best_lam is None:
+            return SearchResult(curves, None, rounds)
+    if fill_steps:
+        reqs = [(i, _round_lam(best_lam * 2 ** -s)) for s in fill_steps for i in range(n)]
+        reqs = [(i, l) for i, l in reqs if curves.at(i, l) is None]
+        if progress:
+            progress(f"fill: {len(reqs)} extra codings below lambda {best_lam:.4g}")
+        for (i, l), p in zip(reqs, evaluate(reqs)):
+            curves.add(i, p)
+    return SearchResult(curves, choose_max_quality(curves, budget), rounds)
+
+
+def search_transparent(evaluate, n, sse_max, msssim_min, lam_start=40.0, max_rounds=16,
+                       lam_min=1e-3,
+                       progress=None):
+    """Fewest bytes with total SSE <= sse_max and mean MS-SSIM >= msssim_min.
+
+    1. common-lambda rounds until both constraints hold at one lambda (the
+       SSE one is predicted by interpolation; MS-SSIM by halving lambda);
+    2. refine: per image, points at 2^(+-1/4), 2^(+-1/2) around the common
+       lambda; choose per image among all points (two-multiplier Lagrangian +
+       greedy), so MS-SSIM is bought where it is cheapest.
+    """
+    curves = Curves(n)
+    lam = _round_lam(lam_start)
+    rounds = 0
+    ok_lam = None
+
+    def at_common(lam_):
+        ps = [curves.at(i, lam_) for i in range(n)]
+        return sum(p.sse for p in ps), float(np.mean([p.msssim for p in ps]))
+
+    for rounds in range(1, max_rounds + 1):
+        reqs = [(i, lam) for i in range(n) if curves.at(i, lam) is None]
+        for (i, l), p in zip(reqs, evaluate(reqs)):
+            curves.add(i, p)
+        s, m = at_common(lam)
+        if progress:
+            progress(f"round {rounds}: lambda {lam:.4g} -> SSE {s / sse_max:.3f} of max, MS-SSIM {m:.5f}")
+        ok = s <= sse_max and m >= msssim_min
+        if ok:
+            ok_lam = lam if ok_lam is None else max(ok_lam, lam)
+        # the largest lambda that could still satisfy both
+        lam_sse = _round_lam(predict_lam_for_total(curves, "sse", sse_max * 0.995))
+        if m < msssim_min:
+            cand = min(lam_sse, _round_lam(lam / 2))
+        elif ok:
+            cand = max(lam_sse, lam)
+            if cand == lam:
+                break
+        else:
+            cand = lam_sse
+        if ok_lam is not None and cand <= ok_lam:
+            break
+        if cand < lam_min:
+            if lam <= lam_min:
+                break
+            cand = _round_lam(lam_min)
+        lam = cand
+    if ok_lam is None:
+        return SearchResult(curves, None, rounds)
+    reqs = [(i, _round_lam(ok_lam * 2 ** s)) for s in (0.25, 0.5, -0.25) for i in range(n)]
+    reqs = [(i, l) for i, l in reqs if curves.at(i, l) is None]
+    if progress:
+        progress(f"refine: {len(reqs)} extra codings around lambda {ok_lam:.4g}")
+    for (i, l), p in zip(reqs, evaluate(reqs)):
+        curves.add(i, p)
+    return SearchResult(curves, choose_min_bytes(curves, sse_max, msssim_min), rounds)

@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""Compress a folder of images with LDC for a CLIC 2019 track.
+
+  encode.py IN_DIR OUT_DIR --track lowrate [--bpp 0.15 | --bytes N]
+  encode.py IN_DIR OUT_DIR --track transparent [--psnr 40 --msssim 0.993]
+  encode.py IN_DIR OUT_DIR --quality Q | --lam L
+
+Writes OUT_DIR/<stem>.bin for every PNG in IN_DIR, then decodes every file it
+wrote and prints the set's CLIC scores (bpp from whole file sizes, one MSE over
+all RGB values, mean MS-SSIM).  Exit status: 0 success, 1 some images failed,
+3 the track's target could not be met.
+"""
+import argparse
+import math
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+# --- worker side (runs in the process pool) ----------------------------------
+_IMAGES = {}
+
+
+def _image(path):
+    if path not in _IMAGES:
+        from codec.imageio import load_rgb
+        _IMAGES.clear()                     # keep one image per worker: 40 MP inputs exist
+        _IMAGES[path] = load_rgb(path)
+    return _IMAGES[path]
+
+
+def _w_probe(path):
+    try:
+        rgb, notes = _image(path)
+        return dict(ok=True, pixels=int(rgb.shape[0] * rgb.shape[1]), shape=rgb.shape[:2],
+                    notes=notes)
+    except Exception as e:                  # reported per file, never stops the folder
+        return dict(ok=False, error=_msg(e))
+
+
+def _w_encode(path, lam, chroma, want_msssim):
+    import codec
+    from codec.metrics import ms_ssim
+    rgb, _ = _image(path)
+    t = time.perf_counter()
+    r = codec.encode_image(rgb, codec.EncoderConfig(lam=lam, chroma=chroma))
+    dt = time.perf_counter() - t
+    m = ms_ssim(rgb, r.recon) if want_msssim else float("nan")
+    return dict(data=r.data, sse=r.sse, msssim=m, colour=r.colour, seconds=dt)
+
+
+def _w_verify(path, bin_path):
+    import codec
+    from codec.metrics import score_image
+    rgb, _ = _image(path)
+    with open(bin_path, "rb") as f:
+        data = f.read()
+    t = time.perf_counter()
+    out = codec.decode(data)
+    dt = time.perf_counter() - t
+    s = score_image(os.path.basename(path), rgb, out, len(data))
+    return dict(sse=s.sse, msssim=s.msssim, nbytes=len(data), seconds=dt)
+
+
+def _msg(e):
+    return f"{type(e).__name__}: {e}" if not str(e).startswith(type(e).__name__) else str(e)
+
+
+# --- driver -------------------------------------------------------------------
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="encode.py", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Examples:\n"
+               "  encode.py photos/ out/ --track lowrate            # 0.15 bpp over the set\n"
+               "  encode.py photos/ out/ --track lowrate --bytes 4722341\n"
+               "  encode.py photos/ out/ --track transparent        # PSNR>=40, MS-SSIM>=0.993\n"
+               "  encode.py photos/ out/ --quality 80               # one setting for every image\n")
+    p.add_argument("input_dir", help="folder of PNG images")
+    p.add_argument("output_dir", help="folder for the .bin files (created if missing)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--track", choices=("lowrate", "transparent"),
+                   help="optimise the set for a CLIC track")
+    g.add_argument("--quality", type=float, help="one quality 0..100 for every image (default 75)")
+    g.add_argument("--lam", type=float, help="one Lagrange multiplier for every image")
+    b = p.add_mutually_exclusive_group()
+    b.add_argument("--bpp", type=float, default=None, help="low-rate budget in bits per pixel (default 0.15)")
+    b.add_argument("--bytes", type=int, default=None, help="low-rate budget as total bytes")
+    p.add_argument("--psnr", type=float, default=40.0, help="transparent: aggregate PSNR floor (dB)")
+    p.add_argument("--msssim", type=float, default=0.993, help="transparent: mean MS-SSIM floor")
+    p.add_argument("--chroma", choices=("auto", "420", "444"), default="auto",
+                   help="chroma format (auto: per image by RD cost)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    p.add_argument("--json", metavar="FILE", help="also write the summary as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    a = p.parse_args(argv)
+    if (a.bpp is not None or a.bytes is not None) and a.track != "lowrate":
+        p.error("--bpp/--bytes apply to --track lowrate")
+    if a.bpp is not None and not a.bpp > 0:
+        p.error("--bpp must be positive")
+    if a.bytes is not None and a.bytes <= 0:
+        p.error("--bytes must be positive")
+    if a.jobs < 1:
+        p.error("--jobs must be >= 1")
+    if a.quality is not None and not 0 <= a.quality <= 100:
+        p.error("--quality must be within 0..100")
+    if a.lam is not None and not 1e-3 <= a.lam <= 1e7:
+        p.error("--lam must be within 0.001..1e7")
+    return a
+
+
+def find_images(folder):
+    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(".png")
+                   and not n.startswith("."))
+    return [os.path.join(folder, n) for n in names]
+
+
+class Runner:
+    """Runs encodes on the pool with a progress bar and keeps their bytes."""
+
+    def __init__(self, pool, paths, want_msssim, chroma, quiet):
+        from tqdm import tqdm
+        self.tqdm = tqdm
+        self.pool = pool
+        self.paths = paths
+        self.want_msssim = want_msssim
+        self.chroma = [chroma] * len(paths)
+        self.data = {}
+        self.quiet = quiet
+        self.encode_seconds = 0.0
+        self.encoded_pixels = 0
+
+    def log(self, msg):
+        if not self.quiet:
+            self.tqdm.write(msg, file=sys.stderr)
+
+    def evaluate(self, reqs):
+        from codec.allocate import Point
+        futs = [self.pool.submit(_w_encode, self.paths[i], lam, self.chroma[i], self.want_msssim)
+                for i, lam in reqs]
+        out = []
+        with self.tqdm(total=len(futs), desc="encoding", unit="img", disable=self.quiet,
+                       file=sys.stderr, leave=False) as bar:
+            for (i, lam), f in zip(reqs, futs):
+                r = f.result()
+                bar.update(1)
+                self.data[(i, lam)] = r["data"]
+                self.encode_seconds += r["seconds"]
+                if self.chroma[i] == "auto" and r["colour"] in (1, 2):
+                    # decide 4:2:0 vs 4:4:4 once per image, at its first lambda
+                    self.chroma[i] = "444" if r["colour"] == 1 else "420"
+                out.append(Point(lam, len(r["data"]), r["sse"], r["msssim"]))
+        return out
+
+
+def main(argv=None):
+    a = parse_args(sys.argv[1:] if argv is None else argv)
+    if not os.path.isdir(a.input_dir):
+        print(f"encode.py: input folder not found: {a.input_dir}", file=sys.stderr)
+        return 2
+    paths = find_images(a.input_dir)
+    if not paths:
+        print(f"encode.py: no .png files in {a.input_dir}", file=sys.stderr)
+        return 2
+    os.makedirs(a.output_dir, exist_ok=True)
+    t0 = time.time()
+    from codec.allocate import Curves, search_lowrate, search_transparent
+    from codec.imageio import atomic_write
+    failed = {}
+    with ProcessPoolExecutor(max_workers=a.jobs) as pool:
+        probes = list(pool.map(_w_probe, paths))
+        good = []
+        for path, pr in zip(paths, probes):
+            name = os.path.basename(path)
+            if not pr["ok"]:
+                failed[name] = pr["error"]
+                print(f"{name}: skipped: {pr['error']}", file=sys.stderr)
+            else:
+                for note in pr["notes"]:
+                    print(f"{name}: note: {note}", file=sys.stderr)
+                good.append((path, pr))
+        if not good:
+            print("encode.py: no image could be read", file=sys.stderr)
+            return 1
+        gpaths = [p for p, _ in good]
+        pixels = sum(pr["pixels"] for _, pr in good)
+        n = len(gpaths)
+        runner = Runner(pool, gpaths, a.track == "transparent", a.chroma, a.quiet)
+        target_met = True
+        if a.track == "lowrate":
+            budget = a.bytes if a.bytes is not None else math.ceil(pixels * (a.bpp or 0.15) / 8)
+            runner.log(f"low-rate: {n} images, {pixels} pixels, budget {budget} bytes")
+            res = search_lowrate(runner.evaluate, n, budget, progress=runner.log)
+            if res.choice is None:
+                print(f"encode.py: budget {budget} bytes is below the smallest possible set",
+                      file=sys.stderr)
+                return 3
+            chosen = res.chosen()
+        elif a.track == "transparent":
+            sse_max = 3.0 * pixels * 255.0 ** 2 / 10 ** (a.psnr / 10)
+            runner.log(f"transparent: {n} images, PSNR >= {a.psnr} dB (SSE <= {sse_max:.4g}), "
+                       f"MS-SSIM >= {a.msssim}")
+            res = search_transparent(runner.evaluate, n, sse_max, a.msssim, progress=runner.log)
+            if res.choice is None:
+                target_met = False
+                # best effort: the highest-quality point of each image
+                curves = res.curves
+                chosen = [max(ps, key=lambda p: p.nbytes) for ps in curves.points]
+                print("encode.py: the thresholds were not reached; writing the best effort",
+                      file=sys.stderr)
+            else:
+                chosen = res.chosen()
+        else:
+            import codec
+            lam = a.lam if a.lam is not None else codec.lam_from_quality(
+                75.0 if a.quality is None else a.quality)
+            pts = runner.evaluate([(i, lam) for i in range(n)])
+            chosen = pts
+        outs = []
+        for i, p in enumerate(chosen):
+            stem = os.path.splitext(os.path.basename(gpaths[i]))[0]
+            out = os.path.join(a.output_dir, stem + ".bin")
+            atomic_write(out, runner.data[(i, p.lam)])
+            outs.append(out)
+        enc_wall = time.time() - t0
+        ver = list(pool.map(_w_verify, gpaths, outs))
+    from codec.metrics import ImageScore, aggregate
+    score = aggregate([ImageScore(os.path.basename(p), pr["pixels"], v["nbytes"], v["sse"],
+                                  v["msssim"]) for (p, pr), v in zip(good, ver)])
+    dec_sec = sum(v["seconds"] for v in ver)
+    summary = dict(images=n, failed=failed, pixels=pixels, bytes=score.nbytes, bpp=score.bpp,
+                   psnr=score.psnr, msssim=score.msssim, wall_seconds=enc_wall,
+                   encode_cpu_seconds=runner.encode_seconds, encodes=len(runner.data),
+                   decode_mp_per_s=pixels / 1e6 / dec_sec if dec_sec else None,
+                   per_image={os.path.basename(p): dict(lam=c.lam, bytes=v["nbytes"],
+                                                         psnr=10 * math.log10(255 ** 2 * 3 * pr["pixels"] / v["sse"]) if v["sse"] else None,
+                                                         msssim=v["msssim"])
+                              for (p, pr), c, v in zip(good, chosen, ver)})
+    lines = [f"images     {n} encoded" + (f", {len(failed)} failed" if failed else ""),
+             f"bytes      {score.nbytes}"]
+    if a.track == "lowrate":
+        lines[-1] += f" of budget {budget} ({score.nbytes / budget:.2%} used)"
+        summary["budget"] = budget
+        if score.nbytes > budget:
+            target_met = False
+    lines += [f"bpp        {score.bpp:.4f}",
+              f"PSNR       {score.psnr:.3f} dB (aggregate)",
+              f"MS-SSIM    {score.msssim:.5f} (mean)"]
+    if a.track == "transparent":
+        ok = score.psnr >= a.psnr and score.msssim >= a.msssim
+        target_met = target_met and ok
+        lines.append(f"thresholds PSNR {score.psnr - a.psnr:+.3f} dB, MS-SSIM {score.msssim - a.msssim:+.5f} "
+                     + ("(met)" if ok else "(NOT met)"))
+    lines += [f"wall time  {enc_wall:.1f} s for {len(runner.data)} encodes "
+              f"({runner.encode_seconds:.1f} s encoder CPU)",
+              f"decode     {summary['decode_mp_per_s']:.2f} MP/s (verification pass)"]
+    print("\n".join(lines))
+    summary["target_met"] = target_met
+    if a.json:
+        import json
+        atomic_write(a.json, json.dumps(summary, indent=2).encode())
+    if failed:
+        return 1
+    return 0 if target_met else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Set-level allocation on synthetic RD curves with known behaviour."""
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from codec.allocate import (Curves, Point, choose_max_quality, choose_min_bytes, search_lowrate,
+                            search_transparent)
+
+
+class Model:
+    """bytes = a * lam^-0.8, sse = b * lam^0.6, msssim = 1 - c * lam^0.5 (per image)."""
+
+    def __init__(self, n, seed=0):
+        rng = np.random.default_rng(seed)
+        self.a = rng.uniform(2e4, 2e5, n)
+        self.b = rng.uniform(1e4, 1e5, n)
+        self.c = rng.uniform(2e-4, 2e-3, n)
+        self.calls = 0
+
+    def evaluate(self, reqs):
+        self.calls += len(reqs)
+        return [Point(lam, int(self.a[i] * lam ** -0.8), float(self.b[i] * lam ** 0.6),
+                      float(1 - self.c[i] * lam ** 0.5)) for i, lam in reqs]
+
+
+@pytest.mark.parametrize("budget", [50_000, 200_000, 1_000_000])
+def test_lowrate_respects_and_uses_budget(budget):
+    m = Model(12, seed=budget)
+    res = search_lowrate(m.evaluate, 12, budget)
+    total, sse, _ = res.totals()
+    assert total <= budget
+    assert total >= 0.99 * budget
+    assert m.calls < 12 * 14
+
+
+def test_lowrate_common_lambda_is_near_equal_slope_optimum():
+    """With smooth curves, the best set allocation has (nearly) one lambda;
+    the search must get within 0.5% of the SSE of the exact equal-slope optimum."""
+    m = Model(8, seed=3)
+    budget = 300_000
+    res = search_lowrate(m.evaluate, 8, budget)
+    # exact continuous optimum: common lambda with total bytes == budget
+    lo, hi = 1e-3, 1e6
+    for _ in range(200):
+        mid = math.sqrt(lo * hi)
+        if sum(m.a * mid ** -0.8) > budget:
+            lo = mid
+        else:
+            hi = mid
+    best_sse = float(sum(m.b * hi ** 0.6))
+    assert res.totals()[1] <= best_sse * 1.005
+
+
+def test_lowrate_impossible_budget_returns_none():
+    def ev(reqs):
+        return [Point(lam, 1000, 1.0) for i, lam in reqs]
+    res = search_lowrate(ev, 3, 10)
+    assert res.choice is None
+
+
+def test_choose_max_quality_matches_brute_force():
+    rng = np.random.default_rng(1)
+    c = Curves(4)
+    for i in range(4):
+        for k in range(4):
+            lam = 2.0 ** k
+            c.add(i, Point(lam, int(rng.integers(100, 1000)) // (k + 1), float(rng.uniform(1, 10) * (k + 1))))
+    budget = 1500
+    ch = choose_max_quality(c, budget)
+    best = None
+    for combo in itertools.product(*[range(len(p)) for p in c.points]):
+        b = sum(c.points[i][j].nbytes for i, j in enumerate(combo))
+        s = sum(c.points[i][j].sse for i, j in enumerate(combo))
+        if b <= budget and (best is None or s < best):
+            best = s
+    got = sum(c.points[i][j].sse for i, j in enumerate(ch))
+    assert sum(c.points[i][j].nbytes for i, j in enumerate(ch)) <= budget
+    assert got <= best * 1.15       # Lagrangian + greedy: near the exact optimum
+
+
+def test_transparent_meets_both_thresholds():
+    m = Model(10, seed=7)
+    # thresholds reachable at lambda ~ 1..10
+    sse_max = float(sum(m.b * 4.0 ** 0.6))
+    ms_min = float(np.mean(1 - m.c * 2.0 ** 0.5))
+    res = search_transparent(m.evaluate, 10, sse_max, ms_min)
+    nbytes, sse, ms = res.totals()
+    assert sse <= sse_max and ms >= ms_min
+    # no cheaper than the exact common-lambda point that satisfies both, by much
+    common = float(sum(m.a * 2.0 ** -0.8))
+    assert nbytes <= common * 1.02
+
+
+def test_choose_min_bytes_infeasible():
+    c = Curves(2)
+    for i in range(2):
+        c.add(i, Point(1.0, 100, 50.0, 0.9))
+    assert choose_min_bytes(c, 10.0, 0.95) is None

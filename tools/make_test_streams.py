@@ -1,0 +1,55 @@
+"""(Re)generate the stored regression bitstreams in tests/data.
+
+  python -m tools.make_test_streams --regenerate
+
+Golden files change only on this explicit switch: encode a few generated
+images (grey, 4:2:0, 4:4:4, odd sizes, several qualities), store the .bin
+files and the SHA-256 of the decoded pixels in tests/data/streams.json.
+Run it when the format version changes, and keep the old streams (the test
+then checks they are refused with UnsupportedVersionError).
+"""
+import argparse
+import hashlib
+import json
+import os
+import sys
+
+CASES = [
+    # name, h, w, seed, grey, chroma, quality
+    ("grey_21x34_q60", 21, 34, 1, True, "auto", 60),
+    ("c420_40x56_q35", 40, 56, 2, False, "420", 35),
+    ("c444_33x65_q85", 33, 65, 3, False, "444", 85),
+    ("c420_1x1_q50", 1, 1, 4, False, "420", 50),
+    ("c444_72x72_q97", 72, 72, 5, False, "444", 97),
+]
+DATA = os.path.join(os.path.dirname(__file__), "..", "tests", "data")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--regenerate", action="store_true", help="overwrite tests/data")
+    a = p.parse_args(argv)
+    if not a.regenerate:
+        p.error("nothing done: pass --regenerate to overwrite the golden streams")
+    sys.path.insert(0, os.path.join(DATA, ".."))
+    import codec
+    from codec.constants import FORMAT_VERSION
+    from conftest import synthetic_image
+    manifest_path = os.path.join(DATA, "streams.json")
+    manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
+    for name, h, w, seed, grey, chroma, q in CASES:
+        img = synthetic_image(h, w, seed=seed, grey=grey)
+        data = codec.encode(img, config=codec.EncoderConfig(quality=q, chroma=chroma))
+        fname = f"v{FORMAT_VERSION}_{name}.bin"
+        with open(os.path.join(DATA, fname), "wb") as f:
+            f.write(data)
+        out = codec.decode(data)
+        manifest[fname] = dict(version=FORMAT_VERSION, shape=list(out.shape),
+                               sha256=hashlib.sha256(out.tobytes()).hexdigest())
+        print(fname, len(data), "bytes")
+    with open(manifest_path, "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main()
