@@ -5,11 +5,12 @@ from . import container
 from .arith_dec import ST_OVERREAD, ST_POS, ST_LEN, new_decoder
 from .config import DecoderConfig
 from .contexts import NUM_CTX
+from .deblock import deblock_plane
 from .dec_image import decode_planes, new_scratch
 from .errors import CorruptStreamError
 from .planes import ctu_log2, new_plane_state, plane_shapes, planes_to_rgb
 from .probmodel import new_contexts
-from .quant import scale_matrix
+from .quant import QSTEP, scale_matrix
 
 
 def decode(data, *, config=None):
@@ -29,4 +30,8 @@ def decode(data, *, config=None):
     if st[ST_OVERREAD] != 0 or st[ST_POS] != st[ST_LEN]:
         raise CorruptStreamError(
             f"coded data length mismatch (used {min(st[ST_POS], st[ST_LEN])} of {st[ST_LEN]} bytes)")
-    return planes_to_rgb(state[0], h.width, h.height, h.colour)
+    recs, smaps = state[0], state[2]
+    qidx = (h.qidx_y, h.qidx_cb, h.qidx_cr)
+    for p in range(len(shapes)):
+        deblock_plane(recs[p], smaps[p], QSTEP[qidx[p]], h.deblock_y if p == 0 else h.deblock_c)
+    return planes_to_rgb(recs, h.width, h.height, h.colour)

@@ -11,11 +11,13 @@ from .config import EncoderConfig
 from .constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION, MAX_DIM,
                         NUM_QIDX, QSTEP_BASE, QSTEP_PER_OCTAVE)
 from .contexts import NUM_CTX
+from .deblock import deblock_plane
+from .constants import MAX_DEBLOCK_LEVEL
 from .enc_image import encode_planes, new_scratch
 from .errors import InvalidImageError
 from .planes import ctu_log2, new_plane_state, padded, plane_shapes, planes_to_rgb
 from .probmodel import new_contexts
-from .quant import scale_matrix
+from .quant import QSTEP, scale_matrix
 
 # lambda = LAMBDA_PER_STEP2 * wd * step**2 picks each plane's quantiser step
 # (high-rate theory gives ~0.115; RDOQ makes a slightly coarser step pay).
@@ -94,15 +96,43 @@ def _encode_colour(rgb, ycc, colour, lam, cfg):
             raise RuntimeError("arithmetic coder invariant broken (carry into the first byte)")
         capacity = n + (1 << 16)
     recs = state[0]
+    smaps = state[2]
+    levels = [0, 0]
+    if cfg.deblock:
+        levels = _choose_deblock(orgs, recs, smaps, nplanes, qidx, wds)
+    for p in range(nplanes):
+        deblock_plane(recs[p], smaps[p], QSTEP[qidx[p]], levels[0 if p == 0 else 1])
     payload = bytes(buf[:n])
     header = container.Header(
         version=FORMAT_VERSION, width=w, height=h, colour=colour,
         qidx_y=qidx[0], qidx_cb=qidx[1], qidx_cr=qidx[2], weight_slope=cfg.weight_slope,
-        deblock_y=0, deblock_c=0, payload_len=len(payload))
+        deblock_y=levels[0], deblock_c=levels[1], payload_len=len(payload))
     data = container.pack(header, payload)
     recon = planes_to_rgb(recs, w, h, colour)
     sse = float(((recon.astype(np.int64) - rgb) ** 2).sum())
     return EncodeResult(data, recon, lam, colour, sse)
+
+
+def _choose_deblock(orgs, recs, smaps, nplanes, qidx, wds):
+    """Deblocking level per plane type (luma; both chromas share one) with
+    the least weighted squared error against the (padded) source planes."""
+    levels = [0, 0]
+    for kind, planes in ((0, [0]), (1, [1, 2])):
+        planes = [p for p in planes if p < nplanes]
+        if not planes:
+            continue
+        best = None
+        for level in range(MAX_DEBLOCK_LEVEL + 1):
+            err = 0.0
+            for p in planes:
+                trial = recs[p].copy()
+                deblock_plane(trial, smaps[p], QSTEP[qidx[p]], level)
+                d = orgs[p] - trial
+                err += wds[p] * float(np.einsum("ij,ij->", d, d))
+            if best is None or err < best[0]:
+                best = (err, level)
+        levels[kind] = best[1]
+    return levels
 
 
 def encode_image(image, config=None):

@@ -1,0 +1,129 @@
+"""Deblocking filter (shared, normative, integer), applied to each
+reconstructed plane before colour conversion.
+
+Edges are the leaf boundaries on the 4x4 grid (from smap).  All vertical
+edges of a plane are filtered first (left to right, top to bottom), then all
+horizontal ones.  Per 4-sample edge segment, with p0..p3 / q0..q3 the samples
+on either side and d the second-derivative activity of lines 0 and 3:
+  * no filtering if d >= beta;
+  * strong filter (3 samples a side, both blocks >= 8) on flat segments with
+    a small step across the edge;
+  * otherwise the normal filter: delta = (9(q0-p0) - 3(q1-p1) + 8) >> 4,
+    skipped if |delta| >= 10 tc, clipped to +-tc; p1/q1 follow with half
+    the clip on smooth sides.
+beta and tc scale with the plane's quantiser step; the header's level (1..7)
+picks the scale, 0 switches the filter off.
+"""
+import numpy as np
+from numba import njit
+
+from .constants import LOG2_MIN_BLOCK, MAX_DEBLOCK_LEVEL, SAMPLE_MAX
+
+# beta = step * BETA_NUM[level] >> 6, tc = step * TC_NUM[level] >> 6 (level 0 unused)
+BETA_NUM = np.array([0, 23, 32, 45, 64, 90, 128, 181], dtype=np.int64)
+TC_NUM = np.array([0, 3, 5, 7, 10, 14, 19, 27], dtype=np.int64)
+assert BETA_NUM.shape[0] == MAX_DEBLOCK_LEVEL + 1
+
+
+@njit(cache=True)
+def _clip3(lo, hi, v):
+    return lo if v < lo else (hi if v > hi else v)
+
+
+@njit(cache=True)
+def _filter_segment(s, base, stride, step, beta, tc, strong_ok):
+    """Filter 4 lines across one edge.  s is the flat plane, base the index
+    of q0 on line 0, stride the offset across the edge (1 or width), step
+    the offset along the edge."""
+    b0 = base
+    b3 = base + 3 * step
+    dp = abs(s[b0 - 3 * stride] - 2 * s[b0 - 2 * stride] + s[b0 - stride]) + \
+        abs(s[b3 - 3 * stride] - 2 * s[b3 - 2 * stride] + s[b3 - stride])
+    dq = abs(s[b0 + 2 * stride] - 2 * s[b0 + stride] + s[b0]) + \
+        abs(s[b3 + 2 * stride] - 2 * s[b3 + stride] + s[b3])
+    if dp + dq >= beta:
+        return
+    strong = False
+    if strong_ok:
+        strong = True
+        for li in (0, 3):
+            b = base + li * step
+            p0 = s[b - stride]
+            p3 = s[b - 4 * stride]
+            q0 = s[b]
+            q3 = s[b + 3 * stride]
+            d = abs(s[b - 3 * stride] - 2 * s[b - 2 * stride] + p0) + \
+                abs(s[b + 2 * stride] - 2 * s[b + stride] + q0)
+            if not (2 * d < (beta >> 2) and abs(p3 - p0) + abs(q0 - q3) < (beta >> 3)
+                    and abs(p0 - q0) < ((5 * tc + 1) >> 1)):
+                strong = False
+    for li in range(4):
+        b = base + li * step
+        p0 = s[b - stride]
+        p1 = s[b - 2 * stride]
+        p2 = s[b - 3 * stride]
+        q0 = s[b]
+        q1 = s[b + stride]
+        q2 = s[b + 2 * stride]
+        if strong:
+            p3 = s[b - 4 * stride]
+            q3 = s[b + 3 * stride]
+            t2 = 2 * tc
+            s[b - stride] = _clip3(p0 - t2, p0 + t2, (p2 + 2 * p1 + 2 * p0 + 2 * q0 + q1 + 4) >> 3)
+            s[b - 2 * stride] = _clip3(p1 - t2, p1 + t2, (p2 + p1 + p0 + q0 + 2) >> 2)
+            s[b - 3 * stride] = _clip3(p2 - t2, p2 + t2, (2 * p3 + 3 * p2 + p1 + p0 + q0 + 4) >> 3)
+            s[b] = _clip3(q0 - t2, q0 + t2, (p1 + 2 * p0 + 2 * q0 + 2 * q1 + q2 + 4) >> 3)
+            s[b + stride] = _clip3(q1 - t2, q1 + t2, (p0 + q0 + q1 + q2 + 2) >> 2)
+            s[b + 2 * stride] = _clip3(q2 - t2, q2 + t2, (p0 + q0 + q1 + 3 * q2 + 2 * q3 + 4) >> 3)
+            continue
+        delta = (9 * (q0 - p0) - 3 * (q1 - p1) + 8) >> 4
+        if abs(delta) >= 10 * tc:
+            continue
+        delta = _clip3(-tc, tc, delta)
+        s[b - stride] = _clip3(0, SAMPLE_MAX, p0 + delta)
+        s[b] = _clip3(0, SAMPLE_MAX, q0 - delta)
+        th = tc >> 1
+        side = (beta + (beta >> 1)) >> 3
+        if dp < side:
+            dpp = _clip3(-th, th, ((((p2 + p0 + 1) >> 1) - p1 + delta) >> 1))
+            s[b - 2 * stride] = _clip3(0, SAMPLE_MAX, p1 + dpp)
+        if dq < side:
+            dqq = _clip3(-th, th, ((((q2 + q0 + 1) >> 1) - q1 - delta) >> 1))
+            s[b + stride] = _clip3(0, SAMPLE_MAX, q1 + dqq)
+
+
+@njit(cache=True)
+def _leaf_edge(smap, ux, uy, vertical):
+    """Is there a leaf boundary on the left (vertical) / top edge of unit (ux, uy)?"""
+    sz = smap[uy, ux] - LOG2_MIN_BLOCK      # log2 leaf size in units
+    pos = ux if vertical else uy
+    return (pos & ((1 << sz) - 1)) == 0
+
+
+@njit(cache=True)
+def deblock_plane(rec, smap, qstep, level):
+    """Filter a reconstructed plane (int32, padded) in place."""
+    if level <= 0:
+        return
+    h, w = rec.shape
+    beta = (qstep * BETA_NUM[level]) >> 6
+    tc = (qstep * TC_NUM[level]) >> 6
+    if tc <= 0:
+        return
+    s = rec.reshape(h * w)
+    hu = h >> LOG2_MIN_BLOCK
+    wu = w >> LOG2_MIN_BLOCK
+    for uy in range(hu):
+        for ux in range(1, wu):
+            if not _leaf_edge(smap, ux, uy, True):
+                continue
+            strong_ok = smap[uy, ux] > LOG2_MIN_BLOCK and smap[uy, ux - 1] > LOG2_MIN_BLOCK
+            _filter_segment(s, (uy << LOG2_MIN_BLOCK) * w + (ux << LOG2_MIN_BLOCK), 1, w,
+                            np.int64(beta), np.int64(tc), strong_ok)
+    for uy in range(1, hu):
+        for ux in range(wu):
+            if not _leaf_edge(smap, ux, uy, False):
+                continue
+            strong_ok = smap[uy, ux] > LOG2_MIN_BLOCK and smap[uy - 1, ux] > LOG2_MIN_BLOCK
+            _filter_segment(s, (uy << LOG2_MIN_BLOCK) * w + (ux << LOG2_MIN_BLOCK), w, 1,
+                            np.int64(beta), np.int64(tc), strong_ok)
