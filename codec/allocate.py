@@ -52,11 +52,11 @@ class Curves:
         """log(attr) interpolated linearly in log(lambda) (extrapolated at the ends)."""
         pts = self.points[i]
         xs = np.array([math.log(p.lam) for p in pts])
-        ys = np.array([math.log(max(getattr(p, attr), 1e-9)) for p in pts])
+        ys = np.array([math.log(max(_attr(p, attr), 1e-12)) for p in pts])
         x = math.log(lam)
         if len(pts) == 1:
             # rate ~ lambda^-0.75, distortion ~ lambda^0.6: typical DCT-codec slopes
-            slope = -0.75 if attr == "nbytes" else 0.6
+            slope = -0.75 if attr == "nbytes" else (0.6 if attr == "sse" else 0.4)
             return math.exp(ys[0] + slope * (x - xs[0]))
         if x <= xs[0]:
             j = 0
@@ -68,12 +68,17 @@ class Curves:
         return math.exp(ys[j] + t * (ys[j + 1] - ys[j]))
 
 
-def _solve_log(f, target, lo=1e-3, hi=1e6, iters=60):
-    """lambda with f(lambda) = target for f decreasing in lambda (bisection in log)."""
+def _attr(p, attr):
+    """nbytes, sse, or msgap = 1 - MS-SSIM (interpolated in the log domain)."""
+    return 1.0 - p.msssim if attr == "msgap" else getattr(p, attr)
+
+
+def _solve_log(f, target, increasing, lo=1e-3, hi=1e6, iters=60):
+    """lambda with f(lambda) = target for f monotone in lambda (bisection in log)."""
     a, b = math.log(lo), math.log(hi)
     for _ in range(iters):
         m = 0.5 * (a + b)
-        if f(math.exp(m)) > target:
+        if (f(math.exp(m)) > target) != increasing:
             a = m
         else:
             b = m
@@ -81,7 +86,10 @@ def _solve_log(f, target, lo=1e-3, hi=1e6, iters=60):
 
 
 def predict_lam_for_total(curves, attr, target):
-    return _solve_log(lambda lam: sum(curves.predict(i, lam, attr) for i in range(curves.n)), target)
+    """Common lambda at which the predicted sum of `attr` (nbytes falls with
+    lambda, sse rises) equals target."""
+    return _solve_log(lambda lam: sum(curves.predict(i, lam, attr) for i in range(curves.n)),
+                      target, increasing=(attr != "nbytes"))
 
 
 # --- discrete choices among evaluated points ---------------------------------
@@ -253,6 +261,8 @@ def search_lowrate(evaluate, n, budget, lam_start=400.0, max_rounds=8, fill_step
         new = _round_lam(predict_lam_for_total(curves, "nbytes", target))
         if new == lam:
             new = _round_lam(lam * (2 ** (1 / 64) if total > budget else 2 ** (-1 / 64)))
+        if best_lam is not None and all(curves.at(i, new) is not None for i in range(n)):
+            break   # oscillating across a quantiser-step boundary: the fill does the rest
         lam = new
     if best_lam is None:
         # keep raising lambda until the set fits (a tiny budget)
@@ -281,14 +291,16 @@ def search_transparent(evaluate, n, sse_max, msssim_min, lam_start=40.0, max_rou
                        progress=None):
     """Fewest bytes with total SSE <= sse_max and mean MS-SSIM >= msssim_min.
 
-    1. common-lambda rounds until both constraints hold at one lambda (the
-       SSE one is predicted by interpolation; MS-SSIM by halving lambda);
+    1. common-lambda rounds: the largest lambda meeting both constraints is
+       predicted from per-image interpolation of SSE and log(1 - MS-SSIM),
+       kept inside the bracket of measured pass/fail lambdas;
     2. refine: per image, points at 2^(+-1/4), 2^(+-1/2) around the common
        lambda; choose per image among all points (two-multiplier Lagrangian +
        greedy), so MS-SSIM is bought where it is cheapest.
     """
     curves = Curves(n)
     lam = _round_lam(lam_start)
+    lam_min = _round_lam(lam_min * 1.02)     # stay inside the encoder's range after rounding
     rounds = 0
     ok_lam = None
 
@@ -296,6 +308,7 @@ def search_transparent(evaluate, n, sse_max, msssim_min, lam_start=40.0, max_rou
         ps = [curves.at(i, lam_) for i in range(n)]
         return sum(p.sse for p in ps), float(np.mean([p.msssim for p in ps]))
 
+    bad_lam = None           # smallest common lambda seen failing (above ok_lam)
     for rounds in range(1, max_rounds + 1):
         reqs = [(i, lam) for i in range(n) if curves.at(i, lam) is None]
         for (i, l), p in zip(reqs, evaluate(reqs)):
@@ -303,29 +316,31 @@ def search_transparent(evaluate, n, sse_max, msssim_min, lam_start=40.0, max_rou
         s, m = at_common(lam)
         if progress:
             progress(f"round {rounds}: lambda {lam:.4g} -> SSE {s / sse_max:.3f} of max, MS-SSIM {m:.5f}")
-        ok = s <= sse_max and m >= msssim_min
-        if ok:
+        if s <= sse_max and m >= msssim_min:
             ok_lam = lam if ok_lam is None else max(ok_lam, lam)
-        # the largest lambda that could still satisfy both
-        lam_sse = _round_lam(predict_lam_for_total(curves, "sse", sse_max * 0.995))
-        if m < msssim_min:
-            cand = min(lam_sse, _round_lam(lam / 2))
-        elif ok:
-            cand = max(lam_sse, lam)
-            if cand == lam:
-                break
-        else:
-            cand = lam_sse
-        if ok_lam is not None and cand <= ok_lam:
+        elif bad_lam is None or lam < bad_lam:
+            bad_lam = lam
+        # predicted largest lambda meeting each constraint (with a small margin)
+        lam_sse = predict_lam_for_total(curves, "sse", sse_max * 0.995)
+        gap = (1.0 - msssim_min) * n * 0.995
+        lam_ms = predict_lam_for_total(curves, "msgap", gap)
+        cand = min(lam_sse, lam_ms)
+        lo = ok_lam if ok_lam is not None else lam_min
+        hi = bad_lam if bad_lam is not None else 1e7
+        if not lo < cand < hi:
+            cand = math.sqrt(lo * hi) if ok_lam is not None and bad_lam is not None else \
+                (hi / 2 if ok_lam is None else lo * 2)
+        cand = _round_lam(max(cand, lam_min))
+        if ok_lam is not None and bad_lam is not None and bad_lam / ok_lam < 2 ** (1 / 12):
             break
-        if cand < lam_min:
-            if lam <= lam_min:
-                break
-            cand = _round_lam(lam_min)
+        if cand == lam or (ok_lam is not None and cand <= ok_lam) or (bad_lam is not None and cand >= bad_lam):
+            break
+        if lam <= lam_min and cand <= lam_min:
+            break
         lam = cand
     if ok_lam is None:
         return SearchResult(curves, None, rounds)
-    reqs = [(i, _round_lam(ok_lam * 2 ** s)) for s in (0.25, 0.5, -0.25) for i in range(n)]
+    reqs = [(i, _round_lam(ok_lam * 2 ** s)) for s in (0.5, 0.25, -0.25, -0.5) for i in range(n)]
     reqs = [(i, l) for i, l in reqs if curves.at(i, l) is None]
     if progress:
         progress(f"refine: {len(reqs)} extra codings around lambda {ok_lam:.4g}")
