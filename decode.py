@@ -11,8 +11,13 @@ status is 0 only if every file decoded.  PNGs are written atomically.
 import argparse
 import glob
 import os
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
+
+
+def _worker_init():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _decode_one(src, dst):
@@ -47,11 +52,16 @@ def main(argv=None):
         stem = os.path.splitext(os.path.basename(f))[0]
         d = a.output_dir if a.output_dir else (os.path.dirname(f) or ".")
         jobs.append((f, os.path.join(d, stem + ".png")))
-    if len(jobs) == 1 or a.jobs == 1:
-        results = [_decode_one(s, d) for s, d in jobs]
-    else:
-        with ProcessPoolExecutor(max_workers=min(a.jobs, len(jobs))) as pool:
-            results = list(pool.map(_decode_one, *zip(*jobs)))
+    try:
+        if len(jobs) == 1 or a.jobs == 1:
+            results = [_decode_one(s, d) for s, d in jobs]
+        else:
+            with ProcessPoolExecutor(max_workers=min(a.jobs, len(jobs)),
+                                     initializer=_worker_init) as pool:
+                results = list(pool.map(_decode_one, *zip(*jobs)))
+    except KeyboardInterrupt:
+        print("\ndecode.py: interrupted; PNGs already written are complete", file=sys.stderr)
+        return 130
     bad = [(s, err) for (s, _), err in zip(jobs, results) if err]
     for s, err in bad:
         print(f"{s}: {err}", file=sys.stderr)

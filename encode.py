@@ -13,6 +13,7 @@ all RGB values, mean MS-SSIM).  Exit status: 0 success, 1 some images failed,
 import argparse
 import math
 import os
+import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -31,9 +32,16 @@ def _image(path):
     return _IMAGES[path]
 
 
+def _worker_init():
+    # Ctrl-C goes to the parent, which stops the pool cleanly
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _w_probe(path):
     try:
+        from codec.encoder import as_rgb
         rgb, notes = _image(path)
+        as_rgb(rgb)                         # the encoder's own size/type checks
         return dict(ok=True, pixels=int(rgb.shape[0] * rgb.shape[1]), shape=rgb.shape[:2],
                     notes=notes)
     except Exception as e:                  # reported per file, never stops the folder
@@ -65,7 +73,12 @@ def _w_verify(path, bin_path):
 
 
 def _msg(e):
-    return f"{type(e).__name__}: {e}" if not str(e).startswith(type(e).__name__) else str(e)
+    from codec.errors import CodecError
+    return str(e) if isinstance(e, CodecError) else f"{type(e).__name__}: {e}"
+
+
+class EncodeFailure(Exception):
+    """An image that loaded fine could not be encoded (an internal error)."""
 
 
 # --- driver -------------------------------------------------------------------
@@ -145,7 +158,13 @@ class Runner:
         with self.tqdm(total=len(futs), desc="encoding", unit="img", disable=self.quiet,
                        file=sys.stderr, leave=False) as bar:
             for (i, lam), f in zip(reqs, futs):
-                r = f.result()
+                try:
+                    r = f.result()
+                except Exception as e:
+                    for g in futs:
+                        g.cancel()
+                    raise EncodeFailure(f"{os.path.basename(self.paths[i])}: encoding failed: "
+                                        f"{_msg(e)}") from None
                 bar.update(1)
                 self.data[(i, lam)] = r["data"]
                 self.encode_seconds += r["seconds"]
@@ -158,6 +177,21 @@ class Runner:
 
 def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(a)
+    except KeyboardInterrupt:
+        print("\nencode.py: interrupted; files already written are complete, rerun to redo",
+              file=sys.stderr)
+        return 130
+    except EncodeFailure as e:
+        print(f"encode.py: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"encode.py: {e.strerror or e}: {e.filename or ''}", file=sys.stderr)
+        return 1
+
+
+def _run(a):
     if not os.path.isdir(a.input_dir):
         print(f"encode.py: input folder not found: {a.input_dir}", file=sys.stderr)
         return 2
@@ -170,11 +204,15 @@ def main(argv=None):
     from codec.allocate import Curves, search_lowrate, search_transparent
     from codec.imageio import atomic_write
     failed = {}
-    with ProcessPoolExecutor(max_workers=a.jobs) as pool:
+    with ProcessPoolExecutor(max_workers=a.jobs, initializer=_worker_init) as pool:
         probes = list(pool.map(_w_probe, paths))
         good = []
+        stems = set()
         for path, pr in zip(paths, probes):
             name = os.path.basename(path)
+            stem = os.path.splitext(name)[0]
+            if pr["ok"] and stem in stems:
+                pr = dict(ok=False, error=f"another input already writes {stem}.bin")
             if not pr["ok"]:
                 failed[name] = pr["error"]
                 print(f"{name}: skipped: {pr['error']}", file=sys.stderr)
@@ -182,6 +220,7 @@ def main(argv=None):
                 for note in pr["notes"]:
                     print(f"{name}: note: {note}", file=sys.stderr)
                 good.append((path, pr))
+                stems.add(stem)
         if not good:
             print("encode.py: no image could be read", file=sys.stderr)
             return 1
@@ -239,7 +278,8 @@ def main(argv=None):
                                                          psnr=10 * math.log10(255 ** 2 * 3 * pr["pixels"] / v["sse"]) if v["sse"] else None,
                                                          msssim=v["msssim"])
                               for (p, pr), c, v in zip(good, chosen, ver)})
-    lines = [f"images     {n} encoded" + (f", {len(failed)} failed" if failed else ""),
+    lines = [f"images     {n} encoded" + (f", {len(failed)} failed: " + ", ".join(sorted(failed))
+                                           if failed else ""),
              f"bytes      {score.nbytes}"]
     if a.track == "lowrate":
         lines[-1] += f" of budget {budget} ({score.nbytes / budget:.2%} used)"

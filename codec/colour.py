@@ -64,11 +64,11 @@ def _up_rows(src, out_h):
 
 @njit(cache=True)
 def upsample420(c, out_h, out_w):
-    """Normative chroma upsampling of an int32 plane to (out_h, out_w), int32."""
+    """Normative chroma upsampling of an integer plane to (out_h, out_w), int16."""
     v = _up_rows(c.astype(np.int64), out_h)
     h = v.shape[0]
     w = c.shape[1]
-    out = np.empty((out_h, out_w), dtype=np.int32)
+    out = np.empty((out_h, out_w), dtype=np.int16)
     rnd = np.int64(1) << (2 * _UP_SHIFT - 1)
     for y in range(h):
         for ox in range(out_w):

@@ -18,7 +18,8 @@ def load_rgb(path):
     """Read an image file as uint8 RGB (h, w, 3); returns (array, notes).
 
     RGB is taken as is; greyscale (L, I;16, I, F) is replicated to R=G=B;
-    16-bit samples are reduced to 8 bits with rounding; alpha (RGBA, LA, PA)
+    16-bit grey is reduced to 8 bits with rounding, 16-bit colour keeps the
+    high byte (what Pillow reads); alpha (RGBA, LA, PA)
     is dropped; palette and CMYK/YCbCr/LAB are converted to RGB; an EXIF
     orientation is applied (the pixels as a viewer shows them).  Anything
     Pillow cannot read raises InvalidImageError.
@@ -28,6 +29,10 @@ def load_rgb(path):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(path) as im:
+                raw = [t[3] for t in (im.tile or []) if isinstance(t[3], str)]
+                if im.mode in ("RGB", "RGBA") and any(";16" in r for r in raw):
+                    # Pillow keeps only the high byte of 16-bit colour samples
+                    notes.append("16-bit colour samples reduced to 8 bits (high byte)")
                 im.load()
                 orient = im.getexif().get(0x0112, 1)
                 if orient not in (None, 1):

@@ -31,12 +31,13 @@ def new_plane_state(shapes):
     recs, cmaps, smaps, mmaps, cbmaps = [], [], [], [], []
     for i in range(3):
         hp, wp = padded(shapes[i]) if i < len(shapes) else (MIN_BLOCK, MIN_BLOCK)
-        recs.append(np.zeros((hp, wp), np.int32))
-        cmaps.append(np.zeros((hp, wp), np.int32))
+        # int16 holds every sample (<= 4080) and level (<= 32767): 4 bytes/sample in all
+        recs.append(np.zeros((hp, wp), np.int16))
+        cmaps.append(np.zeros((hp, wp), np.int16))
         u = (hp >> LOG2_MIN_BLOCK, wp >> LOG2_MIN_BLOCK)
-        smaps.append(np.zeros(u, np.int32))
-        mmaps.append(np.zeros(u, np.int32))
-        cbmaps.append(np.zeros(u, np.int32))
+        smaps.append(np.zeros(u, np.int8))
+        mmaps.append(np.zeros(u, np.int8))
+        cbmaps.append(np.zeros(u, np.int8))
     return tuple(recs), tuple(cmaps), tuple(smaps), tuple(mmaps), tuple(cbmaps)
 
 

@@ -1,0 +1,46 @@
+"""Bounded fuzz smoke run over codec.decode, and the stored crash regressions.
+
+The long run is `python -m tools.fuzz --seconds 600` (see its --help)."""
+import os
+import time
+
+import numpy as np
+import pytest
+
+from tools.fuzz import check_one, make_seeds, mutate
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+FUZZ = os.path.join(DATA, "fuzz")
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    return make_seeds(DATA)
+
+
+def test_fuzz_smoke(seeds):
+    rng = np.random.default_rng(12345)
+    t0 = time.time()
+    n = 0
+    slowest = 0.0
+    while n < 3000 and time.time() - t0 < 50:
+        data = mutate(rng, seeds[int(rng.integers(0, len(seeds)))])
+        t = time.perf_counter()
+        failure = check_one(data)
+        slowest = max(slowest, time.perf_counter() - t)
+        assert failure is None, (failure, data.hex())
+        n += 1
+    assert n >= 1000
+    assert slowest < 5.0
+
+
+def test_empty_and_tiny_inputs():
+    for data in (b"", b"L", b"LDC", b"LDC\x1a", b"LDC\x1a\x01", b"\0" * 64):
+        assert check_one(data) is None
+
+
+@pytest.mark.parametrize("name", sorted(n for n in os.listdir(FUZZ) if n.endswith(".bin"))
+                         if os.path.isdir(FUZZ) else [])
+def test_stored_fuzz_regressions(name):
+    with open(os.path.join(FUZZ, name), "rb") as f:
+        assert check_one(f.read()) is None
