@@ -29,14 +29,55 @@ RGB_WEIGHTS = np.array([3.0, 0.344136 ** 2 + 1.772 ** 2, 1.402 ** 2 + 0.714136 *
 """Squared-error weight of a unit error in Y, Cb, Cr on the sum over R, G, B."""
 
 
-def rgb_to_ycc(rgb):
-    """float64 planes (Y, Cb, Cr) in internal sample units (8-bit value * 16)."""
-    x = rgb.astype(np.float64)
-    scale = float(1 << SAMPLE_SHIFT)
-    y = (x @ _FWD[0]) * scale
-    cb = (x @ _FWD[1]) * scale + SAMPLE_MID
-    cr = (x @ _FWD[2]) * scale + SAMPLE_MID
-    return y, cb, cr
+def rgb_to_ycc(rgb, pad_to=None):
+    """float64 planes (Y, Cb, Cr) in internal sample units (8-bit value * 16),
+    optionally padded by edge replication to pad_to = (hp, wp)."""
+    h, w = rgb.shape[:2]
+    hp, wp = pad_to if pad_to is not None else (h, w)
+    out = np.empty((3, hp, wp))
+    _rgb_to_ycc_kernel(np.ascontiguousarray(rgb), _FWD * float(1 << SAMPLE_SHIFT),
+                       float(SAMPLE_MID), out)
+    return out[0], out[1], out[2]
+
+
+@njit(cache=True)
+def _rgb_to_ycc_kernel(rgb, m, mid, out):
+    h, w = rgb.shape[0], rgb.shape[1]
+    hp, wp = out.shape[1], out.shape[2]
+    for j in range(hp):
+        jj = min(j, h - 1)
+        for i in range(wp):
+            ii = min(i, w - 1)
+            r = float(rgb[jj, ii, 0])
+            g = float(rgb[jj, ii, 1])
+            b = float(rgb[jj, ii, 2])
+            out[0, j, i] = m[0, 0] * r + m[0, 1] * g + m[0, 2] * b
+            out[1, j, i] = m[1, 0] * r + m[1, 1] * g + m[1, 2] * b + mid
+            out[2, j, i] = m[2, 0] * r + m[2, 1] * g + m[2, 2] * b + mid
+
+
+@njit(cache=True)
+def weighted_sse(org, rec, h, w):
+    """sum over [:h, :w] of (org - rec)^2 (org float, rec integer)."""
+    acc = 0.0
+    for j in range(h):
+        for i in range(w):
+            e = org[j, i] - rec[j, i]
+            acc += e * e
+    return acc
+
+
+@njit(cache=True)
+def rgb_sse(a, b):
+    """Exact squared error between two uint8 RGB images (as float)."""
+    acc = np.int64(0)
+    h, w, c = a.shape
+    for j in range(h):
+        for i in range(w):
+            for k in range(c):
+                d = np.int64(a[j, i, k]) - np.int64(b[j, i, k])
+                acc += d * d
+    return float(acc)
 
 
 @njit(cache=True)

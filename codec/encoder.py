@@ -6,7 +6,7 @@ import numpy as np
 
 from . import container
 from .arith_enc import ST_OVERFLOW, enc_finish, new_encoder
-from .colour import RGB_WEIGHTS, downsample420, rgb_to_ycc
+from .colour import RGB_WEIGHTS, downsample420, rgb_sse, rgb_to_ycc, weighted_sse
 from .config import EncoderConfig
 from .constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION, MAX_DIM,
                         NUM_QIDX, QSTEP_BASE, QSTEP_PER_OCTAVE)
@@ -66,19 +66,19 @@ def _pad(plane):
 
 def _encode_colour(rgb, ycc, colour, lam, cfg):
     h, w = rgb.shape[:2]
+    # ycc planes arrive padded for full-resolution coding
     if colour == COLOUR_GREY:
-        src = [ycc[0]]
+        orgs = [ycc[0]]
     elif colour == COLOUR_YCC420:
-        src = [ycc[0], downsample420(ycc[1]), downsample420(ycc[2])]
+        orgs = [ycc[0]] + [np.ascontiguousarray(_pad(downsample420(c[:h, :w]))) for c in ycc[1:]]
     else:
-        src = list(ycc)
-    nplanes = len(src)
+        orgs = list(ycc)
+    nplanes = len(orgs)
     wds = np.zeros(3)
     for p in range(nplanes):
         wds[p] = RGB_WEIGHTS[p] / 256.0 * (CHROMA_420_WEIGHT if colour == COLOUR_YCC420 and p else 1.0)
     qidx = [_qidx_for(lam, wds[p]) if p < nplanes else 0 for p in range(3)]
     scales = np.stack([scale_matrix(q, cfg.weight_slope) for q in qidx])
-    orgs = [np.ascontiguousarray(_pad(s)) for s in src]
     while len(orgs) < 3:
         orgs.append(np.zeros((4, 4)))
     shapes = plane_shapes(w, h, colour)
@@ -109,7 +109,7 @@ def _encode_colour(rgb, ycc, colour, lam, cfg):
         deblock_y=levels[0], deblock_c=levels[1], payload_len=len(payload))
     data = container.pack(header, payload)
     recon = planes_to_rgb(recs, w, h, colour)
-    sse = float(((recon.astype(np.int64) - rgb) ** 2).sum())
+    sse = rgb_sse(recon, rgb)
     return EncodeResult(data, recon, lam, colour, sse)
 
 
@@ -127,8 +127,7 @@ def _choose_deblock(orgs, recs, smaps, nplanes, qidx, wds):
             for p in planes:
                 trial = recs[p].copy()
                 deblock_plane(trial, smaps[p], QSTEP[qidx[p]], level)
-                d = orgs[p] - trial
-                err += wds[p] * float(np.einsum("ij,ij->", d, d))
+                err += wds[p] * weighted_sse(orgs[p], trial, trial.shape[0], trial.shape[1])
             if best is None or err < best[0]:
                 best = (err, level)
         levels[kind] = best[1]
@@ -141,7 +140,7 @@ def encode_image(image, config=None):
     rgb = as_rgb(image)
     lam = cfg.lam_value
     grey = bool((rgb[:, :, 0] == rgb[:, :, 1]).all() and (rgb[:, :, 1] == rgb[:, :, 2]).all())
-    ycc = rgb_to_ycc(rgb)
+    ycc = rgb_to_ycc(rgb, padded(rgb.shape[:2]))
     if grey:
         modes = [COLOUR_GREY]
     elif cfg.chroma == "420":
