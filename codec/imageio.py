@@ -7,7 +7,7 @@ import tempfile
 import warnings
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from .errors import InvalidImageError
 
@@ -19,10 +19,10 @@ def load_rgb(path):
 
     RGB is taken as is; greyscale (L, I;16, I, F) is replicated to R=G=B;
     16-bit grey is reduced to 8 bits with rounding, 16-bit colour keeps the
-    high byte (what Pillow reads); alpha (RGBA, LA, PA)
-    is dropped; palette and CMYK/YCbCr/LAB are converted to RGB; an EXIF
-    orientation is applied (the pixels as a viewer shows them).  Anything
-    Pillow cannot read raises InvalidImageError.
+    high byte (what Pillow reads); alpha (RGBA, LA, PA) is dropped; palette
+    and CMYK/YCbCr/LAB are converted to RGB; an EXIF orientation tag is
+    reported but not applied (evaluators compare the stored pixel array).
+    Anything Pillow cannot read raises InvalidImageError.
     """
     notes = []
     try:
@@ -36,8 +36,10 @@ def load_rgb(path):
                 im.load()
                 orient = im.getexif().get(0x0112, 1)
                 if orient not in (None, 1):
-                    im = ImageOps.exif_transpose(im)
-                    notes.append(f"EXIF orientation {orient} applied")
+                    # evaluators (and the CLIC contract: same size as the original)
+                    # compare stored pixel arrays, so the tag is not applied
+                    notes.append(f"EXIF orientation {orient} not applied: pixels coded as stored, "
+                                 "the tag is not kept")
                 arr = _to_rgb(im, notes)
     except InvalidImageError:
         raise

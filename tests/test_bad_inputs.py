@@ -68,7 +68,7 @@ def test_loader_behaviour(bad_folder):
         assert rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3
         if name in EXPECT_NOTE:
             assert any(EXPECT_NOTE[name] in n for n in notes), (name, notes)
-    assert load_rgb(d / "exif_rotated.png")[0].shape == (32, 24, 3)   # rotated for display
+    assert load_rgb(d / "exif_rotated.png")[0].shape == (24, 32, 3)   # stored orientation
     g, _ = load_rgb(d / "grey16.png")
     g8, _ = load_rgb(d / "grey.png")
     assert np.array_equal(g, g8)                                     # x*257/257 rounds back
