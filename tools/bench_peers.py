@@ -280,13 +280,14 @@ def _ldc_decode(data):
     return codec.decode(data)
 
 
-def _ldc_version():
+def ldc_version(fingerprint=None):
+    """Version string of LDC; the fingerprint of codec/*.py is part of it."""
     try:
         from importlib.metadata import version
         v = version("ldc-codec")
     except Exception:      # not installed as a distribution: the source tree still works
         v = "?"
-    return f"ldc-codec {v}, codec fingerprint {codec_fingerprint()}"
+    return f"ldc-codec {v}, codec fingerprint {fingerprint or codec_fingerprint()}"
 
 
 def _identity(x):
@@ -342,7 +343,7 @@ PEERS = {p.name: p for p in [
          "d", JXL_DISTANCES, _identity, _jxl_encode, _jxl_decode, _jxl_version, _jxl_available),
     Peer("ldc", "LDC (this codec): codec.encode_image with EncoderConfig(lam=L) (chroma auto, "
                 "deblocking on), lambda sweep; codec.decode",
-         "lam", LDC_LAMBDAS, _identity, _ldc_encode, _ldc_decode, _ldc_version, _ldc_available),
+         "lam", LDC_LAMBDAS, _identity, _ldc_encode, _ldc_decode, ldc_version, _ldc_available),
 ]}
 
 # Peers that cannot be measured in this environment at all, with the reason.
