@@ -15,3 +15,16 @@ __all__ = [
     "TruncatedStreamError", "ChecksumError", "UnsupportedVersionError", "LimitExceededError",
     "InvalidImageError", "ConfigError",
 ]
+
+
+def _check_kernel_cache():
+    import os
+    import sys
+    from . import _kernel_cache
+    mods = [m for name, m in list(sys.modules.items())
+            if name.startswith(__name__ + ".") and m is not None]
+    _kernel_cache.ensure_fresh(os.path.dirname(__file__), mods)
+
+
+from . import allocate, metrics  # noqa: E402,F401  (import every kernel module before the check)
+_check_kernel_cache()

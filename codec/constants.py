@@ -4,7 +4,7 @@ Anything here changes the bitstream; bump FORMAT_VERSION when it does.
 """
 
 MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2           # 2: 35 intra modes (planar, DC, 33 angular) with MPM coding
 
 # --- image limits the decoder enforces before it allocates anything --------
 MAX_DIM = 65535             # width/height fit the u16 header fields
@@ -46,11 +46,14 @@ NUM_QIDX = 192
 WEIGHT_UNIT = 16            # per-frequency weight 16 = neutral
 
 # --- intra prediction modes -----------------------------------------------------
-MODE_DC = 0
-MODE_PLANAR = 1
-MODE_H = 2
-MODE_V = 3
-NUM_MODES = 4
+# 0 planar, 1 DC, 2..34 angular (2 = down-left 45 deg, 10 = horizontal,
+# 18 = up-left diagonal, 26 = vertical, 34 = up-right 45 deg)
+MODE_PLANAR = 0
+MODE_DC = 1
+MODE_H = 10
+MODE_V = 26
+NUM_MODES = 35
+NUM_MPM = 3
 
 # --- deblocking -----------------------------------------------------------------
 MAX_DEBLOCK_LEVEL = 7       # header field per plane; 0 = off

@@ -20,7 +20,7 @@ NUM_SIG_TMPL = 4
 NUM_COLOC = 3
 NUM_GT_TMPL = 5
 NUM_GT_DIAG = 3
-MODE_BINS = 8
+MODE_BINS = 3          # mpm flag, mpm index > 0, mpm index > 1
 
 # offsets of each syntax element's context block
 CTX_SPLIT = 0

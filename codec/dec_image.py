@@ -5,8 +5,9 @@ from numba import njit
 from .arith_dec import dec_failed
 from .constants import LOG2_MIN_BLOCK, MAX_BLOCK
 from .dec_syntax import dec_cbf, dec_coeffs, dec_mode, dec_split
-from .enc_image import fill_units, most_probable_mode, nb_cbf, nb_split
-from .predict import build_refs, predict
+from .constants import NUM_MPM
+from .enc_image import fill_units, nb_cbf, nb_split
+from .predict import build_refs, mode_candidates, predict_mode
 from .recon import reconstruct
 
 
@@ -14,11 +15,13 @@ def new_scratch():
     m = MAX_BLOCK
     return (np.zeros(4 * m + 1, np.int64), np.zeros(4 * m + 1, np.bool_),
             np.zeros((m, m), np.int64), np.zeros((m, m), np.int32),
-            np.zeros((m, m), np.int64), np.zeros((m, m), np.int64), np.zeros((m, m), np.int64))
+            np.zeros((m, m), np.int64), np.zeros((m, m), np.int64), np.zeros((m, m), np.int64),
+            np.zeros(4 * m + 1, np.int64), np.zeros(3 * m + 1, np.int64), np.zeros(NUM_MPM, np.int64))
 
 
 @njit(cache=True)
-def decode_ctu(rec, cmap, smap, mmap, cbmap, x0, y0, lg, pt, scale, probs, st, buf, scr):
+def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, scale, probs, st,
+               buf, scr):
     """Decode one CTU's quadtree (iterative pre-order walk in z-order)."""
     h, w = rec.shape
     ctu_ulog2 = lg - LOG2_MIN_BLOCK
@@ -54,12 +57,13 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, x0, y0, lg, pt, scale, probs, st, b
                 sl[sp] = log2s - 1
                 sp += 1
             continue
-        mode = dec_mode(most_probable_mode(mmap, ux, uy), pt, probs, st, buf)
+        mode_candidates(mmap, ux, uy, pt, lmmap, cshift, scr[9])
+        mode = dec_mode(scr[9], pt, probs, st, buf)
         nz = dec_cbf(pt, sc, nb_cbf(cbmap, ux, uy), probs, st, buf) == 1
         if nz:
             dec_coeffs(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf)
         build_refs(rec, x, y, n, ctu_ulog2, ref, scr[1])
-        predict(ref, n, log2s, mode, pred)
+        predict_mode(ref, scr[7], n, log2s, mode, pred, pt, scr[8])
         reconstruct(pred, lv, nz, scale[sc], n, sc, rec, x, y, scr[4], scr[5], scr[6])
         nu = n >> LOG2_MIN_BLOCK
         fill_units(smap, ux, uy, nu, log2s)
@@ -82,8 +86,9 @@ def decode_planes(recs, cmaps, smaps, mmaps, cbmaps, nplanes, ctu_log2, scales, 
         for cx in range(cols):
             for p in range(nplanes):
                 lg = ctu_log2[p]
-                decode_ctu(recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], cx << lg, cy << lg,
-                           lg, 0 if p == 0 else 1, scales[p], probs, st, buf, scr)
+                decode_ctu(recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
+                           ctu_log2[0] - lg, cx << lg, cy << lg, lg, 0 if p == 0 else 1,
+                           scales[p], probs, st, buf, scr)
             if dec_failed(st):
                 return False
     return True

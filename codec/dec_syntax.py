@@ -7,7 +7,7 @@ so the caller can stop at the next check without reading out of bounds.
 from numba import njit
 
 from .arith_dec import ST_ERR, dec_bit, dec_bypass, dec_bypass_bits
-from .constants import MAX_ABS_LEVEL, NUM_MODES
+from .constants import MAX_ABS_LEVEL
 from .contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_gt1, ctx_gt2,
                        ctx_last_bit, ctx_last_cls, ctx_mode, ctx_sig, ctx_split, rice_param,
                        template)
@@ -22,14 +22,27 @@ def dec_split(pt, sc, nb, probs, st, buf):
 @njit(cache=True)
 def dec_mode(mpm, pt, probs, st, buf):
     if dec_bit(st, buf, probs, ctx_mode(pt, 0)):
-        return mpm
-    r = 0
-    for b in range(NUM_MODES - 2):
-        if dec_bit(st, buf, probs, ctx_mode(pt, 1 + b)):
-            r += 1
-        else:
-            break
-    return r if r < mpm else r + 1
+        if dec_bit(st, buf, probs, ctx_mode(pt, 1)) == 0:
+            return mpm[0]
+        return mpm[2] if dec_bit(st, buf, probs, ctx_mode(pt, 2)) else mpm[1]
+    mode = dec_bypass_bits(st, buf, 5)
+    # rank among the non-MPM modes -> mode: step over the MPMs in ascending order
+    a = mpm[0]
+    b = mpm[1]
+    c = mpm[2]
+    if a > b:
+        a, b = b, a
+    if b > c:
+        b, c = c, b
+    if a > b:
+        a, b = b, a
+    if mode >= a:
+        mode += 1
+    if mode >= b:
+        mode += 1
+    if mode >= c:
+        mode += 1
+    return mode
 
 
 @njit(cache=True)

@@ -1,9 +1,9 @@
 """Encoder kernel: CTU loop, RD search of partition and intra mode, coding.
 
 For each CTU (raster order) and each plane, two passes:
-  1. search: recursive quadtree; at each node every intra mode is tried as a
-     leaf (prediction, DCT, RDOQ, integer reconstruction, exact pixel SSE,
-     rate from the frozen context states), then the split, and the cheaper
+  1. search: quadtree walk; at each node the leaf is tried with the best
+     intra modes (SATD pre-selection over all 35, then full RD: DCT, RDOQ,
+     rates from the frozen context states), then the split; the cheaper
      J = D + lambda*R wins;
   2. write: the decided tree is coded with live contexts (leaves re-quantised
      with the live rates), producing exactly what the decoder reconstructs.
@@ -11,27 +11,29 @@ Per-plane state lives in arrays: rec (reconstruction), cmap (|levels| at
 their block-local positions, for the co-located contexts), and 4x4-unit
 maps smap (log2 leaf size), mmap (mode), cbmap (coded-block flag).
 """
+import math
+
 import numpy as np
 from numba import njit
 
-from .constants import LOG2_MIN_BLOCK, MAX_BLOCK, MODE_DC, MODE_H, MODE_V, NUM_MODES
+from .constants import LOG2_MIN_BLOCK, MAX_BLOCK, MODE_DC, MODE_PLANAR, NUM_MODES, NUM_MPM
 from .enc_rdoq import rdoq
 from .enc_syntax import cbf_syntax, coeff_syntax, mode_syntax, split_syntax
-from .predict import build_refs, predict
+from .predict import build_refs, mode_candidates, predict_mode
 from .recon import reconstruct
-from .transform import DCT_FLOAT, fdct1, fdct2
+from .transform import fdct2
 
 _INF = 1e300
 MAX_DEPTH = 8
-# Mode pre-selection: every intra mode is ranked by a cheap estimate of its
-# J (zeroed coefficients cost their energy, kept ones step^2/12 plus
-# PROXY_BITS0 + PROXY_BITS1*log2(1+|c|/step) bits); full RDOQ runs on the best
-# MODES_FULL_RD of them.
-PROXY_BITS0 = 3.0
-PROXY_BITS1 = 2.0
-MODES_FULL_RD = 2
-# sum of the DC basis function: DCT of a constant row/column is this times the value
-M0SUM = DCT_FLOAT[:, 0, :].sum(axis=1)
+# Mode search: SATD of the residual (+ sqrt(lambda) * mode bits) over planar,
+# DC and every 4th angle, then +-2 and +-1 around the best angle and the
+# MPMs; the best MODES_FULL_RD go through the full DCT + RDOQ + rate path.
+MODES_FULL_RD = 3
+COARSE_STEP = 4
+
+# scratch slots (see new_scratch)
+S_REF, S_AVAIL, S_PRED, S_BLK, S_COEF, S_TMPF, S_LV, S_CI, S_RI, S_TMPI, S_WORK, \
+    S_SAVE_REC, S_SAVE_LV, S_CORG, S_CPRED, S_FREF, S_MAIN, S_EST, S_MPM = range(19)
 
 
 def new_scratch():
@@ -44,7 +46,8 @@ def new_scratch():
             np.zeros((4, m * m), np.float64),
             np.zeros((MAX_DEPTH, m, m), np.int32), np.zeros((MAX_DEPTH, m, m), np.int32),
             np.zeros((m, m), np.float64), np.zeros((m, m), np.float64),
-            np.zeros(m, np.float64), np.zeros(m, np.float64), np.zeros(m, np.float64))
+            np.zeros(4 * m + 1, np.int64), np.zeros(3 * m + 1, np.int64),
+            np.zeros(NUM_MODES, np.float64), np.zeros(NUM_MPM, np.int64))
 
 
 @njit(cache=True)
@@ -68,15 +71,6 @@ def nb_cbf(cbmap, ux, uy):
 
 
 @njit(cache=True)
-def most_probable_mode(mmap, ux, uy):
-    if ux > 0:
-        return mmap[uy, ux - 1]
-    if uy > 0:
-        return mmap[uy - 1, ux]
-    return MODE_DC
-
-
-@njit(cache=True)
 def fill_units(m, ux, uy, nu, v):
     h, w = m.shape
     for j in range(uy, min(uy + nu, h)):
@@ -85,26 +79,69 @@ def fill_units(m, ux, uy, nu, v):
 
 
 @njit(cache=True)
+def _hadamard_abs_sum(r, x0, y0, k):
+    """Sum of |coefficients| of the unnormalised k x k Hadamard (k = 4 or 8) of r[y0:, x0:]."""
+    t = np.empty((8, 8), np.float64)
+    for i in range(k):
+        for j in range(k):
+            t[i, j] = r[y0 + i, x0 + j]
+    h = 1
+    while h < k:                           # rows
+        for i in range(k):
+            for j0 in range(0, k, 2 * h):
+                for j in range(j0, j0 + h):
+                    a = t[i, j]
+                    b = t[i, j + h]
+                    t[i, j] = a + b
+                    t[i, j + h] = a - b
+        h *= 2
+    h = 1
+    while h < k:                           # columns
+        for j in range(k):
+            for i0 in range(0, k, 2 * h):
+                for i in range(i0, i0 + h):
+                    a = t[i, j]
+                    b = t[i + h, j]
+                    t[i, j] = a + b
+                    t[i + h, j] = a - b
+        h *= 2
+    s = 0.0
+    for i in range(k):
+        for j in range(k):
+            s += abs(t[i, j])
+    return s / k                           # ~ sum of |orthonormal coefficients|
+
+
+@njit(cache=True)
+def _satd(org, x, y, pred, n, blk):
+    for yy in range(n):
+        for xx in range(n):
+            blk[yy, xx] = org[y + yy, x + xx] - pred[yy, xx]
+    k = 4 if n == 4 else 8
+    s = 0.0
+    for y0 in range(0, n, k):
+        for x0 in range(0, n, k):
+            s += _hadamard_abs_sum(blk, x0, y0, k)
+    return s
+
+
+@njit(cache=True)
 def _leaf_try(org, rec, cmap, x, y, n, log2n, sc, pt, mode, scl, lam, wd, probs, st, buf,
               cbf0, cbf1, scr):
-    """Predict, transform, RDOQ and reconstruct one leaf into rec; returns (nz, D)."""
-    ref = scr[0]
-    pred = scr[2]
-    resid = scr[3]
-    coef = scr[4]
-    tmpf = scr[5]
-    lv = scr[6]
-    ci = scr[7]
-    ri = scr[8]
-    tmpi = scr[9]
-    work = scr[10]
-    predict(ref, n, log2n, mode, pred)
+    """Predict (refs already built), transform, RDOQ and reconstruct one leaf
+    into rec; returns (nz, D)."""
+    pred = scr[S_PRED]
+    resid = scr[S_BLK]
+    coef = scr[S_COEF]
+    lv = scr[S_LV]
+    predict_mode(scr[S_REF], scr[S_FREF], n, log2n, mode, pred, pt, scr[S_MAIN])
     for yy in range(n):
         for xx in range(n):
             resid[yy, xx] = org[y + yy, x + xx] - pred[yy, xx]
-    fdct2(resid, n, sc, coef, tmpf)
-    nz = rdoq(coef, scl, n, log2n, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv, work, st, buf)
-    reconstruct(pred, lv, nz, scl, n, sc, rec, x, y, ci, ri, tmpi)
+    fdct2(resid, n, sc, coef, scr[S_TMPF])
+    nz = rdoq(coef, scl, n, log2n, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv,
+              scr[S_WORK], st, buf)
+    reconstruct(pred, lv, nz, scl, n, sc, rec, x, y, scr[S_CI], scr[S_RI], scr[S_TMPI])
     d = 0.0
     for yy in range(n):
         for xx in range(n):
@@ -127,94 +164,89 @@ def _set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv):
 
 
 @njit(cache=True)
-def _pred_dct(ref, n, log2n, sc, mode, pred, cpred, tmpf, vec, vout):
-    """Prediction of `mode` and its DCT (cheap for DC/H/V, whose DCT is one
-    coefficient, one row or one column)."""
-    predict(ref, n, log2n, mode, pred)
-    if mode == MODE_DC or mode == MODE_H or mode == MODE_V:
-        for kv in range(n):
-            for ku in range(n):
-                cpred[kv, ku] = 0.0
-        g = M0SUM[sc]
-        if mode == MODE_DC:
-            cpred[0, 0] = pred[0, 0] * g * g
-        elif mode == MODE_V:
-            for i in range(n):
-                vec[i] = pred[0, i]
-            fdct1(vec, n, sc, vout)
-            for k in range(n):
-                cpred[0, k] = vout[k] * g
-        else:
-            for i in range(n):
-                vec[i] = pred[i, 0]
-            fdct1(vec, n, sc, vout)
-            for k in range(n):
-                cpred[k, 0] = vout[k] * g
-    else:
-        fdct2(pred, n, sc, cpred, tmpf)
+def _rough(org, x, y, n, log2n, pt, mode, mpm, lam_sqrt, wd_sqrt, probs, st, buf, scr):
+    """SATD-based cost of a mode (cached in scr[S_EST])."""
+    est = scr[S_EST]
+    if est[mode] < _INF:
+        return est[mode]
+    pred = scr[S_PRED]
+    predict_mode(scr[S_REF], scr[S_FREF], n, log2n, mode, pred, pt, scr[S_MAIN])
+    j = wd_sqrt * _satd(org, x, y, pred, n, scr[S_BLK]) + \
+        lam_sqrt * mode_syntax(mode, mpm, pt, probs, st, buf, False)
+    est[mode] = j
+    return j
 
 
 @njit(cache=True)
-def _leaf_search(org, rec, cmap, smap, mmap, cbmap, x, y, log2s, depth, pt, ctu_ulog2,
-                 scale, lam, wd, probs, st, buf, scr):
-    """Try every intra mode for the leaf at (x, y) (distortion in the DCT
-    domain), reconstruct the best one into rec and the maps (copies at
-    scr[11/12][depth]); returns (J with pixel-domain D, mode, nz)."""
+def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, depth, pt,
+                 ctu_ulog2, scale, lam, wd, probs, st, buf, scr):
+    """Choose the intra mode of the leaf at (x, y), reconstruct it into rec and
+    the maps (copies at S_SAVE_REC/S_SAVE_LV[depth]); returns (J, mode, nz)
+    with the pixel-domain D."""
     n = 1 << log2s
     sc = log2s - LOG2_MIN_BLOCK
     ux = x >> LOG2_MIN_BLOCK
     uy = y >> LOG2_MIN_BLOCK
     scl = scale[sc]
-    ref = scr[0]
-    pred = scr[2]
-    blk = scr[3]
-    coef = scr[4]
-    tmpf = scr[5]
-    lv = scr[6]
-    work = scr[10]
-    save_rec = scr[11][depth]
-    save_lv = scr[12][depth]
-    corg = scr[13]
-    cpred = scr[14]
-    build_refs(rec, x, y, n, ctu_ulog2, ref, scr[1])
+    pred = scr[S_PRED]
+    blk = scr[S_BLK]
+    coef = scr[S_COEF]
+    tmpf = scr[S_TMPF]
+    lv = scr[S_LV]
+    save_rec = scr[S_SAVE_REC][depth]
+    save_lv = scr[S_SAVE_LV][depth]
+    corg = scr[S_CORG]
+    cpred = scr[S_CPRED]
+    est = scr[S_EST]
+    mpm = scr[S_MPM]
+    build_refs(rec, x, y, n, ctu_ulog2, scr[S_REF], scr[S_AVAIL])
+    mode_candidates(mmap, ux, uy, pt, lmmap, cshift, mpm)
+    for m in range(NUM_MODES):
+        est[m] = _INF
+    lam_sqrt = math.sqrt(lam)
+    wd_sqrt = math.sqrt(wd)
+    # coarse pass, then refine around the best angle, then the MPMs
+    _rough(org, x, y, n, log2s, pt, MODE_PLANAR, mpm, lam_sqrt, wd_sqrt, probs, st, buf, scr)
+    _rough(org, x, y, n, log2s, pt, MODE_DC, mpm, lam_sqrt, wd_sqrt, probs, st, buf, scr)
+    best_ang = 2
+    for m in range(2, NUM_MODES, COARSE_STEP):
+        if _rough(org, x, y, n, log2s, pt, m, mpm, lam_sqrt, wd_sqrt, probs, st, buf, scr) < est[best_ang]:
+            best_ang = m
+    for step in (2, 1):
+        c = best_ang
+        for m in (c - step, c + step):
+            if 2 <= m < NUM_MODES:
+                if _rough(org, x, y, n, log2s, pt, m, mpm, lam_sqrt, wd_sqrt, probs, st, buf, scr) < est[best_ang]:
+                    best_ang = m
+    for i in range(NUM_MPM):
+        _rough(org, x, y, n, log2s, pt, mpm[i], mpm, lam_sqrt, wd_sqrt, probs, st, buf, scr)
+    # full RD on the best few
     for yy in range(n):
         for xx in range(n):
             blk[yy, xx] = org[y + yy, x + xx]
     fdct2(blk, n, sc, corg, tmpf)
-    mpm = most_probable_mode(mmap, ux, uy)
     cnb = nb_cbf(cbmap, ux, uy)
     cbf0 = cbf_syntax(0, pt, sc, cnb, probs, st, buf, False)
     cbf1 = cbf_syntax(1, pt, sc, cnb, probs, st, buf, False)
-    est = scr[15]
-    for mode in range(NUM_MODES):
-        _pred_dct(ref, n, log2s, sc, mode, pred, cpred, tmpf, scr[16], scr[17])
-        j = lam * mode_syntax(mode, mpm, pt, probs, st, buf, False)
-        for kv in range(n):
-            for ku in range(n):
-                c = abs(corg[kv, ku] - cpred[kv, ku])
-                s = scl[kv, ku]
-                a = c / s
-                if a < 0.5:
-                    j += wd * c * c
-                else:
-                    j += wd * s * s * (1.0 / 12.0) + lam * (PROXY_BITS0 + PROXY_BITS1 * np.log2(1.0 + a))
-        est[mode] = j
     best = _INF
-    best_mode = 0
+    best_mode = MODE_DC
     best_nz = False
     best_r = 0.0
-    for _ in range(min(MODES_FULL_RD, NUM_MODES)):
-        mode = 0
-        for m in range(1, NUM_MODES):
-            if est[m] < est[mode]:
+    for _ in range(MODES_FULL_RD):
+        mode = -1
+        for m in range(NUM_MODES):
+            if est[m] < _INF and (mode < 0 or est[m] < est[mode]):
                 mode = m
+        if mode < 0:
+            break
         est[mode] = _INF
-        _pred_dct(ref, n, log2s, sc, mode, pred, cpred, tmpf, scr[16], scr[17])
+        predict_mode(scr[S_REF], scr[S_FREF], n, log2s, mode, pred, pt, scr[S_MAIN])
+        fdct2(pred, n, sc, cpred, tmpf)
         for kv in range(n):
             for ku in range(n):
                 coef[kv, ku] = corg[kv, ku] - cpred[kv, ku]
-        nz = rdoq(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv, work,
-                  st, buf)
+        nz = rdoq(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv,
+                  scr[S_WORK], st, buf)
         d = 0.0
         for kv in range(n):
             for ku in range(n):
@@ -234,8 +266,8 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, x, y, log2s, depth, pt, ctu_
             for yy in range(n):
                 for xx in range(n):
                     save_lv[yy, xx] = lv[yy, xx]
-    predict(ref, n, log2s, best_mode, pred)
-    reconstruct(pred, save_lv, best_nz, scl, n, sc, rec, x, y, scr[7], scr[8], scr[9])
+    predict_mode(scr[S_REF], scr[S_FREF], n, log2s, best_mode, pred, pt, scr[S_MAIN])
+    reconstruct(pred, save_lv, best_nz, scl, n, sc, rec, x, y, scr[S_CI], scr[S_RI], scr[S_TMPI])
     d = 0.0
     for yy in range(n):
         for xx in range(n):
@@ -257,8 +289,8 @@ def _restore_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, mode, nz, save_rec,
 
 
 @njit(cache=True)
-def search_ctu(org, rec, cmap, smap, mmap, cbmap, x0, y0, lg, pt, scale, lam, wd, probs, st,
-               buf, scr):
+def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, scale, lam, wd,
+               probs, st, buf, scr):
     """RD search of one CTU's quadtree (iterative post-order walk: numba's
     cache cannot hold recursive functions).  Leaves the chosen partition and
     modes in smap/mmap and the matching reconstruction in rec."""
@@ -296,8 +328,9 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, x0, y0, lg, pt, scale, lam, wd
                 jsplit[d] = 0.0
             else:
                 forced[d] = False
-                jl, bm, bz = _leaf_search(org, rec, cmap, smap, mmap, cbmap, x, y, log2s, d, pt,
-                                          ctu_ulog2, scale, lam, wd, probs, st, buf, scr)
+                jl, bm, bz = _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y,
+                                          log2s, d, pt, ctu_ulog2, scale, lam, wd, probs, st, buf,
+                                          scr)
                 bmode[d] = bm
                 bnz[d] = bz
                 if log2s == LOG2_MIN_BLOCK:
@@ -313,7 +346,7 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, x0, y0, lg, pt, scale, lam, wd
             if stage[d] == 4 or (not forced[d] and jsplit[d] >= jleaf[d]):
                 if not forced[d] and jleaf[d] <= jsplit[d]:
                     _restore_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, bmode[d], bnz[d],
-                                  scr[11][d], scr[12][d])
+                                  scr[S_SAVE_REC][d], scr[S_SAVE_LV][d])
                     ret = jleaf[d]
                 else:
                     ret = jsplit[d]
@@ -331,8 +364,8 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, x0, y0, lg, pt, scale, lam, wd
 
 
 @njit(cache=True)
-def write_ctu(org, rec, cmap, smap, mmap, cbmap, x0, y0, lg, pt, scale, lam, wd, probs, st, buf,
-              scr):
+def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, scale, lam, wd,
+              probs, st, buf, scr):
     """Code the decided quadtree of one CTU with live contexts (pre-order, z-order)."""
     h, w = rec.shape
     ctu_ulog2 = lg - LOG2_MIN_BLOCK
@@ -343,7 +376,8 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, x0, y0, lg, pt, scale, lam, wd,
     sx[0] = x0
     sy[0] = y0
     sl[0] = lg
-    lv = scr[6]
+    lv = scr[S_LV]
+    mpm = scr[S_MPM]
     while sp > 0:
         sp -= 1
         x = sx[sp]
@@ -369,8 +403,8 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, x0, y0, lg, pt, scale, lam, wd,
                 sp += 1
             continue
         mode = mmap[uy, ux]
-        build_refs(rec, x, y, n, ctu_ulog2, scr[0], scr[1])
-        mpm = most_probable_mode(mmap, ux, uy)
+        build_refs(rec, x, y, n, ctu_ulog2, scr[S_REF], scr[S_AVAIL])
+        mode_candidates(mmap, ux, uy, pt, lmmap, cshift, mpm)
         cnb = nb_cbf(cbmap, ux, uy)
         cbf0 = cbf_syntax(0, pt, sc, cnb, probs, st, buf, False)
         cbf1 = cbf_syntax(1, pt, sc, cnb, probs, st, buf, False)
@@ -401,9 +435,10 @@ def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, nplanes, ctu_log2, sc
             for p in range(nplanes):
                 lg = ctu_log2[p]
                 pt = 0 if p == 0 else 1
+                cshift = ctu_log2[0] - lg      # chroma -> luma unit scale
                 x0 = cx << lg
                 y0 = cy << lg
-                search_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], x0, y0, lg,
-                           pt, scales[p], lam, wds[p], probs, st, buf, scr)
-                write_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], x0, y0, lg,
-                          pt, scales[p], lam, wds[p], probs, st, buf, scr)
+                search_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
+                           cshift, x0, y0, lg, pt, scales[p], lam, wds[p], probs, st, buf, scr)
+                write_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
+                          cshift, x0, y0, lg, pt, scales[p], lam, wds[p], probs, st, buf, scr)

@@ -6,7 +6,7 @@ syntax exactly.  The decoder mirror is dec_syntax.py.
 from numba import njit
 
 from .arith_enc import enc_bit, enc_bypass, enc_bypass_bits
-from .constants import MAX_ABS_LEVEL, NUM_MODES
+from .constants import MAX_ABS_LEVEL, NUM_MPM
 from .contexts import (REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_gt1, ctx_gt2,
                        ctx_last_bit, ctx_last_cls, ctx_mode, ctx_sig, ctx_split, rice_param,
                        template)
@@ -36,17 +36,21 @@ def split_syntax(split, pt, sc, nb, probs, st, buf, write):
 
 @njit(cache=True)
 def mode_syntax(mode, mpm, pt, probs, st, buf, write):
-    """Mode = most-probable mode (1 bin) or one of the others (truncated unary)."""
-    if mode == mpm:
-        return sym(probs, ctx_mode(pt, 0), 1, st, buf, write)
+    """Intra mode: MPM flag; MPM index (truncated unary, 2 context bins) or the
+    rank of the mode among the 32 non-MPM modes (5 bypass bits)."""
+    for i in range(NUM_MPM):
+        if mpm[i] == mode:
+            bits = sym(probs, ctx_mode(pt, 0), 1, st, buf, write)
+            bits += sym(probs, ctx_mode(pt, 1), 1 if i > 0 else 0, st, buf, write)
+            if i > 0:
+                bits += sym(probs, ctx_mode(pt, 2), 1 if i > 1 else 0, st, buf, write)
+            return bits
     bits = sym(probs, ctx_mode(pt, 0), 0, st, buf, write)
-    r = mode if mode < mpm else mode - 1
-    for b in range(NUM_MODES - 2):
-        bit = 1 if r > b else 0
-        bits += sym(probs, ctx_mode(pt, 1 + b), bit, st, buf, write)
-        if bit == 0:
-            break
-    return bits
+    r = mode
+    for i in range(NUM_MPM):
+        if mpm[i] < mode:
+            r -= 1
+    return bits + bypass(r, 5, st, buf, write)
 
 
 @njit(cache=True)

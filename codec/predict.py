@@ -1,5 +1,11 @@
 """Intra prediction from reconstructed neighbours (shared).
 
+Modes: 0 planar, 1 DC, 2..34 angular with the displacement per row/column
+in 1/32 sample given by ANGLE (HEVC's angle set; modes 2..17 predict from
+the left column, 18..34 from the top row).  Luma references of blocks >= 8
+are smoothed [1 2 1] unless the mode is DC or (near) pure H/V; luma blocks
+smaller than 32 get HEVC-style edge filters for DC, H and V.
+
 Availability follows coding order: CTUs in raster order, blocks inside a CTU
 in z-order, so a 4x4 unit is available iff it precedes the current block's
 first unit.  Reference samples: 2n on the left (incl. below-left), the
@@ -9,7 +15,8 @@ nearest available one (all mid-grey if none is).
 import numpy as np
 from numba import njit
 
-from .constants import (LOG2_MIN_BLOCK, MODE_DC, MODE_H, MODE_PLANAR, MODE_V, SAMPLE_MID)
+from .constants import (LOG2_MIN_BLOCK, MODE_DC, MODE_H, MODE_PLANAR, MODE_V, SAMPLE_MAX,
+                        SAMPLE_MID)
 
 
 @njit(cache=True)
@@ -87,9 +94,48 @@ def build_refs(rec, x, y, n, ctu_ulog2, ref, avail):
             ref[k] = ref[k - 1]
 
 
+ANGLE = np.array([0, 0, 32, 26, 21, 17, 13, 9, 5, 2, 0, -2, -5, -9, -13, -17, -21, -26,
+                  -32, -26, -21, -17, -13, -9, -5, -2, 0, 2, 5, 9, 13, 17, 21, 26, 32],
+                 dtype=np.int64)
+# round(8192 / angle) for the negative angles, indexed by -angle
+INV_ANGLE = np.zeros(33, dtype=np.int64)
+for _a, _v in ((2, 4096), (5, 1638), (9, 910), (13, 630), (17, 482), (21, 390), (26, 315),
+               (32, 256)):
+    INV_ANGLE[_a] = _v
+# smoothing applies when min(|mode-H|, |mode-V|) exceeds this, per size class (4 = never)
+_SMOOTH_THRESH = np.array([99, 7, 1, 0, 0], dtype=np.int64)
+
+
 @njit(cache=True)
-def predict(ref, n, log2n, mode, pred):
-    """pred[:n,:n] from refs built by build_refs."""
+def use_smoothing(mode, n_log2, pt):
+    if pt != 0 or mode == MODE_DC:
+        return False
+    sc = n_log2 - LOG2_MIN_BLOCK
+    if mode == MODE_PLANAR:
+        return sc >= 1
+    d = min(abs(mode - MODE_H), abs(mode - MODE_V))
+    return d > _SMOOTH_THRESH[sc]
+
+
+@njit(cache=True)
+def smooth_refs(ref, n, out):
+    """[1 2 1] filter along left-bottom -> corner -> top-right; ends kept."""
+    total = 4 * n + 1
+    out[0] = ref[0]
+    out[total - 1] = ref[total - 1]
+    for k in range(1, total - 1):
+        out[k] = (ref[k - 1] + 2 * ref[k] + ref[k + 1] + 2) >> 2
+
+
+@njit(cache=True)
+def _clip(v):
+    return 0 if v < 0 else (SAMPLE_MAX if v > SAMPLE_MAX else v)
+
+
+@njit(cache=True)
+def predict(ref, n, log2n, mode, pred, pt, main):
+    """pred[:n,:n] from refs built by build_refs (already smoothed if the mode
+    wants it).  main: int64 scratch of >= 3n+1 for angular modes."""
     n2 = 2 * n
     # left[k] = ref[n2 - 1 - k], corner = ref[n2], top[k] = ref[n2 + 1 + k]
     if mode == MODE_DC:
@@ -100,7 +146,13 @@ def predict(ref, n, log2n, mode, pred):
         for yy in range(n):
             for xx in range(n):
                 pred[yy, xx] = dc
-    elif mode == MODE_PLANAR:
+        if pt == 0 and n < 32:
+            pred[0, 0] = (ref[n2 - 1] + 2 * dc + ref[n2 + 1] + 2) >> 2
+            for k in range(1, n):
+                pred[0, k] = (ref[n2 + 1 + k] + 3 * dc + 2) >> 2
+                pred[k, 0] = (ref[n2 - 1 - k] + 3 * dc + 2) >> 2
+        return
+    if mode == MODE_PLANAR:
         tr = ref[n2 + 1 + n]
         bl = ref[n2 - 1 - n]
         for yy in range(n):
@@ -109,12 +161,101 @@ def predict(ref, n, log2n, mode, pred):
                 tp = ref[n2 + 1 + xx]
                 pred[yy, xx] = ((n - 1 - xx) * lf + (xx + 1) * tr + (n - 1 - yy) * tp
                                 + (yy + 1) * bl + n) >> (log2n + 1)
-    elif mode == MODE_H:
-        for yy in range(n):
-            v = ref[n2 - 1 - yy]
+        return
+    angle = ANGLE[mode]
+    vertical = mode >= 18
+    # main reference: main[n + k] = corner (k = 0), then the top row (vertical
+    # modes) or left column (horizontal) for k = 1..2n; k < 0 projects the other side.
+    corner = ref[n2]
+    main[n] = corner
+    for k in range(1, n2 + 1):
+        if vertical:
+            main[n + k] = ref[n2 + k]              # top[k - 1]
+        else:
+            main[n + k] = ref[n2 - k]              # left[k - 1]
+    if angle < 0:
+        last = (n * angle) >> 5
+        if last < -1:
+            inv = INV_ANGLE[-angle]
+            for k in range(last, 0):
+                j = -1 + ((k * inv + 128) >> 8)     # index into the side reference
+                if vertical:
+                    main[n + k] = corner if j < 0 else ref[n2 - 1 - j]      # left[j]
+                else:
+                    main[n + k] = corner if j < 0 else ref[n2 + 1 + j]      # top[j]
+    for a in range(n):                              # a: row (vertical) or column
+        pos = (a + 1) * angle
+        idx = pos >> 5
+        fact = pos & 31
+        for b in range(n):
+            v0 = main[n + b + idx + 1]
+            if fact:
+                v = ((32 - fact) * v0 + fact * main[n + b + idx + 2] + 16) >> 5
+            else:
+                v = v0
+            if vertical:
+                pred[a, b] = v
+            else:
+                pred[b, a] = v
+    if pt == 0 and n < 32:
+        if mode == MODE_V:
+            for yy in range(n):
+                pred[yy, 0] = _clip(ref[n2 + 1] + ((ref[n2 - 1 - yy] - corner) >> 1))
+        elif mode == MODE_H:
             for xx in range(n):
-                pred[yy, xx] = v
-    else:  # MODE_V
-        for yy in range(n):
-            for xx in range(n):
-                pred[yy, xx] = ref[n2 + 1 + xx]
+                pred[0, xx] = _clip(ref[n2 - 1] + ((ref[n2 + 1 + xx] - corner) >> 1))
+
+
+@njit(cache=True)
+def mpm_list(a, b, out):
+    """Three most probable modes from the left (a) and top (b) neighbour modes."""
+    if a == b:
+        if a < 2:
+            out[0] = MODE_PLANAR
+            out[1] = MODE_DC
+            out[2] = MODE_V
+        else:
+            out[0] = a
+            out[1] = 2 + ((a + 29) % 32)
+            out[2] = 2 + ((a - 2 + 1) % 32)
+    else:
+        out[0] = a
+        out[1] = b
+        if a != MODE_PLANAR and b != MODE_PLANAR:
+            out[2] = MODE_PLANAR
+        elif a != MODE_DC and b != MODE_DC:
+            out[2] = MODE_DC
+        else:
+            out[2] = MODE_V
+
+
+@njit(cache=True)
+def predict_mode(ref, fref, n, log2n, mode, pred, pt, main):
+    """Prediction with the normative reference smoothing decision."""
+    if use_smoothing(mode, log2n, pt):
+        smooth_refs(ref, n, fref)
+        predict(fref, n, log2n, mode, pred, pt, main)
+    else:
+        predict(ref, n, log2n, mode, pred, pt, main)
+
+
+@njit(cache=True)
+def mode_candidates(mmap, ux, uy, pt, lmmap, cshift, out):
+    """The 3 MPMs of a block whose first unit is (ux, uy).  Luma: from the left
+    and top neighbours' modes (DC where absent).  Chroma: the co-located luma
+    mode (DM) first, then the neighbour-derived list without repeats."""
+    a = mmap[uy, ux - 1] if ux > 0 else MODE_DC
+    b = mmap[uy - 1, ux] if uy > 0 else MODE_DC
+    if pt == 0:
+        mpm_list(a, b, out)
+        return
+    tmp = np.empty(3, np.int64)
+    mpm_list(a, b, tmp)
+    lh, lw = lmmap.shape
+    dm = lmmap[min(uy << cshift, lh - 1), min(ux << cshift, lw - 1)]
+    out[0] = dm
+    k = 1
+    for i in range(3):
+        if k < 3 and tmp[i] != dm:
+            out[k] = tmp[i]
+            k += 1
