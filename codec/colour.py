@@ -209,7 +209,7 @@ def _up2d_adjoint(e, hc, wc):
     return np.ascontiguousarray(_up_axis0_adjoint(np.ascontiguousarray(v.T), wc).T)
 
 
-def downsample420(plane, iterations=6):
+def downsample420(plane, iterations=2):
     """Chroma plane (h, w) float -> (ceil(h/2), ceil(w/2)) minimising the
     squared error after the decoder's upsampling (CGLS from the 2x2 mean)."""
     h, w = plane.shape

@@ -117,7 +117,8 @@ def template(lv, n, x, y):
 @njit(cache=True)
 def coloc_count(cmap, bx, by, n, x, y):
     """How many of the left/top same-size areas hold a nonzero level at the
-    same frequency (x, y); only low frequencies (x, y < 4) look."""
+    same frequency (x, y); only low frequencies (x, y < 4) look.  cmap holds
+    every decoded leaf's levels at their block-local positions."""
     if x >= 4 or y >= 4:
         return 0
     c = 0

@@ -71,24 +71,28 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, scal
         fill_units(cbmap, ux, uy, nu, 1 if nz else 0)
         for yy in range(n):
             for xx in range(n):
-                cmap[y + yy, x + xx] = abs(lv[yy, xx]) if nz else 0
+                cmap[y + yy, x + xx] = lv[yy, xx] if nz else 0
 
 
 @njit(cache=True)
 def decode_planes(recs, cmaps, smaps, mmaps, cbmaps, nplanes, ctu_log2, scales, probs, st, buf,
                   scr):
-    """Decode all CTUs; returns False as soon as the stream is found corrupt."""
+    """Decode the luma group (plane 0), then the chroma group (planes 1, 2
+    interleaved per CTU); returns False as soon as the stream is found corrupt."""
     h0, w0 = recs[0].shape
     c0 = 1 << ctu_log2[0]
     rows = (h0 + c0 - 1) // c0
     cols = (w0 + c0 - 1) // c0
-    for cy in range(rows):
-        for cx in range(cols):
-            for p in range(nplanes):
-                lg = ctu_log2[p]
-                decode_ctu(recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
-                           ctu_log2[0] - lg, cx << lg, cy << lg, lg, 0 if p == 0 else 1,
-                           scales[p], probs, st, buf, scr)
-            if dec_failed(st):
-                return False
+    for group in range(2):
+        p_first = 0 if group == 0 else 1
+        p_last = 1 if group == 0 else nplanes
+        for cy in range(rows):
+            for cx in range(cols):
+                for p in range(p_first, p_last):
+                    lg = ctu_log2[p]
+                    decode_ctu(recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
+                               ctu_log2[0] - lg, cx << lg, cy << lg, lg, 0 if p == 0 else 1,
+                               scales[p], probs, st, buf, scr)
+                if dec_failed(st):
+                    return False
     return True

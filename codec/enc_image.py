@@ -5,9 +5,10 @@ For each CTU (raster order) and each plane, two passes:
      intra modes (SATD pre-selection over all 35, then full RD: DCT, RDOQ,
      rates from the frozen context states), then the split; the cheaper
      J = D + lambda*R wins;
-  2. write: the decided tree is coded with live contexts (leaves re-quantised
-     with the live rates), producing exactly what the decoder reconstructs.
-Per-plane state lives in arrays: rec (reconstruction), cmap (|levels| at
+  2. write: the decided tree is coded with live contexts; the levels and the
+     reconstruction are those of the search, which are exactly what the
+     decoder computes (every leaf was predicted from final neighbours).
+Per-plane state lives in arrays: rec (reconstruction), cmap (signed levels at
 their block-local positions, for the co-located contexts), and 4x4-unit
 maps smap (log2 leaf size), mmap (mode), cbmap (coded-block flag).
 """
@@ -26,14 +27,19 @@ from .transform import fdct2
 _INF = 1e300
 MAX_DEPTH = 8
 # Mode search: SATD of the residual (+ sqrt(lambda) * mode bits) over planar,
-# DC and every 4th angle, then +-2 and +-1 around the best angle and the
-# MPMs; the best MODES_FULL_RD go through the full DCT + RDOQ + rate path.
-MODES_FULL_RD = 3
+# DC and every 4th (8th for large blocks) angle, then halving steps around
+# the best angle, and the
+# MPMs; the best MODES_FULL_RD[size class] go through the full DCT + RDOQ +
+# rate path (SATD ranks large blocks reliably, and their DCTs are costly).
+MODES_FULL_RD = np.array([3, 3, 2, 2, 1], dtype=np.int64)
 COARSE_STEP = 4
+COARSE_STEP_LARGE = 8      # 32x32 and 64x64: coarse pass over every 8th angle
+# A leaf of at most this size (log2) that codes no residual is not split further.
+EARLY_STOP_LOG2 = 5
 
 # scratch slots (see new_scratch)
 S_REF, S_AVAIL, S_PRED, S_BLK, S_COEF, S_TMPF, S_LV, S_CI, S_RI, S_TMPI, S_WORK, \
-    S_SAVE_REC, S_SAVE_LV, S_CORG, S_CPRED, S_FREF, S_MAIN, S_EST, S_MPM = range(19)
+    S_SAVE_REC, S_SAVE_LV, S_CORG, S_CPRED, S_FREF, S_MAIN, S_EST, S_MPM, S_HAD = range(20)
 
 
 def new_scratch():
@@ -47,7 +53,8 @@ def new_scratch():
             np.zeros((MAX_DEPTH, m, m), np.int32), np.zeros((MAX_DEPTH, m, m), np.int32),
             np.zeros((m, m), np.float64), np.zeros((m, m), np.float64),
             np.zeros(4 * m + 1, np.int64), np.zeros(3 * m + 1, np.int64),
-            np.zeros(NUM_MODES, np.float64), np.zeros(NUM_MPM, np.int64))
+            np.zeros(NUM_MODES, np.float64), np.zeros(NUM_MPM, np.int64),
+            np.zeros((8, 8), np.float64))
 
 
 @njit(cache=True)
@@ -79,14 +86,10 @@ def fill_units(m, ux, uy, nu, v):
 
 
 @njit(cache=True)
-def _hadamard_abs_sum(r, x0, y0, k):
-    """Sum of |coefficients| of the unnormalised k x k Hadamard (k = 4 or 8) of r[y0:, x0:]."""
-    t = np.empty((8, 8), np.float64)
-    for i in range(k):
-        for j in range(k):
-            t[i, j] = r[y0 + i, x0 + j]
+def _fwht_rows(t, k):
+    """In-place unnormalised Walsh-Hadamard along axis 1 of t[:k, :k]."""
     h = 1
-    while h < k:                           # rows
+    while h < k:
         for i in range(k):
             for j0 in range(0, k, 2 * h):
                 for j in range(j0, j0 + h):
@@ -95,59 +98,30 @@ def _hadamard_abs_sum(r, x0, y0, k):
                     t[i, j] = a + b
                     t[i, j + h] = a - b
         h *= 2
-    h = 1
-    while h < k:                           # columns
-        for j in range(k):
-            for i0 in range(0, k, 2 * h):
-                for i in range(i0, i0 + h):
-                    a = t[i, j]
-                    b = t[i + h, j]
-                    t[i, j] = a + b
-                    t[i + h, j] = a - b
-        h *= 2
-    s = 0.0
-    for i in range(k):
-        for j in range(k):
-            s += abs(t[i, j])
-    return s / k                           # ~ sum of |orthonormal coefficients|
 
 
 @njit(cache=True)
-def _satd(org, x, y, pred, n, blk):
-    for yy in range(n):
-        for xx in range(n):
-            blk[yy, xx] = org[y + yy, x + xx] - pred[yy, xx]
+def _satd(org, x, y, pred, n, blk, had):
+    """Sum of |Hadamard coefficients| (4x4 blocks for n = 4, else 8x8), scaled
+    to ~ the sum of |orthonormal transform coefficients| of org - pred."""
     k = 4 if n == 4 else 8
     s = 0.0
     for y0 in range(0, n, k):
         for x0 in range(0, n, k):
-            s += _hadamard_abs_sum(blk, x0, y0, k)
-    return s
-
-
-@njit(cache=True)
-def _leaf_try(org, rec, cmap, x, y, n, log2n, sc, pt, mode, scl, lam, wd, probs, st, buf,
-              cbf0, cbf1, scr):
-    """Predict (refs already built), transform, RDOQ and reconstruct one leaf
-    into rec; returns (nz, D)."""
-    pred = scr[S_PRED]
-    resid = scr[S_BLK]
-    coef = scr[S_COEF]
-    lv = scr[S_LV]
-    predict_mode(scr[S_REF], scr[S_FREF], n, log2n, mode, pred, pt, scr[S_MAIN])
-    for yy in range(n):
-        for xx in range(n):
-            resid[yy, xx] = org[y + yy, x + xx] - pred[yy, xx]
-    fdct2(resid, n, sc, coef, scr[S_TMPF])
-    nz = rdoq(coef, scl, n, log2n, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv,
-              scr[S_WORK], st, buf)
-    reconstruct(pred, lv, nz, scl, n, sc, rec, x, y, scr[S_CI], scr[S_RI], scr[S_TMPI])
-    d = 0.0
-    for yy in range(n):
-        for xx in range(n):
-            e = org[y + yy, x + xx] - rec[y + yy, x + xx]
-            d += e * e
-    return nz, d * wd
+            for i in range(k):
+                for j in range(k):
+                    had[i, j] = org[y + y0 + i, x + x0 + j] - pred[y0 + i, x0 + j]
+            _fwht_rows(had, k)
+            for i in range(k):             # transpose, then rows again = columns
+                for j in range(i + 1, k):
+                    a = had[i, j]
+                    had[i, j] = had[j, i]
+                    had[j, i] = a
+            _fwht_rows(had, k)
+            for i in range(k):
+                for j in range(k):
+                    s += abs(had[i, j])
+    return s / k
 
 
 @njit(cache=True)
@@ -160,7 +134,7 @@ def _set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv):
     fill_units(cbmap, ux, uy, nu, 1 if nz else 0)
     for yy in range(n):
         for xx in range(n):
-            cmap[y + yy, x + xx] = abs(lv[yy, xx]) if nz else 0
+            cmap[y + yy, x + xx] = lv[yy, xx] if nz else 0
 
 
 @njit(cache=True)
@@ -171,7 +145,7 @@ def _rough(org, x, y, n, log2n, pt, mode, mpm, lam_sqrt, wd_sqrt, probs, st, buf
         return est[mode]
     pred = scr[S_PRED]
     predict_mode(scr[S_REF], scr[S_FREF], n, log2n, mode, pred, pt, scr[S_MAIN])
-    j = wd_sqrt * _satd(org, x, y, pred, n, scr[S_BLK]) + \
+    j = wd_sqrt * _satd(org, x, y, pred, n, scr[S_BLK], scr[S_HAD]) + \
         lam_sqrt * mode_syntax(mode, mpm, pt, probs, st, buf, False)
     est[mode] = j
     return j
@@ -209,10 +183,13 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, 
     _rough(org, x, y, n, log2s, pt, MODE_PLANAR, mpm, lam_sqrt, wd_sqrt, probs, st, buf, scr)
     _rough(org, x, y, n, log2s, pt, MODE_DC, mpm, lam_sqrt, wd_sqrt, probs, st, buf, scr)
     best_ang = 2
-    for m in range(2, NUM_MODES, COARSE_STEP):
+    coarse = COARSE_STEP_LARGE if log2s >= 5 else COARSE_STEP
+    for m in range(2, NUM_MODES, coarse):
         if _rough(org, x, y, n, log2s, pt, m, mpm, lam_sqrt, wd_sqrt, probs, st, buf, scr) < est[best_ang]:
             best_ang = m
-    for step in (2, 1):
+    for step in (4, 2, 1):
+        if step >= coarse:
+            continue
         c = best_ang
         for m in (c - step, c + step):
             if 2 <= m < NUM_MODES:
@@ -232,7 +209,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, 
     best_mode = MODE_DC
     best_nz = False
     best_r = 0.0
-    for _ in range(MODES_FULL_RD):
+    for _ in range(MODES_FULL_RD[sc]):
         mode = -1
         for m in range(NUM_MODES):
             if est[m] < _INF and (mode < 0 or est[m] < est[mode]):
@@ -339,6 +316,11 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt,
                     continue
                 snb = nb_split(smap, x >> LOG2_MIN_BLOCK, y >> LOG2_MIN_BLOCK, log2s)
                 jleaf[d] = jl + lam * split_syntax(0, pt, sc, snb, probs, st, buf, False)
+                if not bz and log2s <= EARLY_STOP_LOG2:
+                    # prediction alone is good enough here: splitting rarely pays
+                    ret = jleaf[d]
+                    d -= 1
+                    continue
                 jsplit[d] = lam * split_syntax(1, pt, sc, snb, probs, st, buf, False)
             stage[d] = 1
         else:
@@ -364,11 +346,12 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt,
 
 
 @njit(cache=True)
-def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, scale, lam, wd,
-              probs, st, buf, scr):
-    """Code the decided quadtree of one CTU with live contexts (pre-order, z-order)."""
+def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, probs, st, buf,
+              scr):
+    """Code one CTU's decided quadtree with live contexts (pre-order, z-order).
+    The search left the final partition, modes and levels in the maps and
+    the matching reconstruction in rec, so this pass only writes syntax."""
     h, w = rec.shape
-    ctu_ulog2 = lg - LOG2_MIN_BLOCK
     sx = np.zeros(4 * MAX_DEPTH, np.int64)
     sy = np.zeros(4 * MAX_DEPTH, np.int64)
     sl = np.zeros(4 * MAX_DEPTH, np.int64)
@@ -402,25 +385,23 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
                 sl[sp] = log2s - 1
                 sp += 1
             continue
-        mode = mmap[uy, ux]
-        build_refs(rec, x, y, n, ctu_ulog2, scr[S_REF], scr[S_AVAIL])
         mode_candidates(mmap, ux, uy, pt, lmmap, cshift, mpm)
-        cnb = nb_cbf(cbmap, ux, uy)
-        cbf0 = cbf_syntax(0, pt, sc, cnb, probs, st, buf, False)
-        cbf1 = cbf_syntax(1, pt, sc, cnb, probs, st, buf, False)
-        nz, d = _leaf_try(org, rec, cmap, x, y, n, log2s, sc, pt, mode, scale[sc], lam, wd,
-                          probs, st, buf, cbf0, cbf1, scr)
-        mode_syntax(mode, mpm, pt, probs, st, buf, True)
-        cbf_syntax(1 if nz else 0, pt, sc, cnb, probs, st, buf, True)
+        mode_syntax(mmap[uy, ux], mpm, pt, probs, st, buf, True)
+        nz = cbmap[uy, ux]
+        cbf_syntax(nz, pt, sc, nb_cbf(cbmap, ux, uy), probs, st, buf, True)
         if nz:
+            for yy in range(n):
+                for xx in range(n):
+                    lv[yy, xx] = cmap[y + yy, x + xx]
             coeff_syntax(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf, True)
-        _set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, lv)
 
 
 @njit(cache=True)
-def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, nplanes, ctu_log2, scales, lam, wds,
-                  probs, st, buf, scr):
-    """Code all CTUs of all planes into the arithmetic coder (st, buf).
+def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, p_first, p_last, ctu_log2, scales, lam,
+                  wds, probs, st, buf, scr):
+    """Code planes p_first..p_last-1 into the arithmetic coder (st, buf): CTUs
+    in raster order, the planes of the group interleaved per CTU.  The stream
+    holds the luma group (0, 1) then the chroma group (1, nplanes).
 
     orgs: tuple of 3 float64 planes (padded to multiples of 4; unused planes
     may be dummies), ctu_log2: int64[3], scales: int64[3, sizes, 64, 64],
@@ -432,7 +413,7 @@ def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, nplanes, ctu_log2, sc
     cols = (w0 + c0 - 1) // c0
     for cy in range(rows):
         for cx in range(cols):
-            for p in range(nplanes):
+            for p in range(p_first, p_last):
                 lg = ctu_log2[p]
                 pt = 0 if p == 0 else 1
                 cshift = ctu_log2[0] - lg      # chroma -> luma unit scale
@@ -441,4 +422,4 @@ def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, nplanes, ctu_log2, sc
                 search_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
                            cshift, x0, y0, lg, pt, scales[p], lam, wds[p], probs, st, buf, scr)
                 write_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
-                          cshift, x0, y0, lg, pt, scales[p], lam, wds[p], probs, st, buf, scr)
+                          cshift, x0, y0, lg, pt, probs, st, buf, scr)

@@ -64,7 +64,47 @@ def _pad(plane):
     return np.pad(plane, ((0, hp - plane.shape[0]), (0, wp - plane.shape[1])), mode="edge")
 
 
-def _encode_colour(rgb, ycc, colour, lam, cfg):
+def _plane_weight(colour, p):
+    return RGB_WEIGHTS[p] / 256.0 * (CHROMA_420_WEIGHT if colour == COLOUR_YCC420 and p else 1.0)
+
+
+def _run_group(orgs, state, p_first, p_last, colour, scales, lam, wds, probs, st, buf):
+    """Code one plane group, growing the coder buffer if needed; returns (st, buf, probs)."""
+    while True:
+        st2, probs2 = st.copy(), probs.copy()
+        encode_planes(tuple(orgs), *state, p_first, p_last, ctu_log2(colour), scales, lam, wds,
+                      probs2, st2, buf, new_scratch())
+        if st2[ST_OVERFLOW] == 0:
+            return st2, buf, probs2
+        bigger = np.zeros(2 * buf.shape[0], np.uint8)
+        bigger[:buf.shape[0]] = buf
+        buf = bigger
+
+
+class _LumaPass:
+    """Luma is coded first and identically for every chroma format, so the
+    format decision only re-codes chroma from a snapshot of the coder."""
+
+    def __init__(self, ycc, lam, cfg):
+        self.org = ycc[0]
+        self.wd = _plane_weight(COLOUR_YCC444, 0)
+        self.qidx = _qidx_for(lam, self.wd)
+        hp, wp = self.org.shape
+        self.state = new_plane_state([(hp, wp)])
+        self.probs = new_contexts(NUM_CTX)
+        st, buf = new_encoder(2 * hp * wp + (1 << 16))
+        scales = np.stack([scale_matrix(self.qidx, cfg.weight_slope)] * 3)
+        wds = np.array([self.wd, 0.0, 0.0])
+        orgs = [self.org, np.zeros((4, 4)), np.zeros((4, 4))]
+        self.st, self.buf, self.probs = _run_group(orgs, self.state, 0, 1, COLOUR_YCC444, scales,
+                                                   lam, wds, self.probs, st, buf)
+        self.deblock = 0
+        if cfg.deblock:
+            self.deblock = _choose_deblock_level([self.org], [self.state[0][0]],
+                                                 [self.state[2][0]], [self.qidx], [self.wd])
+
+
+def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
     h, w = rgb.shape[:2]
     # ycc planes arrive padded for full-resolution coding
     if colour == COLOUR_GREY:
@@ -74,32 +114,37 @@ def _encode_colour(rgb, ycc, colour, lam, cfg):
     else:
         orgs = list(ycc)
     nplanes = len(orgs)
-    wds = np.zeros(3)
-    for p in range(nplanes):
-        wds[p] = RGB_WEIGHTS[p] / 256.0 * (CHROMA_420_WEIGHT if colour == COLOUR_YCC420 and p else 1.0)
-    qidx = [_qidx_for(lam, wds[p]) if p < nplanes else 0 for p in range(3)]
+    wds = np.array([_plane_weight(colour, p) if p < nplanes else 0.0 for p in range(3)])
+    qidx = [luma.qidx] + [_qidx_for(lam, wds[p]) if p < nplanes else 0 for p in (1, 2)]
     scales = np.stack([scale_matrix(q, cfg.weight_slope) for q in qidx])
     while len(orgs) < 3:
         orgs.append(np.zeros((4, 4)))
     shapes = plane_shapes(w, h, colour)
-    capacity = 2 * sum(a * b for a, b in shapes) + (1 << 16)
-    while True:
-        state = new_plane_state(shapes)
-        probs = new_contexts(NUM_CTX)
-        st, buf = new_encoder(capacity)
-        encode_planes(tuple(orgs), *state, nplanes, ctu_log2(colour), scales, lam, wds, probs, st,
-                      buf, new_scratch())
-        n = int(enc_finish(st, buf))
-        if st[ST_OVERFLOW] == 0:
-            break
-        if st[ST_OVERFLOW] != 1:
-            raise RuntimeError("arithmetic coder invariant broken (carry into the first byte)")
-        capacity = n + (1 << 16)
-    recs = state[0]
+    # plane 0 state comes from the luma pass (shared, read-only from here on)
+    chroma = new_plane_state(shapes)
+    state = tuple((lum[0],) + tuple(ch[1:]) for lum, ch in zip(luma.state, chroma))
+    st, buf, probs = luma.st, luma.buf.copy(), luma.probs
+    if nplanes > 1:
+        extra = 2 * sum(a * b for a, b in shapes[1:]) + (1 << 16)
+        if buf.shape[0] < st[4] + extra:
+            bigger = np.zeros(int(st[4]) + extra, np.uint8)
+            bigger[:buf.shape[0]] = buf
+            buf = bigger
+        st, buf, probs = _run_group(orgs, state, 1, nplanes, colour, scales, lam, wds, probs, st,
+                                    buf)
+    st = st.copy()
+    need = int(st[4] + st[3]) + 8     # the flush writes the held-back bytes and 4 more
+    if buf.shape[0] < need:
+        buf = np.concatenate([buf, np.zeros(need - buf.shape[0], np.uint8)])
+    n = int(enc_finish(st, buf))
+    if st[ST_OVERFLOW] != 0:
+        raise RuntimeError("arithmetic coder invariant broken (carry into the first byte)")
+    recs = [state[0][p].copy() if p == 0 else state[0][p] for p in range(3)]
     smaps = state[2]
-    levels = [0, 0]
-    if cfg.deblock:
-        levels = _choose_deblock(orgs, recs, smaps, nplanes, qidx, wds)
+    levels = [luma.deblock, 0]
+    if cfg.deblock and nplanes > 1:
+        levels[1] = _choose_deblock_level(orgs[1:nplanes], recs[1:nplanes], smaps[1:nplanes],
+                                          qidx[1:nplanes], wds[1:nplanes])
     for p in range(nplanes):
         deblock_plane(recs[p], smaps[p], QSTEP[qidx[p]], levels[0 if p == 0 else 1])
     payload = bytes(buf[:n])
@@ -113,25 +158,19 @@ def _encode_colour(rgb, ycc, colour, lam, cfg):
     return EncodeResult(data, recon, lam, colour, sse)
 
 
-def _choose_deblock(orgs, recs, smaps, nplanes, qidx, wds):
-    """Deblocking level per plane type (luma; both chromas share one) with
-    the least weighted squared error against the (padded) source planes."""
-    levels = [0, 0]
-    for kind, planes in ((0, [0]), (1, [1, 2])):
-        planes = [p for p in planes if p < nplanes]
-        if not planes:
-            continue
-        best = None
-        for level in range(MAX_DEBLOCK_LEVEL + 1):
-            err = 0.0
-            for p in planes:
-                trial = recs[p].copy()
-                deblock_plane(trial, smaps[p], QSTEP[qidx[p]], level)
-                err += wds[p] * weighted_sse(orgs[p], trial, trial.shape[0], trial.shape[1])
-            if best is None or err < best[0]:
-                best = (err, level)
-        levels[kind] = best[1]
-    return levels
+def _choose_deblock_level(orgs, recs, smaps, qidx, wds):
+    """The deblocking level (shared by the given planes) with the least
+    weighted squared error against the (padded) source planes."""
+    best = None
+    for level in range(MAX_DEBLOCK_LEVEL + 1):
+        err = 0.0
+        for org, rec, smap, q, wd in zip(orgs, recs, smaps, qidx, wds):
+            trial = rec.copy()
+            deblock_plane(trial, smap, QSTEP[q], level)
+            err += wd * weighted_sse(org, trial, trial.shape[0], trial.shape[1])
+        if best is None or err < best[0]:
+            best = (err, level)
+    return best[1]
 
 
 def encode_image(image, config=None):
@@ -149,9 +188,10 @@ def encode_image(image, config=None):
         modes = [COLOUR_YCC444]
     else:
         modes = [COLOUR_YCC420, COLOUR_YCC444]
+    luma = _LumaPass(ycc, lam, cfg)
     best = None
     for colour in modes:
-        r = _encode_colour(rgb, ycc, colour, lam, cfg)
+        r = _encode_colour(rgb, ycc, colour, lam, cfg, luma)
         if best is None or r.sse + lam * 8 * r.nbytes < best.sse + lam * 8 * best.nbytes:
             best = r
     return best

@@ -187,16 +187,21 @@ def predict(ref, n, log2n, mode, pred, pt, main):
         pos = (a + 1) * angle
         idx = pos >> 5
         fact = pos & 31
-        for b in range(n):
-            v0 = main[n + b + idx + 1]
+        o = n + idx + 1
+        if vertical:
             if fact:
-                v = ((32 - fact) * v0 + fact * main[n + b + idx + 2] + 16) >> 5
+                for b in range(n):
+                    pred[a, b] = ((32 - fact) * main[o + b] + fact * main[o + b + 1] + 16) >> 5
             else:
-                v = v0
-            if vertical:
-                pred[a, b] = v
+                for b in range(n):
+                    pred[a, b] = main[o + b]
+        else:
+            if fact:
+                for b in range(n):
+                    pred[b, a] = ((32 - fact) * main[o + b] + fact * main[o + b + 1] + 16) >> 5
             else:
-                pred[b, a] = v
+                for b in range(n):
+                    pred[b, a] = main[o + b]
     if pt == 0 and n < 32:
         if mode == MODE_V:
             for yy in range(n):
