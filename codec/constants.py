@@ -4,7 +4,7 @@ Anything here changes the bitstream; bump FORMAT_VERSION when it does.
 """
 
 MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
-FORMAT_VERSION = 2           # 2: 35 intra modes (planar, DC, 33 angular) with MPM coding
+FORMAT_VERSION = 2           # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
 
 # --- image limits the decoder enforces before it allocates anything --------
 MAX_DIM = 65535             # width/height fit the u16 header fields
@@ -52,7 +52,9 @@ MODE_PLANAR = 0
 MODE_DC = 1
 MODE_H = 10
 MODE_V = 26
-NUM_MODES = 35
+NUM_MODES = 35               # planar, DC, angular: every plane
+MODE_CFL = 35                # chroma only: linear model from the co-located luma
+NUM_MODE_SLOTS = 36
 NUM_MPM = 3
 
 # --- deblocking -----------------------------------------------------------------

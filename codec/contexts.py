@@ -31,7 +31,8 @@ CTX_LAST_BIT = CTX_LAST_CLS + NPT * NSC * NUM_LAST_CLS
 CTX_SIG = CTX_LAST_BIT + NPT * NSC * NUM_LAST_CLS
 CTX_GT1 = CTX_SIG + NPT * NSC * NUM_DIAG_CLS * NUM_SIG_TMPL * NUM_COLOC
 CTX_GT2 = CTX_GT1 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
-NUM_CTX = CTX_GT2 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
+CTX_CFL = CTX_GT2 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
+NUM_CTX = CTX_CFL + 3
 
 # Golomb-Rice parameter of the level remainder from the template's magnitude sum
 RICE_FROM_SUM = np.array([0] * 6 + [1] * 8 + [2] * 14 + [3] * 36 + [4] * 64, dtype=np.int64)
@@ -50,6 +51,12 @@ def ctx_split(pt, sc, nb):
 @njit(cache=True)
 def ctx_mode(pt, b):
     return CTX_MODE + pt * MODE_BINS + b
+
+
+@njit(cache=True)
+def ctx_cfl(nb):
+    """Chroma 'is chroma-from-luma' flag; nb = left/top chroma leaves using it (0..2)."""
+    return CTX_CFL + nb
 
 
 @njit(cache=True)

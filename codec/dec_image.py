@@ -4,10 +4,10 @@ from numba import njit
 
 from .arith_dec import dec_failed
 from .constants import LOG2_MIN_BLOCK, MAX_BLOCK
-from .dec_syntax import dec_cbf, dec_coeffs, dec_mode, dec_split
+from .dec_syntax import dec_any_mode, dec_cbf, dec_coeffs, dec_split
 from .constants import NUM_MPM
-from .enc_image import fill_units, nb_cbf, nb_split
-from .predict import build_refs, mode_candidates, predict_mode
+from .enc_image import fill_units, nb_cbf, nb_cfl, nb_split, predict_any
+from .predict import build_refs, mode_candidates
 from .recon import reconstruct
 
 
@@ -20,8 +20,8 @@ def new_scratch():
 
 
 @njit(cache=True)
-def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, scale, probs, st,
-               buf, scr):
+def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt, scale, probs,
+               st, buf, scr):
     """Decode one CTU's quadtree (iterative pre-order walk in z-order)."""
     h, w = rec.shape
     ctu_ulog2 = lg - LOG2_MIN_BLOCK
@@ -58,12 +58,13 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, scal
                 sp += 1
             continue
         mode_candidates(mmap, ux, uy, pt, lmmap, cshift, scr[9])
-        mode = dec_mode(scr[9], pt, probs, st, buf)
+        mode = dec_any_mode(scr[9], pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st, buf)
         nz = dec_cbf(pt, sc, nb_cbf(cbmap, ux, uy), probs, st, buf) == 1
         if nz:
             dec_coeffs(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf)
         build_refs(rec, x, y, n, ctu_ulog2, ref, scr[1])
-        predict_mode(ref, scr[7], n, log2s, mode, pred, pt, scr[8])
+        predict_any(mode, ref, scr[7], n, log2s, pred, pt, scr[8], lrec, rec, x, y, cshift,
+                    ctu_ulog2)
         reconstruct(pred, lv, nz, scale[sc], n, sc, rec, x, y, scr[4], scr[5], scr[6])
         nu = n >> LOG2_MIN_BLOCK
         fill_units(smap, ux, uy, nu, log2s)
@@ -90,7 +91,7 @@ def decode_planes(recs, cmaps, smaps, mmaps, cbmaps, nplanes, ctu_log2, scales, 
             for cx in range(cols):
                 for p in range(p_first, p_last):
                     lg = ctu_log2[p]
-                    decode_ctu(recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
+                    decode_ctu(recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0], recs[0],
                                ctu_log2[0] - lg, cx << lg, cy << lg, lg, 0 if p == 0 else 1,
                                scales[p], probs, st, buf, scr)
                 if dec_failed(st):

@@ -7,8 +7,9 @@ so the caller can stop at the next check without reading out of bounds.
 from numba import njit
 
 from .arith_dec import ST_ERR, dec_bit, dec_bypass, dec_bypass_bits
-from .constants import MAX_ABS_LEVEL
-from .contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_gt1, ctx_gt2,
+from .constants import MAX_ABS_LEVEL, MODE_CFL
+from .contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_cfl, ctx_gt1,
+                       ctx_gt2,
                        ctx_last_bit, ctx_last_cls, ctx_mode, ctx_sig, ctx_split, rice_param,
                        template)
 from .scan import SCAN_X, SCAN_Y
@@ -43,6 +44,13 @@ def dec_mode(mpm, pt, probs, st, buf):
     if mode >= c:
         mode += 1
     return mode
+
+
+@njit(cache=True)
+def dec_any_mode(mpm, pt, cflnb, probs, st, buf):
+    if pt != 0 and dec_bit(st, buf, probs, ctx_cfl(cflnb)):
+        return MODE_CFL
+    return dec_mode(mpm, pt, probs, st, buf)
 
 
 @njit(cache=True)

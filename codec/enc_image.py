@@ -17,10 +17,11 @@ import math
 import numpy as np
 from numba import njit
 
-from .constants import LOG2_MIN_BLOCK, MAX_BLOCK, MODE_DC, MODE_PLANAR, NUM_MODES, NUM_MPM
+from .constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANAR, NUM_MODE_SLOTS,
+                        NUM_MODES, NUM_MPM)
 from .enc_rdoq import rdoq
-from .enc_syntax import cbf_syntax, coeff_syntax, mode_syntax, split_syntax
-from .predict import build_refs, mode_candidates, predict_mode
+from .enc_syntax import any_mode_syntax, cbf_syntax, coeff_syntax, split_syntax
+from .predict import build_refs, mode_candidates, predict_cfl, predict_mode
 from .recon import reconstruct
 from .transform import fdct2
 
@@ -53,7 +54,7 @@ def new_scratch():
             np.zeros((MAX_DEPTH, m, m), np.int32), np.zeros((MAX_DEPTH, m, m), np.int32),
             np.zeros((m, m), np.float64), np.zeros((m, m), np.float64),
             np.zeros(4 * m + 1, np.int64), np.zeros(3 * m + 1, np.int64),
-            np.zeros(NUM_MODES, np.float64), np.zeros(NUM_MPM, np.int64),
+            np.zeros(NUM_MODE_SLOTS, np.float64), np.zeros(NUM_MPM, np.int64),
             np.zeros((8, 8), np.float64))
 
 
@@ -75,6 +76,25 @@ def nb_cbf(cbmap, ux, uy):
     if uy > 0 and cbmap[uy - 1, ux] != 0:
         nb += 1
     return nb
+
+
+@njit(cache=True)
+def nb_cfl(mmap, ux, uy):
+    nb = 0
+    if ux > 0 and mmap[uy, ux - 1] == MODE_CFL:
+        nb += 1
+    if uy > 0 and mmap[uy - 1, ux] == MODE_CFL:
+        nb += 1
+    return nb
+
+
+@njit(cache=True)
+def predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshift, ctu_ulog2):
+    """Prediction of any mode (CfL reads the co-located luma reconstruction)."""
+    if mode == MODE_CFL:
+        predict_cfl(lrec, rec, x, y, n, cshift, ctu_ulog2, pred)
+    else:
+        predict_mode(ref, fref, n, log2n, mode, pred, pt, main)
 
 
 @njit(cache=True)
@@ -138,21 +158,23 @@ def _set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv):
 
 
 @njit(cache=True)
-def _rough(org, x, y, n, log2n, pt, mode, mpm, lam_sqrt, wd_sqrt, probs, st, buf, scr):
+def _rough(org, rec, lrec, x, y, n, log2n, pt, mode, mpm, cflnb, cshift, ctu_ulog2, lam_sqrt,
+           wd_sqrt, probs, st, buf, scr):
     """SATD-based cost of a mode (cached in scr[S_EST])."""
     est = scr[S_EST]
     if est[mode] < _INF:
         return est[mode]
     pred = scr[S_PRED]
-    predict_mode(scr[S_REF], scr[S_FREF], n, log2n, mode, pred, pt, scr[S_MAIN])
+    predict_any(mode, scr[S_REF], scr[S_FREF], n, log2n, pred, pt, scr[S_MAIN], lrec, rec, x, y,
+                cshift, ctu_ulog2)
     j = wd_sqrt * _satd(org, x, y, pred, n, scr[S_BLK], scr[S_HAD]) + \
-        lam_sqrt * mode_syntax(mode, mpm, pt, probs, st, buf, False)
+        lam_sqrt * any_mode_syntax(mode, mpm, pt, cflnb, probs, st, buf, False)
     est[mode] = j
     return j
 
 
 @njit(cache=True)
-def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, depth, pt,
+def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, depth, pt,
                  ctu_ulog2, scale, lam, wd, probs, st, buf, scr):
     """Choose the intra mode of the leaf at (x, y), reconstruct it into rec and
     the maps (copies at S_SAVE_REC/S_SAVE_LV[depth]); returns (J, mode, nz)
@@ -175,17 +197,21 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, 
     mpm = scr[S_MPM]
     build_refs(rec, x, y, n, ctu_ulog2, scr[S_REF], scr[S_AVAIL])
     mode_candidates(mmap, ux, uy, pt, lmmap, cshift, mpm)
-    for m in range(NUM_MODES):
+    cflnb = nb_cfl(mmap, ux, uy) if pt != 0 else 0
+    for m in range(NUM_MODE_SLOTS):
         est[m] = _INF
     lam_sqrt = math.sqrt(lam)
     wd_sqrt = math.sqrt(wd)
-    # coarse pass, then refine around the best angle, then the MPMs
-    _rough(org, x, y, n, log2s, pt, MODE_PLANAR, mpm, lam_sqrt, wd_sqrt, probs, st, buf, scr)
-    _rough(org, x, y, n, log2s, pt, MODE_DC, mpm, lam_sqrt, wd_sqrt, probs, st, buf, scr)
+    # coarse pass, then refine around the best angle, then the MPMs (and CfL)
+    for m in (MODE_PLANAR, MODE_DC):
+        _rough(org, rec, lrec, x, y, n, log2s, pt, m, mpm, cflnb, cshift, ctu_ulog2, lam_sqrt,
+               wd_sqrt, probs, st, buf, scr)
     best_ang = 2
     coarse = COARSE_STEP_LARGE if log2s >= 5 else COARSE_STEP
     for m in range(2, NUM_MODES, coarse):
-        if _rough(org, x, y, n, log2s, pt, m, mpm, lam_sqrt, wd_sqrt, probs, st, buf, scr) < est[best_ang]:
+        j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mpm, cflnb, cshift, ctu_ulog2,
+                   lam_sqrt, wd_sqrt, probs, st, buf, scr)
+        if j < est[best_ang]:
             best_ang = m
     for step in (4, 2, 1):
         if step >= coarse:
@@ -193,10 +219,15 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, 
         c = best_ang
         for m in (c - step, c + step):
             if 2 <= m < NUM_MODES:
-                if _rough(org, x, y, n, log2s, pt, m, mpm, lam_sqrt, wd_sqrt, probs, st, buf, scr) < est[best_ang]:
+                j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mpm, cflnb, cshift, ctu_ulog2,
+                           lam_sqrt, wd_sqrt, probs, st, buf, scr)
+                if j < est[best_ang]:
                     best_ang = m
-    for i in range(NUM_MPM):
-        _rough(org, x, y, n, log2s, pt, mpm[i], mpm, lam_sqrt, wd_sqrt, probs, st, buf, scr)
+    for i in range(NUM_MPM + (1 if pt != 0 else 0)):
+        m = mpm[i] if i < NUM_MPM else MODE_CFL
+        _rough(org, rec, lrec, x, y, n, log2s, pt, m, mpm, cflnb, cshift, ctu_ulog2, lam_sqrt,
+               wd_sqrt, probs, st, buf, scr)
+    n_full = MODES_FULL_RD[sc] + (1 if pt != 0 else 0)
     # full RD on the best few
     for yy in range(n):
         for xx in range(n):
@@ -209,15 +240,16 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, 
     best_mode = MODE_DC
     best_nz = False
     best_r = 0.0
-    for _ in range(MODES_FULL_RD[sc]):
+    for _ in range(n_full):
         mode = -1
-        for m in range(NUM_MODES):
+        for m in range(NUM_MODE_SLOTS):
             if est[m] < _INF and (mode < 0 or est[m] < est[mode]):
                 mode = m
         if mode < 0:
             break
         est[mode] = _INF
-        predict_mode(scr[S_REF], scr[S_FREF], n, log2s, mode, pred, pt, scr[S_MAIN])
+        predict_any(mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], lrec, rec, x,
+                    y, cshift, ctu_ulog2)
         fdct2(pred, n, sc, cpred, tmpf)
         for kv in range(n):
             for ku in range(n):
@@ -229,7 +261,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, 
             for ku in range(n):
                 e = coef[kv, ku] - lv[kv, ku] * scl[kv, ku]
                 d += e * e
-        r = mode_syntax(mode, mpm, pt, probs, st, buf, False)
+        r = any_mode_syntax(mode, mpm, pt, cflnb, probs, st, buf, False)
         if nz:
             r += cbf1 + coeff_syntax(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf, False)
         else:
@@ -243,7 +275,8 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, 
             for yy in range(n):
                 for xx in range(n):
                     save_lv[yy, xx] = lv[yy, xx]
-    predict_mode(scr[S_REF], scr[S_FREF], n, log2s, best_mode, pred, pt, scr[S_MAIN])
+    predict_any(best_mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], lrec, rec, x,
+                y, cshift, ctu_ulog2)
     reconstruct(pred, save_lv, best_nz, scl, n, sc, rec, x, y, scr[S_CI], scr[S_RI], scr[S_TMPI])
     d = 0.0
     for yy in range(n):
@@ -266,8 +299,8 @@ def _restore_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, mode, nz, save_rec,
 
 
 @njit(cache=True)
-def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, scale, lam, wd,
-               probs, st, buf, scr):
+def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt, scale, lam,
+               wd, probs, st, buf, scr):
     """RD search of one CTU's quadtree (iterative post-order walk: numba's
     cache cannot hold recursive functions).  Leaves the chosen partition and
     modes in smap/mmap and the matching reconstruction in rec."""
@@ -305,9 +338,9 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt,
                 jsplit[d] = 0.0
             else:
                 forced[d] = False
-                jl, bm, bz = _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y,
-                                          log2s, d, pt, ctu_ulog2, scale, lam, wd, probs, st, buf,
-                                          scr)
+                jl, bm, bz = _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift,
+                                          x, y, log2s, d, pt, ctu_ulog2, scale, lam, wd, probs, st,
+                                          buf, scr)
                 bmode[d] = bm
                 bnz[d] = bz
                 if log2s == LOG2_MIN_BLOCK:
@@ -386,7 +419,8 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
                 sp += 1
             continue
         mode_candidates(mmap, ux, uy, pt, lmmap, cshift, mpm)
-        mode_syntax(mmap[uy, ux], mpm, pt, probs, st, buf, True)
+        any_mode_syntax(mmap[uy, ux], mpm, pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st,
+                        buf, True)
         nz = cbmap[uy, ux]
         cbf_syntax(nz, pt, sc, nb_cbf(cbmap, ux, uy), probs, st, buf, True)
         if nz:
@@ -420,6 +454,7 @@ def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, p_first, p_last, ctu_
                 x0 = cx << lg
                 y0 = cy << lg
                 search_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
-                           cshift, x0, y0, lg, pt, scales[p], lam, wds[p], probs, st, buf, scr)
+                           recs[0], cshift, x0, y0, lg, pt, scales[p], lam, wds[p], probs, st, buf,
+                           scr)
                 write_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
                           cshift, x0, y0, lg, pt, probs, st, buf, scr)

@@ -6,8 +6,8 @@ syntax exactly.  The decoder mirror is dec_syntax.py.
 from numba import njit
 
 from .arith_enc import enc_bit, enc_bypass, enc_bypass_bits
-from .constants import MAX_ABS_LEVEL, NUM_MPM
-from .contexts import (REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_gt1, ctx_gt2,
+from .constants import MAX_ABS_LEVEL, MODE_CFL, NUM_MPM
+from .contexts import (REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_gt1, ctx_gt2,
                        ctx_last_bit, ctx_last_cls, ctx_mode, ctx_sig, ctx_split, rice_param,
                        template)
 from .probmodel import bit_cost
@@ -51,6 +51,18 @@ def mode_syntax(mode, mpm, pt, probs, st, buf, write):
         if mpm[i] < mode:
             r -= 1
     return bits + bypass(r, 5, st, buf, write)
+
+
+@njit(cache=True)
+def any_mode_syntax(mode, mpm, pt, cflnb, probs, st, buf, write):
+    """Chroma first says whether the block is chroma-from-luma (context from
+    the left/top chroma leaves), then codes a regular mode if not."""
+    if pt == 0:
+        return mode_syntax(mode, mpm, pt, probs, st, buf, write)
+    if mode == MODE_CFL:
+        return sym(probs, ctx_cfl(cflnb), 1, st, buf, write)
+    return sym(probs, ctx_cfl(cflnb), 0, st, buf, write) + mode_syntax(mode, mpm, pt, probs, st,
+                                                                       buf, write)
 
 
 @njit(cache=True)

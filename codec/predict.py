@@ -15,8 +15,8 @@ nearest available one (all mid-grey if none is).
 import numpy as np
 from numba import njit
 
-from .constants import (LOG2_MIN_BLOCK, MODE_DC, MODE_H, MODE_PLANAR, MODE_V, SAMPLE_MAX,
-                        SAMPLE_MID)
+from .constants import (LOG2_MIN_BLOCK, MODE_CFL, MODE_DC, MODE_H, MODE_PLANAR, MODE_V,
+                        SAMPLE_MAX, SAMPLE_MID)
 
 
 @njit(cache=True)
@@ -251,6 +251,10 @@ def mode_candidates(mmap, ux, uy, pt, lmmap, cshift, out):
     mode (DM) first, then the neighbour-derived list without repeats."""
     a = mmap[uy, ux - 1] if ux > 0 else MODE_DC
     b = mmap[uy - 1, ux] if uy > 0 else MODE_DC
+    if a == MODE_CFL:
+        a = MODE_DC
+    if b == MODE_CFL:
+        b = MODE_DC
     if pt == 0:
         mpm_list(a, b, out)
         return
@@ -264,3 +268,74 @@ def mode_candidates(mmap, ux, uy, pt, lmmap, cshift, out):
         if k < 3 and tmp[i] != dm:
             out[k] = tmp[i]
             k += 1
+
+
+CFL_SHIFT = 14
+CFL_MAX_ALPHA = 4 << CFL_SHIFT
+
+
+@njit(cache=True)
+def _luma_at(lrec, cx, cy, cshift):
+    """Luma reconstruction co-located with chroma sample (cx, cy): the 2x2
+    mean in 4:2:0 (cshift = 1), the sample itself in 4:4:4; edges repeated."""
+    lh, lw = lrec.shape
+    if cshift == 0:
+        return np.int64(lrec[min(cy, lh - 1), min(cx, lw - 1)])
+    x0 = min(2 * cx, lw - 1)
+    x1 = min(2 * cx + 1, lw - 1)
+    y0 = min(2 * cy, lh - 1)
+    y1 = min(2 * cy + 1, lh - 1)
+    return (np.int64(lrec[y0, x0]) + lrec[y0, x1] + lrec[y1, x0] + lrec[y1, x1] + 2) >> 2
+
+
+@njit(cache=True)
+def predict_cfl(lrec, rec, x, y, n, cshift, ctu_ulog2, pred):
+    """Chroma-from-luma: pred = alpha * L' + beta, (alpha, beta) the integer
+    least-squares fit of the chroma neighbours (left column, top row) on
+    their co-located luma L'."""
+    h, w = rec.shape
+    wu = w >> LOG2_MIN_BLOCK
+    hu = h >> LOG2_MIN_BLOCK
+    cux = x >> LOG2_MIN_BLOCK
+    cuy = y >> LOG2_MIN_BLOCK
+    cnt = np.int64(0)
+    sl = np.int64(0)
+    sc = np.int64(0)
+    sll = np.int64(0)
+    slc = np.int64(0)
+    unit = 1 << LOG2_MIN_BLOCK
+    for j in range(n >> LOG2_MIN_BLOCK):
+        if unit_available(cux - 1, cuy + j, cux, cuy, wu, hu, ctu_ulog2):
+            for t in range(unit):
+                yy = y + j * unit + t
+                lv = _luma_at(lrec, x - 1, yy, cshift)
+                cv = np.int64(rec[yy, x - 1])
+                cnt += 1
+                sl += lv
+                sc += cv
+                sll += lv * lv
+                slc += lv * cv
+        if unit_available(cux + j, cuy - 1, cux, cuy, wu, hu, ctu_ulog2):
+            for t in range(unit):
+                xx = x + j * unit + t
+                lv = _luma_at(lrec, xx, y - 1, cshift)
+                cv = np.int64(rec[y - 1, xx])
+                cnt += 1
+                sl += lv
+                sc += cv
+                sll += lv * lv
+                slc += lv * cv
+    alpha = np.int64(0)
+    if cnt == 0:
+        beta = np.int64(SAMPLE_MID) << CFL_SHIFT
+    else:
+        den = cnt * sll - sl * sl
+        if den > 0:
+            alpha = ((cnt * slc - sl * sc) << CFL_SHIFT) // den
+            alpha = max(-CFL_MAX_ALPHA, min(CFL_MAX_ALPHA, alpha))
+        beta = ((sc << CFL_SHIFT) - alpha * sl) // cnt
+    rnd = np.int64(1) << (CFL_SHIFT - 1)
+    for yy in range(n):
+        for xx in range(n):
+            v = (alpha * _luma_at(lrec, x + xx, y + yy, cshift) + beta + rnd) >> CFL_SHIFT
+            pred[yy, xx] = 0 if v < 0 else (SAMPLE_MAX if v > SAMPLE_MAX else v)
