@@ -29,6 +29,15 @@ def _run(corpus, out, *extra):
                        "--jobs", "1", "--no-tracks", "--quiet", *extra])
 
 
+@pytest.fixture(scope="module", autouse=True)
+def pinned_fingerprint():
+    """codec/ may be edited while the tests run: pin its fingerprint for this module."""
+    fp = bench_peers.codec_fingerprint()
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(bench_peers, "codec_fingerprint", lambda root=bench_peers.REPO: fp)
+        yield fp
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     d = tmp_path_factory.mktemp("corpus")
@@ -130,6 +139,29 @@ def test_new_image_and_codec_change(results, corpus, tmp_path, counted, monkeypa
     assert all(len(s["images"]) == 4 for e in res["codecs"].values() for s in e["settings"].values())
 
 
+def test_track_rows(results, corpus, tmp_path):
+    """The LDC track searches (encode.py --track) are run once and cached."""
+    out = tmp_path / "r.json"
+    shutil.copy(results, out)
+    argv = [str(corpus), "--out", str(out), "--codecs", "ldc", "--settings", "ldc=32,512",
+            "--jobs", "1", "--quiet"]
+    assert bench.main(argv) == 0
+    res = _load(out)
+    assert res["runs"][-1]["computed"] == 2                 # the two tracks, no sweep rows
+    for track in bench.TRACKS:
+        t = res["tracks"][f"ldc {track} track"]
+        assert t["exit_status"] == 0 and t["target_met"]
+        assert t["codec_fingerprint"] == res["codecs"]["ldc"]["fingerprint"]
+        s = t["summary"]
+        assert s["images"] == 3 and s["pixels"] == res["corpus"]["pixels"]
+        assert s["bpp"] == pytest.approx(8 * s["bytes"] / s["pixels"])
+    assert res["tracks"]["ldc lowrate track"]["summary"]["bytes"] <= \
+        math.ceil(res["corpus"]["pixels"] * 0.15 / 8)
+    assert res["tracks"]["ldc transparent track"]["summary"]["psnr"] >= 40.0
+    assert bench.main(argv) == 0
+    assert _load(out)["runs"][-1]["computed"] == 0
+
+
 def test_report_and_plot(results, tmp_path):
     res = bench.load_results(str(results))
     text = bench_report.render(res, anchor="jpeg420")
@@ -214,6 +246,20 @@ def test_transparent_allocation_synthetic():
     assert out["alloc"].nbytes == 500
     res["protocol"]["msssim_min"] = 0.999                     # unreachable
     assert bench_report.transparent(res, "toy")["alloc"] is None
+
+
+def test_refine_min_bytes_finds_a_swap():
+    """codec.allocate.choose_min_bytes only steps single images down; the
+    report's pair moves find the cheaper swap (a diagnostic column)."""
+    from codec.allocate import Curves, Point, choose_min_bytes
+    a = [Point(1, 100, 1000, 0.95), Point(2, 200, 500, 0.97), Point(3, 300, 400, 0.98)]
+    b = [Point(1, 100, 1000, 0.95), Point(2, 200, 900, 0.96), Point(3, 290, 100, 0.99)]
+    curves = Curves(2, [a, b])
+    first = choose_min_bytes(curves, 950.0, 0.97)
+    better = bench_report.refine_min_bytes(curves, first, 950.0, 0.97)
+    assert better == [1, 2]                                  # 490 bytes, SSE 600, MS-SSIM 0.975
+    assert sum(curves.points[i][j].nbytes for i, j in enumerate(better)) <= \
+        sum(curves.points[i][j].nbytes for i, j in enumerate(first))
 
 
 # --- BD-rate ------------------------------------------------------------------------

@@ -21,10 +21,11 @@ import contextlib
 import hashlib
 import io
 import json
-import math
+import multiprocessing as mp
 import os
 import platform
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -52,8 +53,18 @@ _STATE = {"path": None, "rgb": None, "ldc_fp": None}
 
 def _w_init():
     bench_peers.single_thread()
-    import codec  # noqa: F401  (the code this process will run for the "ldc" jobs)
-    _STATE["ldc_fp"] = bench_peers.codec_fingerprint()
+    if _STATE["ldc_fp"] is None:
+        # a spawned worker imports codec/ afresh; a forked one inherits the
+        # driver's modules and the fingerprint taken when they were imported
+        _STATE["ldc_fp"] = _import_codec()
+
+
+def _import_codec():
+    """Import codec/ and return the fingerprint of the sources just imported."""
+    import codec.allocate  # noqa: F401
+    import codec.imageio  # noqa: F401
+    import codec.metrics  # noqa: F401
+    return bench_peers.codec_fingerprint()
 
 
 def _image(path):
@@ -182,9 +193,9 @@ def corpus_info(paths):
     return images
 
 
-def track_fingerprint(root=bench_peers.REPO):
+def track_fingerprint(codec_fp, root=bench_peers.REPO):
     """The track rows depend on codec/*.py and on encode.py's search driver."""
-    h = hashlib.sha256(bench_peers.codec_fingerprint(root).encode())
+    h = hashlib.sha256(codec_fp.encode())
     with open(os.path.join(root, "encode.py"), "rb") as f:
         h.update(f.read())
     return h.hexdigest()[:12]
@@ -283,7 +294,8 @@ class Run:
         reason = peer.available()
         if reason is None:
             try:
-                version = peer.version()
+                # LDC: the version names the code this process imported at its start
+                version = bench_peers.ldc_version(_STATE["ldc_fp"]) if name == "ldc" else peer.version()
             except Exception as e:
                 reason = f"version query failed ({type(e).__name__}: {e})"
         if reason is not None:
@@ -299,7 +311,7 @@ class Run:
             entry = dict(settings={})
         entry.update(description=peer.description, version=version, prefix=peer.prefix)
         if name == "ldc":
-            entry["fingerprint"] = bench_peers.codec_fingerprint()
+            entry["fingerprint"] = _STATE["ldc_fp"]
         self.res["codecs"][name] = entry
         if name in OPTION_CHECKED and not self.option_ok(name, version):
             self.res["codecs"].pop(name)
@@ -382,7 +394,10 @@ class Run:
                     bar.update(1)
                     self.save()
                 return
-            with ProcessPoolExecutor(max_workers=self.a.jobs, initializer=_w_init) as pool:
+            # fork where available: the workers then run the driver's codec/ modules
+            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+            with ProcessPoolExecutor(max_workers=self.a.jobs, initializer=_w_init,
+                                     mp_context=ctx) as pool:
                 pending = {pool.submit(_w_job, *job): job for job in jobs}
                 try:
                     while pending:
@@ -403,10 +418,10 @@ class Run:
             bar.close()
 
     def run_tracks(self, corpus):
-        fp = track_fingerprint()
+        import encode        # its workers fork from this process: they run the same codec/
+        fp = track_fingerprint(_STATE["ldc_fp"])
         sha = hashlib.sha256(json.dumps(self.res["corpus"]["images"], sort_keys=True).encode())
         corpus_id = sha.hexdigest()[:12]
-        import encode
         for track in TRACKS:
             key = f"ldc {track} track"
             old = self.res["tracks"].get(key)
@@ -434,10 +449,14 @@ class Run:
             row["wall_seconds"] = round(row["wall_seconds"], 2)
             row["encode_cpu_seconds"] = round(row["encode_cpu_seconds"], 2)
             self.res["tracks"][key] = dict(fingerprint=fp, corpus_id=corpus_id, exit_status=rc,
-                                           codec_fingerprint=bench_peers.codec_fingerprint(),
+                                           codec_fingerprint=_STATE["ldc_fp"],
                                            target_met=bool(s.get("target_met")), summary=row)
             self.computed += 1
             self.save(force=True)
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def main(argv=None):
@@ -455,6 +474,13 @@ def main(argv=None):
         print(f"bench: {e}", file=sys.stderr)
         return 2
     t0 = time.time()
+    try:                         # `kill` saves and records the run like Ctrl-C
+        old_handler = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:           # not the main thread: leave signals alone
+        old_handler = None
+    # codec/ is imported once, here: forked workers and encode.py's track
+    # searches inherit these modules, so this fingerprint names the code they run
+    _STATE["ldc_fp"] = _import_codec()
     run = Run(a, res)
     run.reconcile_corpus(corpus_info(paths))
     res["machine"] = machine_info()
@@ -468,7 +494,7 @@ def main(argv=None):
         run.log(f"{len(jobs)} jobs to run over {len(paths)} images, {len(selected)} codecs, "
                 f"{a.jobs} process(es)")
     try:
-        # the tracks first: they then run the same codec/ as the "ldc" sweep's workers
+        # the tracks first (a few minutes) so their rows exist early in a long run
         if "ldc" in selected and not a.no_tracks:
             run.run_tracks(os.path.abspath(a.corpus))
         if jobs:
@@ -483,6 +509,8 @@ def main(argv=None):
             seconds=round(time.time() - t0, 1), computed=run.computed, failed=run.failed,
             jobs=a.jobs, codecs=",".join(selected))])[-MAX_RUN_RECORDS:]
         run.save(force=True)
+        if old_handler is not None:
+            signal.signal(signal.SIGTERM, old_handler)
     print(f"bench: {run.computed} new results, {run.failed} failed, "
           f"{time.time() - t0:.1f} s -> {a.out}", file=sys.stderr)
     return 1 if run.failed else 0

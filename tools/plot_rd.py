@@ -5,7 +5,7 @@
 Two panels, every codec's uniform-setting sweep (CLIC 2019 aggregates):
 PSNR vs bpp and MS-SSIM vs bpp, log bpp axis, with the low-rate budget
 (vertical line at 0.15 bpp) and the transparent thresholds (40 dB, 0.993).
-The LDC track-mode results are drawn as stars.
+The LDC track-mode results are drawn in red (star: low-rate, diamond: transparent).
 """
 import argparse
 import os
@@ -34,9 +34,11 @@ def plot(res, out, title=None):
         axes[1].plot(x, [p.msssim for p in pts], marker=".", markersize=4, label=c, **style)
     for key, t in sorted(res.get("tracks", {}).items()):
         s = t["summary"]
+        marker = "*" if "lowrate" in key else "D"
         for ax, y in ((axes[0], s["psnr"]), (axes[1], s["msssim"])):
-            ax.plot([s["bpp"]], [y], marker="*", markersize=13, color="crimson", zorder=6,
-                    linestyle="none", label=key if ax is axes[0] else None)
+            ax.plot([s["bpp"]], [y], marker=marker, markersize=12 if marker == "*" else 8,
+                    color="crimson", zorder=6, linestyle="none",
+                    label=key if ax is axes[0] else None)
     for ax, hline, ylabel in ((axes[0], prot["psnr_min"], "aggregate PSNR (dB)"),
                               (axes[1], prot["msssim_min"], "mean MS-SSIM")):
         ax.set_xscale("log")
