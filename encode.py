@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compress a folder of images with LDC for a CLIC 2019 track.
 
-  encode.py IN_DIR OUT_DIR --track lowrate [--bpp 0.15 | --bytes N]
+  encode.py IN_DIR OUT_DIR --track lowrate [--bpp 0.15 | --bytes N] [--tune msssim]
   encode.py IN_DIR OUT_DIR --track transparent [--psnr 40 --msssim 0.993]
   encode.py IN_DIR OUT_DIR --quality Q | --lam L
 
@@ -48,12 +48,12 @@ def _w_probe(path):
         return dict(ok=False, error=_msg(e))
 
 
-def _w_encode(path, lam, chroma, want_msssim):
+def _w_encode(path, lam, chroma, tune, want_msssim):
     import codec
     from codec.metrics import ms_ssim
     rgb, _ = _image(path)
     t = time.perf_counter()
-    r = codec.encode_image(rgb, codec.EncoderConfig(lam=lam, chroma=chroma))
+    r = codec.encode_image(rgb, codec.EncoderConfig(lam=lam, chroma=chroma, tune=tune))
     dt = time.perf_counter() - t
     m = ms_ssim(rgb, r.recon) if want_msssim else float("nan")
     return dict(data=r.data, sse=r.sse, msssim=m, colour=r.colour, seconds=dt)
@@ -90,6 +90,7 @@ def parse_args(argv):
         epilog="Examples:\n"
                "  encode.py photos/ out/ --track lowrate            # 0.15 bpp over the set\n"
                "  encode.py photos/ out/ --track lowrate --bytes 4722341\n"
+               "  encode.py photos/ out/ --track lowrate --tune msssim  # same budget, best MS-SSIM\n"
                "  encode.py photos/ out/ --track transparent        # PSNR>=40, MS-SSIM>=0.993\n"
                "  encode.py photos/ out/ --quality 80               # one setting for every image\n")
     p.add_argument("input_dir", help="folder of PNG images")
@@ -106,6 +107,10 @@ def parse_args(argv):
     p.add_argument("--msssim", type=float, default=0.993, help="transparent: mean MS-SSIM floor")
     p.add_argument("--chroma", choices=("auto", "420", "444"), default="auto",
                    help="chroma format (auto: per image by RD cost)")
+    p.add_argument("--tune", choices=("psnr", "msssim"), default="psnr",
+                   help="what the encoder optimises: squared error (aggregate PSNR) or MS-SSIM "
+                        "(activity-weighted distortion, frequency weighting and, in the "
+                        "low-rate track, bytes allocated by mean MS-SSIM)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
     p.add_argument("--json", metavar="FILE", help="also write the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -134,13 +139,14 @@ def find_images(folder):
 class Runner:
     """Runs encodes on the pool with a progress bar and keeps their bytes."""
 
-    def __init__(self, pool, paths, want_msssim, chroma, quiet):
+    def __init__(self, pool, paths, want_msssim, chroma, tune, quiet):
         from tqdm import tqdm
         self.tqdm = tqdm
         self.pool = pool
         self.paths = paths
         self.want_msssim = want_msssim
         self.chroma = [chroma] * len(paths)
+        self.tune = tune
         self.data = {}
         self.quiet = quiet
         self.encode_seconds = 0.0
@@ -152,7 +158,8 @@ class Runner:
 
     def evaluate(self, reqs):
         from codec.allocate import Point
-        futs = [self.pool.submit(_w_encode, self.paths[i], lam, self.chroma[i], self.want_msssim)
+        futs = [self.pool.submit(_w_encode, self.paths[i], lam, self.chroma[i], self.tune,
+                                 self.want_msssim)
                 for i, lam in reqs]
         out = []
         with self.tqdm(total=len(futs), desc="encoding", unit="img", disable=self.quiet,
@@ -227,12 +234,14 @@ def _run(a):
         gpaths = [p for p, _ in good]
         pixels = sum(pr["pixels"] for _, pr in good)
         n = len(gpaths)
-        runner = Runner(pool, gpaths, a.track == "transparent", a.chroma, a.quiet)
+        want_msssim = a.track == "transparent" or (a.track == "lowrate" and a.tune == "msssim")
+        runner = Runner(pool, gpaths, want_msssim, a.chroma, a.tune, a.quiet)
         target_met = True
         if a.track == "lowrate":
             budget = a.bytes if a.bytes is not None else math.ceil(pixels * (a.bpp or 0.15) / 8)
             runner.log(f"low-rate: {n} images, {pixels} pixels, budget {budget} bytes")
-            res = search_lowrate(runner.evaluate, n, budget, progress=runner.log)
+            res = search_lowrate(runner.evaluate, n, budget, progress=runner.log,
+                                 objective="msssim" if a.tune == "msssim" else "sse")
             if res.choice is None:
                 print(f"encode.py: budget {budget} bytes is below the smallest possible set",
                       file=sys.stderr)

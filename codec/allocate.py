@@ -94,46 +94,62 @@ def predict_lam_for_total(curves, attr, target):
 
 # --- discrete choices among evaluated points ---------------------------------
 
-def choose_max_quality(curves, budget):
-    """Per image one evaluated point: minimise total SSE with total bytes <= budget.
-    Lagrangian sweep over the slope, then greedy upgrades into the slack.
-    Returns a list of indices into curves.points[i], or None if even the
-    smallest points exceed the budget."""
+OBJECTIVES = ("sse", "msssim")
+
+
+def _cost(p, objective):
+    """What the low-rate allocation minimises per image: SSE (aggregate PSNR)
+    or 1 - MS-SSIM (the set's score is the plain mean over images)."""
+    return p.sse if objective == "sse" else 1.0 - p.msssim
+
+
+def choose_max_quality(curves, budget, objective="sse"):
+    """Per image one evaluated point: minimise the summed cost (total SSE, or
+    the summed MS-SSIM gap) with total bytes <= budget.  Lagrangian sweep
+    over the slope, then greedy upgrades into the slack.  Returns a list of
+    indices into curves.points[i], or None if even the smallest points
+    exceed the budget."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective {objective!r} not one of {OBJECTIVES}")
     pts = curves.points
+    cost = [[_cost(p, objective) for p in ps] for ps in pts]
     smallest = [int(np.argmin([p.nbytes for p in ps])) for ps in pts]
     if sum(pts[i][j].nbytes for i, j in enumerate(smallest)) > budget:
         return None
 
     def pick(slope):
-        return [min(range(len(ps)), key=lambda j: ps[j].sse + slope * ps[j].nbytes) for ps in pts]
+        return [min(range(len(ps)), key=lambda j: cost[i][j] + slope * ps[j].nbytes)
+                for i, ps in enumerate(pts)]
 
     def total(ch):
         return sum(pts[i][j].nbytes for i, j in enumerate(ch))
 
-    lo, hi = 1e-6, 1e12        # slope in SSE per byte
+    def summed(ch):
+        return sum(cost[i][j] for i, j in enumerate(ch))
+
+    lo, hi = 1e-15, 1e12       # slope in cost per byte
     best = smallest
-    for _ in range(80):
+    for _ in range(100):
         mid = math.sqrt(lo * hi)
         ch = pick(mid)
         if total(ch) <= budget:
-            best = ch if sum(pts[i][j].sse for i, j in enumerate(ch)) <= \
-                sum(pts[i][j].sse for i, j in enumerate(best)) else best
+            best = ch if summed(ch) <= summed(best) else best
             hi = mid
         else:
             lo = mid
-    return _greedy_fill(pts, list(best), budget)
+    return _greedy_fill(pts, cost, list(best), budget)
 
 
-def _greedy_fill(pts, ch, budget):
+def _greedy_fill(pts, cost, ch, budget):
     used = sum(pts[i][j].nbytes for i, j in enumerate(ch))
     while True:
         slack = budget - used
         best_gain, best_move = 0.0, None
         for i, ps in enumerate(pts):
-            cur = ps[ch[i]]
+            cur = cost[i][ch[i]]
             for j, p in enumerate(ps):
-                db = p.nbytes - cur.nbytes
-                ds = cur.sse - p.sse
+                db = p.nbytes - ps[ch[i]].nbytes
+                ds = cur - cost[i][j]
                 if ds > 0 and db <= slack:
                     gain = ds / max(db, 1)
                     if gain > best_gain:
@@ -231,17 +247,26 @@ def _round_lam(lam):
     return float(2.0 ** (round(64 * math.log2(lam)) / 64))
 
 
-def search_lowrate(evaluate, n, budget, lam_start=400.0, max_rounds=8, fill_steps=(0.25, 0.5),
-                   tol=0.005, progress=None):
-    """Largest quality within `budget` total bytes.
+# fill lambdas around the common one, as exponents s of lambda * 2^-s: for
+# SSE the common lambda is already equal-slope, so only a little below it;
+# for MS-SSIM the best per-image lambdas spread over octaves either side
+FILL_STEPS = {"sse": (0.25, 0.5), "msssim": (1.5, 1.0, 0.5, -0.5, -1.0)}
+
+
+def search_lowrate(evaluate, n, budget, lam_start=400.0, max_rounds=8, fill_steps=None,
+                   tol=0.005, objective="sse", progress=None):
+    """Largest quality within `budget` total bytes: least total SSE, or for
+    objective "msssim" the largest mean MS-SSIM (points must carry it).
 
     1. common-lambda rounds: predict the lambda whose total meets the budget
        (per-image log-log interpolation of the points so far), code every image
        there; stop when the total is within `tol` under the budget;
-    2. fill: code each image at a few lambdas just below the common one and
-       pick per image among all points (discrete Lagrangian + greedy), so the
-       leftover bytes go where they buy the most SSE.
+    2. fill: code each image at a few lambdas near the common one
+       (FILL_STEPS) and pick per image among all points (discrete Lagrangian
+       + greedy), so the bytes go where they buy the most.
     """
+    if fill_steps is None:
+        fill_steps = FILL_STEPS[objective]
     curves = Curves(n)
     lam = _round_lam(lam_start)
     rounds = 0
@@ -280,10 +305,10 @@ def search_lowrate(evaluate, n, budget, lam_start=400.0, max_rounds=8, fill_step
         reqs = [(i, _round_lam(best_lam * 2 ** -s)) for s in fill_steps for i in range(n)]
         reqs = [(i, l) for i, l in reqs if curves.at(i, l) is None]
         if progress:
-            progress(f"fill: {len(reqs)} extra codings below lambda {best_lam:.4g}")
+            progress(f"fill: {len(reqs)} extra codings around lambda {best_lam:.4g}")
         for (i, l), p in zip(reqs, evaluate(reqs)):
             curves.add(i, p)
-    return SearchResult(curves, choose_max_quality(curves, budget), rounds)
+    return SearchResult(curves, choose_max_quality(curves, budget, objective), rounds)
 
 
 def search_transparent(evaluate, n, sse_max, msssim_min, lam_start=40.0, max_rounds=16,

@@ -8,7 +8,9 @@ from .errors import ConfigError
 from .quant import MAX_WEIGHT_SLOPE
 
 CHROMA_CHOICES = ("auto", "420", "444")
+TUNE_CHOICES = ("psnr", "msssim")
 DEFAULT_QUALITY = 75.0
+MSSSIM_WEIGHT_SLOPE = 8      # --tune msssim: coarser high frequencies (tuned on the corpus)
 
 
 def lam_from_quality(quality):
@@ -29,13 +31,18 @@ class EncoderConfig:
 
     chroma: "auto" tries 4:2:0 and 4:4:4 and keeps the lower D + lambda*R;
     deblock: let the encoder choose a deblocking level per plane (else off);
-    weight_slope: per-frequency quantiser weighting (0 = flat, the PSNR optimum).
+    weight_slope: per-frequency quantiser weighting (0 = flat, the PSNR optimum;
+    None = the tuning's default);
+    tune: "psnr" minimises squared error; "msssim" weights each region's error
+    by its sensitivity in SSIM (low-activity areas count more) and uses the
+    frequency weighting that suits MS-SSIM.  Encoder-only: same format.
     """
     lam: Optional[float] = None
     quality: Optional[float] = None
     chroma: str = "auto"
     deblock: bool = True
-    weight_slope: int = 0
+    weight_slope: Optional[int] = None
+    tune: str = "psnr"
 
     def __post_init__(self):
         if self.lam is not None and self.quality is not None:
@@ -46,8 +53,18 @@ class EncoderConfig:
             raise ConfigError(f"quality={self.quality} outside [0, 100]")
         if self.chroma not in CHROMA_CHOICES:
             raise ConfigError(f"chroma={self.chroma!r} not one of {CHROMA_CHOICES}")
-        if not (isinstance(self.weight_slope, int) and 0 <= self.weight_slope <= MAX_WEIGHT_SLOPE):
+        if self.tune not in TUNE_CHOICES:
+            raise ConfigError(f"tune={self.tune!r} not one of {TUNE_CHOICES}")
+        if self.weight_slope is not None and not (
+                isinstance(self.weight_slope, int) and 0 <= self.weight_slope <= MAX_WEIGHT_SLOPE):
             raise ConfigError(f"weight_slope={self.weight_slope} outside [0, {MAX_WEIGHT_SLOPE}]")
+
+    @property
+    def slope(self):
+        """The frequency-weighting slope this encode uses."""
+        if self.weight_slope is not None:
+            return self.weight_slope
+        return MSSSIM_WEIGHT_SLOPE if self.tune == "msssim" else 0
 
     @property
     def lam_value(self):

@@ -174,15 +174,26 @@ def _rough(org, rec, lrec, x, y, n, log2n, pt, mode, mpm, cflnb, cshift, ctu_ulo
 
 
 @njit(cache=True)
+def _unit_mean(m, ux, uy, nu):
+    acc = 0.0
+    for j in range(nu):
+        for i in range(nu):
+            acc += m[uy + j, ux + i]
+    return acc / (nu * nu)
+
+
+@njit(cache=True)
 def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, depth, pt,
-                 ctu_ulog2, scale, lam, wd, probs, st, buf, scr):
+                 ctu_ulog2, scale, lam, wd, aq, probs, st, buf, scr):
     """Choose the intra mode of the leaf at (x, y), reconstruct it into rec and
     the maps (copies at S_SAVE_REC/S_SAVE_LV[depth]); returns (J, mode, nz)
-    with the pixel-domain D."""
+    with the pixel-domain D.  aq: distortion weight per 4x4 unit (encoder-only
+    adaptive quantisation; all ones for the PSNR tuning)."""
     n = 1 << log2s
     sc = log2s - LOG2_MIN_BLOCK
     ux = x >> LOG2_MIN_BLOCK
     uy = y >> LOG2_MIN_BLOCK
+    wd = wd * _unit_mean(aq, ux, uy, n >> LOG2_MIN_BLOCK)
     scl = scale[sc]
     pred = scr[S_PRED]
     blk = scr[S_BLK]
@@ -300,7 +311,7 @@ def _restore_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, mode, nz, save_rec,
 
 @njit(cache=True)
 def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt, scale, lam,
-               wd, probs, st, buf, scr):
+               wd, aq, probs, st, buf, scr):
     """RD search of one CTU's quadtree (iterative post-order walk: numba's
     cache cannot hold recursive functions).  Leaves the chosen partition and
     modes in smap/mmap and the matching reconstruction in rec."""
@@ -339,8 +350,8 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
             else:
                 forced[d] = False
                 jl, bm, bz = _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift,
-                                          x, y, log2s, d, pt, ctu_ulog2, scale, lam, wd, probs, st,
-                                          buf, scr)
+                                          x, y, log2s, d, pt, ctu_ulog2, scale, lam, wd, aq, probs,
+                                          st, buf, scr)
                 bmode[d] = bm
                 bnz[d] = bz
                 if log2s == LOG2_MIN_BLOCK:
@@ -432,14 +443,15 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
 
 @njit(cache=True)
 def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, p_first, p_last, ctu_log2, scales, lam,
-                  wds, probs, st, buf, scr):
+                  wds, aqs, probs, st, buf, scr):
     """Code planes p_first..p_last-1 into the arithmetic coder (st, buf): CTUs
     in raster order, the planes of the group interleaved per CTU.  The stream
     holds the luma group (0, 1) then the chroma group (1, nplanes).
 
     orgs: tuple of 3 float64 planes (padded to multiples of 4; unused planes
     may be dummies), ctu_log2: int64[3], scales: int64[3, sizes, 64, 64],
-    wds: float64[3] distortion weights (internal units^2 -> RGB SSE).
+    wds: float64[3] distortion weights (internal units^2 -> RGB SSE),
+    aqs: tuple of 3 float64 maps, a distortion weight per 4x4 unit of each plane.
     """
     h0, w0 = recs[0].shape
     c0 = 1 << ctu_log2[0]
@@ -454,7 +466,7 @@ def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, p_first, p_last, ctu_
                 x0 = cx << lg
                 y0 = cy << lg
                 search_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
-                           recs[0], cshift, x0, y0, lg, pt, scales[p], lam, wds[p], probs, st, buf,
-                           scr)
+                           recs[0], cshift, x0, y0, lg, pt, scales[p], lam, wds[p], aqs[p], probs,
+                           st, buf, scr)
                 write_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
                           cshift, x0, y0, lg, pt, probs, st, buf, scr)

@@ -3,13 +3,15 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import uniform_filter
 
 from . import container
 from .arith_enc import ST_OVERFLOW, enc_finish, new_encoder
 from .colour import RGB_WEIGHTS, downsample420, rgb_sse, rgb_to_ycc, weighted_sse
 from .config import EncoderConfig
-from .constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION, MAX_DIM,
-                        NUM_QIDX, QSTEP_BASE, QSTEP_PER_OCTAVE)
+from .constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION,
+                        LOG2_MIN_BLOCK, MAX_DIM, NUM_QIDX, QSTEP_BASE, QSTEP_PER_OCTAVE,
+                        SAMPLE_SHIFT)
 from .contexts import NUM_CTX
 from .deblock import deblock_plane
 from .constants import MAX_DEBLOCK_LEVEL
@@ -23,6 +25,11 @@ from .quant import QSTEP, scale_matrix
 # (high-rate theory gives ~0.115; RDOQ makes a slightly coarser step pay).
 LAMBDA_PER_STEP2 = 0.12
 CHROMA_420_WEIGHT = 4.0   # a 4:2:0 chroma sample error spreads over ~4 pixels
+# --tune msssim: SSIM's contrast term divides an error by (local variance + C2),
+# so a unit's distortion weight is ((var + C) / (typical var + C))^-AQ_STRENGTH
+AQ_STRENGTH = 0.5
+AQ_C = 58.5               # (0.03 * 255)^2, SSIM's C2 in 8-bit units
+AQ_RANGE = 4.0            # weights clipped to [1/AQ_RANGE, AQ_RANGE]
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,30 @@ def _qidx_for(lam, wd):
     return int(min(max(q, 0), NUM_QIDX - 1))
 
 
+def aq_weights(y, tune):
+    """Distortion weight per 4x4 unit of the padded luma plane y (internal units)."""
+    hu, wu = y.shape[0] >> LOG2_MIN_BLOCK, y.shape[1] >> LOG2_MIN_BLOCK
+    if tune != "msssim":
+        return np.ones((hu, wu))
+    v = y.reshape(hu, 4, wu, 4) / float(1 << SAMPLE_SHIFT)
+    # local statistics over 3x3 units (12x12 pixels)
+    m1 = uniform_filter(v.mean(axis=(1, 3)), 3, mode="nearest")
+    m2 = uniform_filter((v * v).mean(axis=(1, 3)), 3, mode="nearest")
+    act = np.log(np.maximum(m2 - m1 * m1, 0.0) + AQ_C)
+    w = np.exp(-AQ_STRENGTH * (act - act.mean()))
+    return np.clip(w, 1.0 / AQ_RANGE, AQ_RANGE)
+
+
+def _plane_aq(aq, colour, p, shape):
+    """The luma unit map for plane p (averaged 2x2 for 4:2:0 chroma)."""
+    if colour == COLOUR_YCC420 and p:
+        hu, wu = shape[0] >> LOG2_MIN_BLOCK, shape[1] >> LOG2_MIN_BLOCK
+        a = np.pad(aq, ((0, max(0, 2 * hu - aq.shape[0])), (0, max(0, 2 * wu - aq.shape[1]))),
+                   mode="edge")[:2 * hu, :2 * wu]
+        return np.ascontiguousarray(a.reshape(hu, 2, wu, 2).mean(axis=(1, 3)))
+    return aq
+
+
 def _pad(plane):
     hp, wp = padded(plane.shape)
     return np.pad(plane, ((0, hp - plane.shape[0]), (0, wp - plane.shape[1])), mode="edge")
@@ -68,12 +99,12 @@ def _plane_weight(colour, p):
     return RGB_WEIGHTS[p] / 256.0 * (CHROMA_420_WEIGHT if colour == COLOUR_YCC420 and p else 1.0)
 
 
-def _run_group(orgs, state, p_first, p_last, colour, scales, lam, wds, probs, st, buf):
+def _run_group(orgs, state, p_first, p_last, colour, scales, lam, wds, aqs, probs, st, buf):
     """Code one plane group, growing the coder buffer if needed; returns (st, buf, probs)."""
     while True:
         st2, probs2 = st.copy(), probs.copy()
         encode_planes(tuple(orgs), *state, p_first, p_last, ctu_log2(colour), scales, lam, wds,
-                      probs2, st2, buf, new_scratch())
+                      tuple(aqs), probs2, st2, buf, new_scratch())
         if st2[ST_OVERFLOW] == 0:
             return st2, buf, probs2
         bigger = np.zeros(2 * buf.shape[0], np.uint8)
@@ -87,17 +118,19 @@ class _LumaPass:
 
     def __init__(self, ycc, lam, cfg):
         self.org = ycc[0]
+        self.aq = aq_weights(self.org, cfg.tune)
         self.wd = _plane_weight(COLOUR_YCC444, 0)
         self.qidx = _qidx_for(lam, self.wd)
         hp, wp = self.org.shape
         self.state = new_plane_state([(hp, wp)])
         self.probs = new_contexts(NUM_CTX)
         st, buf = new_encoder(2 * hp * wp + (1 << 16))
-        scales = np.stack([scale_matrix(self.qidx, cfg.weight_slope)] * 3)
+        scales = np.stack([scale_matrix(self.qidx, cfg.slope)] * 3)
         wds = np.array([self.wd, 0.0, 0.0])
         orgs = [self.org, np.zeros((4, 4)), np.zeros((4, 4))]
+        aqs = [self.aq, self.aq, self.aq]
         self.st, self.buf, self.probs = _run_group(orgs, self.state, 0, 1, COLOUR_YCC444, scales,
-                                                   lam, wds, self.probs, st, buf)
+                                                   lam, wds, aqs, self.probs, st, buf)
         self.deblock = 0
         if cfg.deblock:
             self.deblock = _choose_deblock_level([self.org], [self.state[0][0]],
@@ -116,7 +149,7 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
     nplanes = len(orgs)
     wds = np.array([_plane_weight(colour, p) if p < nplanes else 0.0 for p in range(3)])
     qidx = [luma.qidx] + [_qidx_for(lam, wds[p]) if p < nplanes else 0 for p in (1, 2)]
-    scales = np.stack([scale_matrix(q, cfg.weight_slope) for q in qidx])
+    scales = np.stack([scale_matrix(q, cfg.slope) for q in qidx])
     while len(orgs) < 3:
         orgs.append(np.zeros((4, 4)))
     shapes = plane_shapes(w, h, colour)
@@ -130,8 +163,9 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
             bigger = np.zeros(int(st[4]) + extra, np.uint8)
             bigger[:buf.shape[0]] = buf
             buf = bigger
-        st, buf, probs = _run_group(orgs, state, 1, nplanes, colour, scales, lam, wds, probs, st,
-                                    buf)
+        aqs = [_plane_aq(luma.aq, colour, p, orgs[p].shape) for p in range(3)]
+        st, buf, probs = _run_group(orgs, state, 1, nplanes, colour, scales, lam, wds, aqs, probs,
+                                    st, buf)
     st = st.copy()
     need = int(st[4] + st[3]) + 8     # the flush writes the held-back bytes and 4 more
     if buf.shape[0] < need:
@@ -150,7 +184,7 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
     payload = bytes(buf[:n])
     header = container.Header(
         version=FORMAT_VERSION, width=w, height=h, colour=colour,
-        qidx_y=qidx[0], qidx_cb=qidx[1], qidx_cr=qidx[2], weight_slope=cfg.weight_slope,
+        qidx_y=qidx[0], qidx_cb=qidx[1], qidx_cr=qidx[2], weight_slope=cfg.slope,
         deblock_y=levels[0], deblock_c=levels[1], payload_len=len(payload))
     data = container.pack(header, payload)
     recon = planes_to_rgb(recs, w, h, colour)

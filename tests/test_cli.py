@@ -49,6 +49,25 @@ def test_lowrate_flow(folder, monkeypatch, capsys):
     assert "SET (3 images)" in capsys.readouterr().out
 
 
+def test_lowrate_tune_msssim(folder):
+    """--tune msssim spends the same budget for mean MS-SSIM; the summary
+    reports the decoded files' real scores."""
+    out = folder / "ms"
+    budget = 900
+    rc = encode_cli.main([str(folder / "in"), str(out), "--track", "lowrate", "--bytes",
+                          str(budget), "--tune", "msssim", "--quiet", "--jobs", "1",
+                          "--json", str(folder / "m.json")])
+    assert rc == 0
+    summary = json.load(open(folder / "m.json"))
+    total = sum(os.path.getsize(out / b) for b in os.listdir(out))
+    assert summary["bytes"] == total <= budget and summary["target_met"]
+    bins = [str(out / b) for b in sorted(os.listdir(out))]
+    assert decode_cli.main(bins + ["-o", str(out)]) == 0
+    scores, total_score = evaluate_cli.evaluate(str(folder / "in"), str(out), str(out))
+    assert total_score.nbytes == total
+    assert total_score.msssim == pytest.approx(summary["msssim"], abs=1e-9) == pytest.approx(summary["msssim"], abs=1e-9)
+
+
 def test_fixed_quality_and_bad_file(folder, monkeypatch):
     (folder / "in" / "broken.png").write_bytes(b"not a png at all")
     out = folder / "q"

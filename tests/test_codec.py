@@ -93,3 +93,26 @@ def test_invalid_inputs_raise_typed_errors():
         codec.EncoderConfig(lam=1.0, quality=5)
     with pytest.raises(codec.ConfigError):
         codec.EncoderConfig(chroma="422")
+
+
+@pytest.mark.parametrize("h,w,chroma", [(7, 13, "420"), (33, 65, "444"), (72, 40, "auto")])
+def test_tune_msssim_round_trip(image_factory, h, w, chroma):
+    """--tune msssim is encoder-only: its streams decode to its reconstruction."""
+    img = image_factory(h, w, seed=h + w)
+    r = codec.encode_image(img, codec.EncoderConfig(quality=55, chroma=chroma, tune="msssim"))
+    assert np.array_equal(codec.decode(r.data), r.recon)
+    from codec import config, container
+    assert container.parse(r.data)[0].weight_slope == config.MSSSIM_WEIGHT_SLOPE
+
+
+def test_aq_weights_favour_flat_areas():
+    """SSIM-driven weights: a flat region's errors count more than a textured one's."""
+    from codec.encoder import AQ_RANGE, aq_weights
+    rng = np.random.default_rng(0)
+    y = np.full((64, 64), 128.0 * 16)
+    y[:, 32:] += rng.normal(0, 40 * 16, (64, 32))        # right half: strong texture
+    w = aq_weights(y, "msssim")
+    assert w.shape == (16, 16)
+    assert w[:, :6].min() > 1.0 > w[:, 10:].max()
+    assert w.max() <= AQ_RANGE and w.min() >= 1 / AQ_RANGE
+    assert (aq_weights(y, "psnr") == 1.0).all()
