@@ -4,7 +4,8 @@ Anything here changes the bitstream; bump FORMAT_VERSION when it does.
 """
 
 MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
-FORMAT_VERSION = 2           # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
+FORMAT_VERSION = 3           # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
+                             # 3: restoration filter; angular modes 11..25 project the side reference
 
 # --- image limits the decoder enforces before it allocates anything --------
 MAX_DIM = 65535             # width/height fit the u16 header fields
@@ -59,6 +60,12 @@ NUM_MPM = 3
 
 # --- deblocking -----------------------------------------------------------------
 MAX_DEBLOCK_LEVEL = 7       # header field per plane; 0 = off
+
+# --- restoration filter (restore.py) ---------------------------------------------
+RESTORE_SHIFT = 7           # coefficients in 1/128
+RESTORE_COEF_BITS = 7       # coded as c - RESTORE_COEF_MIN in 7 bypass bits
+RESTORE_COEF_MIN = -64
+RESTORE_COEF_MAX = 63
 
 # --- container ------------------------------------------------------------------
 MAX_PAYLOAD = (1 << 32) - 1

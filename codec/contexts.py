@@ -32,7 +32,9 @@ CTX_SIG = CTX_LAST_BIT + NPT * NSC * NUM_LAST_CLS
 CTX_GT1 = CTX_SIG + NPT * NSC * NUM_DIAG_CLS * NUM_SIG_TMPL * NUM_COLOC
 CTX_GT2 = CTX_GT1 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
 CTX_CFL = CTX_GT2 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
-NUM_CTX = CTX_CFL + 3
+CTX_RESTORE = CTX_CFL + 3
+RESTORE_BINS = 5       # plane uses the filter; flags per CTU follow; CTU flag (0..2 left/top on)
+NUM_CTX = CTX_RESTORE + NPT * RESTORE_BINS
 
 # Golomb-Rice parameter of the level remainder from the template's magnitude sum
 RICE_FROM_SUM = np.array([0] * 6 + [1] * 8 + [2] * 14 + [3] * 36 + [4] * 64, dtype=np.int64)
@@ -51,6 +53,13 @@ def ctx_split(pt, sc, nb):
 @njit(cache=True)
 def ctx_mode(pt, b):
     return CTX_MODE + pt * MODE_BINS + b
+
+
+@njit(cache=True)
+def ctx_restore(pt, b):
+    """b = 0: the plane's filter flag; 1: per-CTU flags follow; 2 + nb: a CTU
+    flag, nb = number of left/top CTUs filtered."""
+    return CTX_RESTORE + pt * RESTORE_BINS + b
 
 
 @njit(cache=True)

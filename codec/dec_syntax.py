@@ -7,11 +7,10 @@ so the caller can stop at the next check without reading out of bounds.
 from numba import njit
 
 from .arith_dec import ST_ERR, dec_bit, dec_bypass, dec_bypass_bits
-from .constants import MAX_ABS_LEVEL, MODE_CFL
+from .constants import MAX_ABS_LEVEL, MODE_CFL, RESTORE_COEF_BITS, RESTORE_COEF_MIN
 from .contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_cfl, ctx_gt1,
-                       ctx_gt2,
-                       ctx_last_bit, ctx_last_cls, ctx_mode, ctx_sig, ctx_split, rice_param,
-                       template)
+                       ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig,
+                       ctx_split, rice_param, template)
 from .scan import SCAN_X, SCAN_Y
 
 
@@ -119,3 +118,20 @@ def dec_coeffs(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf):
                     st[ST_ERR] = 1
                     a = MAX_ABS_LEVEL
         lv[y, x] = -a if dec_bypass(st, buf) else a
+
+
+@njit(cache=True)
+def dec_restore(pt, coefs, flags, probs, st, buf):
+    """Mirror of enc_syntax.restore_syntax; returns the plane's on flag."""
+    if dec_bit(st, buf, probs, ctx_restore(pt, 0)) == 0:
+        return 0
+    for k in range(coefs.shape[0]):
+        coefs[k] = dec_bypass_bits(st, buf, RESTORE_COEF_BITS) + RESTORE_COEF_MIN
+    if dec_bit(st, buf, probs, ctx_restore(pt, 1)) == 0:
+        flags[:, :] = 1
+        return 1
+    for cy in range(flags.shape[0]):
+        for cx in range(flags.shape[1]):
+            nb = (flags[cy, cx - 1] if cx > 0 else 0) + (flags[cy - 1, cx] if cy > 0 else 0)
+            flags[cy, cx] = dec_bit(st, buf, probs, ctx_restore(pt, 2 + nb))
+    return 1

@@ -2,15 +2,17 @@
 import numpy as np
 
 from . import container
-from .arith_dec import ST_OVERREAD, ST_POS, ST_LEN, new_decoder
+from .arith_dec import ST_OVERREAD, ST_POS, ST_LEN, dec_failed, new_decoder
 from .config import DecoderConfig
 from .contexts import NUM_CTX
 from .deblock import deblock_plane
 from .dec_image import decode_planes, new_scratch
+from .dec_syntax import dec_restore
 from .errors import CorruptStreamError
 from .planes import ctu_log2, new_plane_state, plane_shapes, planes_to_rgb
 from .probmodel import new_contexts
 from .quant import QSTEP, scale_matrix
+from .restore import NUM_TAPS, apply_restore
 
 
 def decode(data, *, config=None):
@@ -25,6 +27,18 @@ def decode(data, *, config=None):
     st, buf = new_decoder(payload)
     ok = decode_planes(*state, len(shapes), ctu_log2(h.colour), scales, probs, st, buf,
                        new_scratch())
+    ctus = ctu_log2(h.colour)
+    restores = []
+    for p in range(len(shapes)):
+        if not ok:
+            break
+        ph, pw = state[0][p].shape
+        ctu = 1 << int(ctus[p])
+        coefs = np.zeros(NUM_TAPS, np.int64)
+        flags = np.zeros((-(-ph // ctu), -(-pw // ctu)), np.uint8)
+        on = dec_restore(0 if p == 0 else 1, coefs, flags, probs, st, buf)
+        restores.append((on, coefs, flags, ctu))
+        ok = not dec_failed(st)
     if not ok:
         raise CorruptStreamError("coded data is inconsistent (syntax error or read past the end)")
     if st[ST_OVERREAD] != 0 or st[ST_POS] != st[ST_LEN]:
@@ -32,6 +46,8 @@ def decode(data, *, config=None):
             f"coded data length mismatch (used {min(st[ST_POS], st[ST_LEN])} of {st[ST_LEN]} bytes)")
     recs, smaps = state[0], state[2]
     qidx = (h.qidx_y, h.qidx_cb, h.qidx_cr)
-    for p in range(len(shapes)):
+    for p, (on, coefs, flags, ctu) in enumerate(restores):
         deblock_plane(recs[p], smaps[p], QSTEP[qidx[p]], h.deblock_y if p == 0 else h.deblock_c)
+        if on:
+            apply_restore(recs[p], coefs, flags, ctu)
     return planes_to_rgb(recs, h.width, h.height, h.colour)

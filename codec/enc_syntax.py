@@ -6,10 +6,10 @@ syntax exactly.  The decoder mirror is dec_syntax.py.
 from numba import njit
 
 from .arith_enc import enc_bit, enc_bypass, enc_bypass_bits
-from .constants import MAX_ABS_LEVEL, MODE_CFL, NUM_MPM
+from .constants import MAX_ABS_LEVEL, MODE_CFL, NUM_MPM, RESTORE_COEF_BITS, RESTORE_COEF_MIN
 from .contexts import (REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_gt1, ctx_gt2,
-                       ctx_last_bit, ctx_last_cls, ctx_mode, ctx_sig, ctx_split, rice_param,
-                       template)
+                       ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig, ctx_split,
+                       rice_param, template)
 from .probmodel import bit_cost
 from .scan import SCAN_X, SCAN_Y
 
@@ -170,3 +170,28 @@ def coeff_syntax(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, write):
                 bits += remainder_syntax(min(a, MAX_ABS_LEVEL) - 3, rice_param(full), st, buf, write)
         bits += bypass(1 if v < 0 else 0, 1, st, buf, write)
     return bits
+
+
+@njit(cache=True)
+def restore_syntax(on, coefs, flags, pt, probs, st, buf):
+    """A plane's restoration parameters (written at the end of the payload):
+    on flag; if on, the coefficients (7 bypass bits each, offset binary), then
+    whether per-CTU flags follow (else every CTU is filtered) and the flags in
+    raster order, context from the left/top CTU flags."""
+    enc_bit(st, buf, probs, ctx_restore(pt, 0), on)
+    if not on:
+        return
+    for k in range(coefs.shape[0]):
+        enc_bypass_bits(st, buf, coefs[k] - RESTORE_COEF_MIN, RESTORE_COEF_BITS)
+    per_ctu = 0
+    for cy in range(flags.shape[0]):
+        for cx in range(flags.shape[1]):
+            if flags[cy, cx] == 0:
+                per_ctu = 1
+    enc_bit(st, buf, probs, ctx_restore(pt, 1), per_ctu)
+    if not per_ctu:
+        return
+    for cy in range(flags.shape[0]):
+        for cx in range(flags.shape[1]):
+            nb = (flags[cy, cx - 1] if cx > 0 else 0) + (flags[cy - 1, cx] if cy > 0 else 0)
+            enc_bit(st, buf, probs, ctx_restore(pt, 2 + nb), flags[cy, cx])

@@ -16,6 +16,9 @@ from .contexts import NUM_CTX
 from .deblock import deblock_plane
 from .constants import MAX_DEBLOCK_LEVEL
 from .enc_image import encode_planes, new_scratch
+from .enc_restore import choose_restore
+from .enc_syntax import restore_syntax
+from .restore import NUM_TAPS, apply_restore
 from .errors import InvalidImageError
 from .planes import ctu_log2, new_plane_state, padded, plane_shapes, planes_to_rgb
 from .probmodel import new_contexts
@@ -135,6 +138,11 @@ class _LumaPass:
         if cfg.deblock:
             self.deblock = _choose_deblock_level([self.org], [self.state[0][0]],
                                                  [self.state[2][0]], [self.qidx], [self.wd])
+        # the final luma (deblocked, restored) is the same for every chroma format
+        self.rec = self.state[0][0].copy()
+        deblock_plane(self.rec, self.state[2][0], QSTEP[self.qidx], self.deblock)
+        self.restore = _restore_plane(self.org, self.rec, 1 << int(ctu_log2(COLOUR_YCC444)[0]),
+                                      self.wd, lam, cfg.restore)
 
 
 def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
@@ -166,21 +174,29 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
         aqs = [_plane_aq(luma.aq, colour, p, orgs[p].shape) for p in range(3)]
         st, buf, probs = _run_group(orgs, state, 1, nplanes, colour, scales, lam, wds, aqs, probs,
                                     st, buf)
-    st = st.copy()
-    need = int(st[4] + st[3]) + 8     # the flush writes the held-back bytes and 4 more
-    if buf.shape[0] < need:
-        buf = np.concatenate([buf, np.zeros(need - buf.shape[0], np.uint8)])
-    n = int(enc_finish(st, buf))
-    if st[ST_OVERFLOW] != 0:
-        raise RuntimeError("arithmetic coder invariant broken (carry into the first byte)")
-    recs = [state[0][p].copy() if p == 0 else state[0][p] for p in range(3)]
+    recs = [luma.rec.copy() if p == 0 else state[0][p] for p in range(3)]
     smaps = state[2]
     levels = [luma.deblock, 0]
     if cfg.deblock and nplanes > 1:
         levels[1] = _choose_deblock_level(orgs[1:nplanes], recs[1:nplanes], smaps[1:nplanes],
                                           qidx[1:nplanes], wds[1:nplanes])
-    for p in range(nplanes):
-        deblock_plane(recs[p], smaps[p], QSTEP[qidx[p]], levels[0 if p == 0 else 1])
+    restores = [luma.restore]
+    ctus = ctu_log2(colour)
+    for p in range(1, nplanes):
+        deblock_plane(recs[p], smaps[p], QSTEP[qidx[p]], levels[1])
+        restores.append(_restore_plane(orgs[p], recs[p], 1 << int(ctus[p]), wds[p], lam,
+                                       cfg.restore))
+    # restoration parameters close the payload (the decoder needs every plane first)
+    st = st.copy()
+    extra = sum(64 + f.size for _, _, f in restores) + 64
+    need = int(st[4] + st[3]) + extra + 8   # the flush writes the held-back bytes and 4 more
+    if buf.shape[0] < need:
+        buf = np.concatenate([buf, np.zeros(need - buf.shape[0], np.uint8)])
+    for p, (on, coefs, flags) in enumerate(restores):
+        restore_syntax(on, coefs, flags, 0 if p == 0 else 1, probs, st, buf)
+    n = int(enc_finish(st, buf))
+    if st[ST_OVERFLOW] != 0:
+        raise RuntimeError("arithmetic coder invariant broken (carry into the first byte)")
     payload = bytes(buf[:n])
     header = container.Header(
         version=FORMAT_VERSION, width=w, height=h, colour=colour,
@@ -190,6 +206,16 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
     recon = planes_to_rgb(recs, w, h, colour)
     sse = rgb_sse(recon, rgb)
     return EncodeResult(data, recon, lam, colour, sse)
+
+
+def _restore_plane(org, rec, ctu, wd, lam, enabled):
+    """Fit and decide one plane's restoration filter, and apply it to rec."""
+    if not enabled:
+        return 0, np.zeros(NUM_TAPS, np.int64), np.zeros((1, 1), np.uint8)
+    on, coefs, flags = choose_restore(org, rec, ctu, wd, lam)
+    if on:
+        apply_restore(rec, coefs, flags, ctu)
+    return on, coefs, flags
 
 
 def _choose_deblock_level(orgs, recs, smaps, qidx, wds):

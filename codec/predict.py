@@ -102,7 +102,7 @@ INV_ANGLE = np.zeros(33, dtype=np.int64)
 for _a, _v in ((2, 4096), (5, 1638), (9, 910), (13, 630), (17, 482), (21, 390), (26, 315),
                (32, 256)):
     INV_ANGLE[_a] = _v
-# smoothing applies when min(|mode-H|, |mode-V|) exceeds this, per size class (4 = never)
+# smoothing applies when min(|mode-H|, |mode-V|) exceeds this, per size class (99 = never)
 _SMOOTH_THRESH = np.array([99, 7, 1, 0, 0], dtype=np.int64)
 
 
@@ -178,7 +178,7 @@ def predict(ref, n, log2n, mode, pred, pt, main):
         if last < -1:
             inv = INV_ANGLE[-angle]
             for k in range(last, 0):
-                j = -1 + ((k * inv + 128) >> 8)     # index into the side reference
+                j = -1 + ((-k * inv + 128) >> 8)    # index into the side reference (k < 0)
                 if vertical:
                     main[n + k] = corner if j < 0 else ref[n2 - 1 - j]      # left[j]
                 else:

@@ -21,6 +21,7 @@ CASES = [
     ("c444_33x65_q85", 33, 65, 3, False, "444", 85),
     ("c420_1x1_q50", 1, 1, 4, False, "420", 50),
     ("c444_72x72_q97", 72, 72, 5, False, "444", 97),
+    ("c444_128x192_q50", 128, 192, 6, False, "444", 50),     # restoration filter on
 ]
 DATA = os.path.join(os.path.dirname(__file__), "..", "tests", "data")
 

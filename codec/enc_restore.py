@@ -1,0 +1,97 @@
+"""Encoder side of the restoration filter: a least-squares (Wiener) fit of
+the taps in restore.py against the source, switched per CTU by D + lambda*R.
+
+The fit only changes what the encoder writes; the filter the decoder runs
+is restore.apply_restore on exactly the coefficients and flags coded.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+from .constants import RESTORE_COEF_BITS, RESTORE_COEF_MAX, RESTORE_COEF_MIN, RESTORE_SHIFT
+from .restore import NUM_TAPS, apply_restore, features
+
+FIT_ROUNDS = 2          # refit on the CTUs the previous fit helped
+
+
+@njit(cache=True)
+def _ctu_stats(org, rec, ctu, A, b):
+    """Per CTU normal equations of the taps' second differences against the
+    error org - rec, on every second row (enough for a 10-tap fit)."""
+    h, w = rec.shape
+    f = np.zeros(NUM_TAPS, np.int64)
+    for y in range(0, h, 2):
+        cy = y // ctu
+        for x in range(w):
+            cx = x // ctu
+            features(rec, y, x, h, w, f)
+            e = org[y, x] - rec[y, x]
+            for i in range(NUM_TAPS):
+                fi = float(f[i])
+                b[cy, cx, i] += fi * e
+                for j in range(i, NUM_TAPS):
+                    A[cy, cx, i, j] += fi * f[j]
+
+
+@njit(cache=True)
+def _ctu_sse(org, a, ctu, out):
+    h, w = a.shape
+    for y in range(h):
+        for x in range(w):
+            e = org[y, x] - a[y, x]
+            out[y // ctu, x // ctu] += e * e
+
+
+def _flag_bits(flags):
+    """Adaptive-coding cost estimate of a CTU flag map: its binary entropy."""
+    n = flags.size
+    k = int(flags.sum())
+    if k in (0, n):
+        return 2.0
+    p = k / n
+    return n * -(p * math.log2(p) + (1 - p) * math.log2(1 - p)) + 8.0
+
+
+def choose_restore(org, rec, ctu, wd, lam):
+    """(on, coefs int64[NUM_TAPS], flags uint8[rows, cols]) for one plane:
+    org float64 and rec int16 of the same (padded) shape, CTU size ctu,
+    wd the plane's distortion weight, lam the Lagrange multiplier.
+    The filter is fitted on all CTUs, then refitted on those it helps; the
+    plane then uses it everywhere or per CTU, whichever costs less."""
+    h, w = rec.shape
+    rows, cols = -(-h // ctu), -(-w // ctu)
+    A = np.zeros((rows, cols, NUM_TAPS, NUM_TAPS))
+    b = np.zeros((rows, cols, NUM_TAPS))
+    _ctu_stats(org, rec, ctu, A, b)
+    d0 = np.zeros((rows, cols))
+    _ctu_sse(org, rec, ctu, d0)
+    sel = np.ones((rows, cols), bool)
+    side = 1 + NUM_TAPS * RESTORE_COEF_BITS + 1
+    best = (0.0, 0, np.zeros(NUM_TAPS, np.int64), np.zeros((rows, cols), np.uint8))
+    for _ in range(FIT_ROUNDS):
+        At = A[sel].sum(axis=0)
+        At = np.triu(At) + np.triu(At, 1).T
+        bt = b[sel].sum(axis=0)
+        reg = 1e-3 * np.trace(At) / NUM_TAPS + 1e-9     # keeps tiny planes' fits sane
+        c = np.linalg.solve(At + reg * np.eye(NUM_TAPS), bt)
+        coefs = np.clip(np.round(c * (1 << RESTORE_SHIFT)), RESTORE_COEF_MIN,
+                        RESTORE_COEF_MAX).astype(np.int64)
+        if not coefs.any():
+            break
+        trial = rec.copy()
+        apply_restore(trial, coefs, np.ones((rows, cols), np.uint8), ctu)
+        d1 = np.zeros((rows, cols))
+        _ctu_sse(org, trial, ctu, d1)
+        delta = (d0 - d1) * wd                      # weighted SSE saved per CTU
+        j_all = delta.sum() - lam * side
+        if j_all > best[0]:
+            best = (j_all, 1, coefs, np.ones((rows, cols), np.uint8))
+        sel = delta > 0
+        if not sel.any():
+            break
+        flags = sel.astype(np.uint8)
+        j_sel = delta[sel].sum() - lam * (side + _flag_bits(flags))
+        if j_sel > best[0]:
+            best = (j_sel, 1, coefs, flags)
+    return best[1], best[2], best[3]
