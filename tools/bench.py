@@ -39,7 +39,12 @@ from tools.bench_peers import NOT_AVAILABLE, OPTION_CHECKED, PEERS
 SCHEMA = 1
 SAVE_EVERY_S = 30.0          # periodic checkpoint of the JSON during a run
 ROW_FIELDS = ("bytes", "sse", "pixels", "msssim", "enc_s", "dec_s")
-TRACKS = ("lowrate", "transparent")
+# the project's own set searches, stored as rows "ldc <name> track"
+TRACKS = {
+    "lowrate": ("--track", "lowrate"),
+    "lowrate msssim": ("--track", "lowrate", "--tune", "msssim"),
+    "transparent": ("--track", "transparent"),
+}
 MAX_RUN_RECORDS = 50         # the JSON keeps the last runs' timings
 # cheap codecs first: a partial run already has complete curves for them
 RUN_ORDER = ("jpeg420", "jpeg444", "webp", "jpeg2000", "jxl", "avif420", "avif444", "heif420",
@@ -422,15 +427,15 @@ class Run:
         fp = track_fingerprint(_STATE["ldc_fp"])
         sha = hashlib.sha256(json.dumps(self.res["corpus"]["images"], sort_keys=True).encode())
         corpus_id = sha.hexdigest()[:12]
-        for track in TRACKS:
+        for track, track_args in TRACKS.items():
             key = f"ldc {track} track"
             old = self.res["tracks"].get(key)
             if old and old.get("fingerprint") == fp and old.get("corpus_id") == corpus_id:
                 continue
-            self.log(f"{key}: running encode.py --track {track} --jobs {self.a.jobs}")
+            self.log(f"{key}: running encode.py {' '.join(track_args)} --jobs {self.a.jobs}")
             with tempfile.TemporaryDirectory(prefix="bench_track_") as tmp:
                 js = os.path.join(tmp, "summary.json")
-                argv = [corpus, os.path.join(tmp, "out"), "--track", track, "--quiet",
+                argv = [corpus, os.path.join(tmp, "out"), *track_args, "--quiet",
                         "--jobs", str(self.a.jobs), "--json", js]
                 t = time.time()
                 with contextlib.redirect_stdout(io.StringIO()):

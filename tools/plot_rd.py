@@ -5,7 +5,8 @@
 Two panels, every codec's uniform-setting sweep (CLIC 2019 aggregates):
 PSNR vs bpp and MS-SSIM vs bpp, log bpp axis, with the low-rate budget
 (vertical line at 0.15 bpp) and the transparent thresholds (40 dB, 0.993).
-The LDC track-mode results are drawn in red (star: low-rate, diamond: transparent).
+The LDC track-mode results are drawn in red (star: low-rate, plus: low-rate
+--tune msssim, diamond: transparent).
 """
 import argparse
 import os
@@ -34,7 +35,7 @@ def plot(res, out, title=None):
         axes[1].plot(x, [p.msssim for p in pts], marker=".", markersize=4, label=c, **style)
     for key, t in sorted(res.get("tracks", {}).items()):
         s = t["summary"]
-        marker = "*" if "lowrate" in key else "D"
+        marker = "P" if "msssim" in key else ("*" if "lowrate" in key else "D")
         for ax, y in ((axes[0], s["psnr"]), (axes[1], s["msssim"])):
             ax.plot([s["bpp"]], [y], marker=marker, markersize=12 if marker == "*" else 8,
                     color="crimson", zorder=6, linestyle="none",
