@@ -164,7 +164,8 @@ def _greedy_fill(pts, cost, ch, budget):
 def choose_min_bytes(curves, sse_max, msssim_min):
     """Per image one evaluated point: minimise total bytes subject to total
     SSE <= sse_max and mean MS-SSIM >= msssim_min.  Two-multiplier Lagrangian
-    (mu per unit SSE, nu per unit MS-SSIM, in bytes), then greedy descent.
+    (mu per unit SSE, nu per unit MS-SSIM, in bytes), then a descent by
+    single and paired moves.
     Returns indices or None when no evaluated combination is feasible."""
     pts = curves.points
     n = len(pts)
@@ -205,21 +206,43 @@ def choose_min_bytes(curves, sse_max, msssim_min):
         # the most expensive combination is the last resort
         top = [int(np.argmax([p.nbytes for p in ps])) for ps in pts]
         return top if feasible(top) else None
-    # greedy: step any image to a cheaper point while both constraints hold
-    improved = True
-    while improved:
-        improved = False
-        for i, ps in enumerate(pts):
-            for j in sorted(range(len(ps)), key=lambda k: ps[k].nbytes):
-                if ps[j].nbytes >= ps[best[i]].nbytes:
-                    break
-                trial = list(best)
-                trial[i] = j
-                if feasible(trial):
-                    best = trial
-                    improved = True
-                    break
-    return best
+    return _descend(pts, best, sse_max, need)
+
+
+def _descend(pts, choice, sse_max, need):
+    """Local search after the Lagrangian choice: repeatedly apply the move of
+    one image, or of two images together (one pays for the other's cheaper
+    point), to other evaluated points that saves the most bytes while total
+    SSE <= sse_max and summed MS-SSIM >= need still hold."""
+    n = len(pts)
+    B = [np.array([p.nbytes for p in ps], dtype=np.float64) for ps in pts]
+    S = [np.array([p.sse for p in ps], dtype=np.float64) for ps in pts]
+    M = [np.array([p.msssim for p in ps], dtype=np.float64) for ps in pts]
+    ch = list(choice)
+    while True:
+        s_tot = sum(S[i][ch[i]] for i in range(n))
+        m_tot = sum(M[i][ch[i]] for i in range(n))
+        d = [(B[i] - B[i][ch[i]], S[i] - S[i][ch[i]], M[i] - M[i][ch[i]]) for i in range(n)]
+        best_gain, best_move = 0.0, None
+        for i in range(n):
+            db, ds, dm = d[i]
+            ok = (s_tot + ds <= sse_max) & (m_tot + dm >= need) & (db < 0)
+            if ok.any():
+                j = int(np.argmin(np.where(ok, db, np.inf)))
+                if -db[j] > best_gain:
+                    best_gain, best_move = -db[j], ((i, j),)
+            for k in range(i + 1, n):
+                db2 = d[i][0][:, None] + d[k][0][None, :]
+                ok = (s_tot + d[i][1][:, None] + d[k][1][None, :] <= sse_max) & \
+                     (m_tot + d[i][2][:, None] + d[k][2][None, :] >= need) & (db2 < 0)
+                if ok.any():
+                    j, l = np.unravel_index(int(np.argmin(np.where(ok, db2, np.inf))), db2.shape)
+                    if -db2[j, l] > best_gain:
+                        best_gain, best_move = -db2[j, l], ((i, int(j)), (k, int(l)))
+        if best_move is None:
+            return ch
+        for i, j in best_move:
+            ch[i] = j
 
 
 # --- searches ----------------------------------------------------------------

@@ -134,3 +134,18 @@ def test_lowrate_msssim_objective_beats_common_lambda_on_mean_msssim():
     assert ms_res.totals()[0] <= budget
     assert ms_res.totals()[2] > sse_res.totals()[2]
     assert ms_res.totals()[1] >= sse_res.totals()[1]      # paid for in SSE
+
+
+def test_choose_min_bytes_pair_move():
+    """Stepping single images down finds nothing here; moving two together
+    (one buys the other's MS-SSIM) saves bytes while both constraints hold."""
+    a = [Point(1, 100, 1000, 0.95), Point(2, 200, 500, 0.97), Point(3, 300, 400, 0.98)]
+    b = [Point(1, 100, 1000, 0.95), Point(2, 200, 900, 0.96), Point(3, 290, 100, 0.99)]
+    c = Curves(2, [a, b])
+    ch = choose_min_bytes(c, 950.0, 0.97)
+    assert ch == [1, 2]                      # 490 bytes, SSE 600, MS-SSIM 0.975
+    best = min((c.points[0][i].nbytes + c.points[1][j].nbytes, (i, j))
+               for i in range(3) for j in range(3)
+               if c.points[0][i].sse + c.points[1][j].sse <= 950
+               and c.points[0][i].msssim + c.points[1][j].msssim >= 2 * 0.97)
+    assert tuple(ch) == best[1]

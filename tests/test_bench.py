@@ -249,20 +249,6 @@ def test_transparent_allocation_synthetic():
     assert bench_report.transparent(res, "toy")["alloc"] is None
 
 
-def test_refine_min_bytes_finds_a_swap():
-    """codec.allocate.choose_min_bytes only steps single images down; the
-    report's pair moves find the cheaper swap (a diagnostic column)."""
-    from codec.allocate import Curves, Point, choose_min_bytes
-    a = [Point(1, 100, 1000, 0.95), Point(2, 200, 500, 0.97), Point(3, 300, 400, 0.98)]
-    b = [Point(1, 100, 1000, 0.95), Point(2, 200, 900, 0.96), Point(3, 290, 100, 0.99)]
-    curves = Curves(2, [a, b])
-    first = choose_min_bytes(curves, 950.0, 0.97)
-    better = bench_report.refine_min_bytes(curves, first, 950.0, 0.97)
-    assert better == [1, 2]                                  # 490 bytes, SSE 600, MS-SSIM 0.975
-    assert sum(curves.points[i][j].nbytes for i, j in enumerate(better)) <= \
-        sum(curves.points[i][j].nbytes for i, j in enumerate(first))
-
-
 # --- BD-rate ------------------------------------------------------------------------
 
 def _anchor_curve():

@@ -191,46 +191,6 @@ def lowrate(res, codec, budget=None):
     return out
 
 
-def refine_min_bytes(curves, choice, sse_max, msssim_min):
-    """Local search after codec.allocate.choose_min_bytes (a diagnostic of that
-    allocator): repeatedly apply the move of one image, or of two images
-    together, to other measured points that saves the most bytes while
-    total SSE <= sse_max and mean MS-SSIM >= msssim_min still hold."""
-    pts = curves.points
-    n = len(pts)
-    B = [np.array([p.nbytes for p in ps], dtype=np.float64) for ps in pts]
-    S = [np.array([p.sse for p in ps], dtype=np.float64) for ps in pts]
-    M = [np.array([p.msssim for p in ps], dtype=np.float64) for ps in pts]
-    ch = list(choice)
-    need = msssim_min * n
-    while True:
-        s_tot = sum(S[i][ch[i]] for i in range(n))
-        m_tot = sum(M[i][ch[i]] for i in range(n))
-        d = [(B[i] - B[i][ch[i]], S[i] - S[i][ch[i]], M[i] - M[i][ch[i]]) for i in range(n)]
-        best_gain, best_move = 0.0, None
-        for i in range(n):
-            for k in range(i, n):
-                if k == i:       # move image i alone
-                    db, ds, dm = d[i]
-                    ok = (s_tot + ds <= sse_max) & (m_tot + dm >= need) & (db < 0)
-                    if ok.any():
-                        j = int(np.argmin(np.where(ok, db, np.inf)))
-                        if -db[j] > best_gain:
-                            best_gain, best_move = -db[j], ((i, j),)
-                    continue
-                db = d[i][0][:, None] + d[k][0][None, :]
-                ok = (s_tot + d[i][1][:, None] + d[k][1][None, :] <= sse_max) & \
-                     (m_tot + d[i][2][:, None] + d[k][2][None, :] >= need) & (db < 0)
-                if ok.any():
-                    j, l = np.unravel_index(int(np.argmin(np.where(ok, db, np.inf))), db.shape)
-                    if -db[j, l] > best_gain:
-                        best_gain, best_move = -db[j, l], ((i, int(j)), (k, int(l)))
-        if best_move is None:
-            return ch
-        for i, j in best_move:
-            ch[i] = j
-
-
 def transparent(res, codec):
     """Fewest bytes with aggregate PSNR >= psnr_min and mean MS-SSIM >= msssim_min."""
     from codec.allocate import choose_min_bytes
@@ -241,14 +201,12 @@ def transparent(res, codec):
     at_psnr = interp_rate_at_quality(rates, [p.psnr for p in curve], pmin)
     at_ms = interp_rate_at_quality(rates, [p.msssim for p in curve], mmin)
     out = dict(uniform=min(ok, key=lambda p: p.bpp) if ok else None, at_psnr=at_psnr, at_msssim=at_ms,
-               alloc=None, alloc_settings=None, refined=None)
+               alloc=None, alloc_settings=None)
     curves, labels = image_curves(res, codec)
     if all(curves.points):
         choice = choose_min_bytes(curves, sse_max(res), mmin)
         if choice is not None:
             out["alloc"], out["alloc_settings"] = allocation_rows(res, codec, choice, labels)
-            better = refine_min_bytes(curves, choice, sse_max(res), mmin)
-            out["refined"] = allocation_rows(res, codec, better, labels)[0]
     return out
 
 
@@ -328,9 +286,9 @@ def render(res, anchor=DEFAULT_ANCHOR):
              f"{prot['msssim_min']}): fewest bpp")
     L.append("")
     L.append("| codec | (a) uniform setting | bpp | PSNR dB | MS-SSIM | (b) per-image alloc: settings "
-             "| bpp | PSNR dB | MS-SSIM | (b) + pair moves: bpp | uniform interp.: bpp at 40 dB "
+             "| bpp | PSNR dB | MS-SSIM | uniform interp.: bpp at 40 dB "
              "| bpp at MS-SSIM 0.993 |")
-    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|")
     for c in sorted(codecs, key=lambda c: tra[c]["alloc"].bpp if tra[c]["alloc"] else 1e9):
         d = tra[c]
         pre = res["codecs"][c].get("prefix", "")
@@ -340,8 +298,7 @@ def render(res, anchor=DEFAULT_ANCHOR):
             ["not reached", "", "", ""]
         cells += [_range(d["alloc_settings"], pre), f"{al.bpp:.4f}", f"{al.psnr:.3f}",
                   f"{al.msssim:.4f}"] if al else ["infeasible", "", "", ""]
-        cells += [_f(d["refined"].bpp if d["refined"] else None, ".4f"),
-                  _f(d["at_psnr"], ".4f"), _f(d["at_msssim"], ".4f")]
+        cells += [_f(d["at_psnr"], ".4f"), _f(d["at_msssim"], ".4f")]
         L.append("| " + " | ".join(cells) + " |")
     L.append("")
     L += render_bd(res, codecs, anchor)
