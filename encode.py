@@ -2,7 +2,7 @@
 """Compress a folder of images with LDC for a CLIC 2019 track.
 
   encode.py IN_DIR OUT_DIR --track lowrate [--bpp 0.15 | --bytes N] [--tune msssim]
-  encode.py IN_DIR OUT_DIR --track transparent [--psnr 40 --msssim 0.993]
+  encode.py IN_DIR OUT_DIR --track transparent [--psnr 40 --msssim 0.993] [--tune psnr]
   encode.py IN_DIR OUT_DIR --quality Q | --lam L
 
 Writes OUT_DIR/<stem>.bin for every PNG in IN_DIR, then decodes every file it
@@ -107,10 +107,12 @@ def parse_args(argv):
     p.add_argument("--msssim", type=float, default=0.993, help="transparent: mean MS-SSIM floor")
     p.add_argument("--chroma", choices=("auto", "420", "444"), default="auto",
                    help="chroma format (auto: per image by RD cost)")
-    p.add_argument("--tune", choices=("psnr", "msssim"), default="psnr",
+    p.add_argument("--tune", choices=("psnr", "msssim"), default=None,
                    help="what the encoder optimises: squared error (aggregate PSNR) or MS-SSIM "
                         "(activity-weighted distortion, frequency weighting and, in the "
-                        "low-rate track, bytes allocated by mean MS-SSIM)")
+                        "low-rate track, bytes allocated by mean MS-SSIM); default: msssim "
+                        "for --track transparent (MS-SSIM is the binding threshold there, the "
+                        "PSNR one is still enforced), psnr otherwise")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
     p.add_argument("--json", metavar="FILE", help="also write the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -123,6 +125,8 @@ def parse_args(argv):
         p.error("--bytes must be positive")
     if a.jobs < 1:
         p.error("--jobs must be >= 1")
+    if a.tune is None:
+        a.tune = "msssim" if a.track == "transparent" else "psnr"
     if a.quality is not None and not 0 <= a.quality <= 100:
         p.error("--quality must be within 0..100")
     if a.lam is not None and not 1e-3 <= a.lam <= 1e7:
@@ -279,7 +283,8 @@ def _run(a):
     score = aggregate([ImageScore(os.path.basename(p), pr["pixels"], v["nbytes"], v["sse"],
                                   v["msssim"]) for (p, pr), v in zip(good, ver)])
     dec_sec = sum(v["seconds"] for v in ver)
-    summary = dict(images=n, failed=failed, pixels=pixels, bytes=score.nbytes, bpp=score.bpp,
+    summary = dict(images=n, failed=failed, tune=a.tune, pixels=pixels, bytes=score.nbytes,
+                   bpp=score.bpp,
                    psnr=score.psnr, msssim=score.msssim, wall_seconds=enc_wall,
                    encode_cpu_seconds=runner.encode_seconds, encodes=len(runner.data),
                    decode_mp_per_s=pixels / 1e6 / dec_sec if dec_sec else None,
@@ -287,8 +292,8 @@ def _run(a):
                                                          psnr=10 * math.log10(255 ** 2 * 3 * pr["pixels"] / v["sse"]) if v["sse"] else None,
                                                          msssim=v["msssim"])
                               for (p, pr), c, v in zip(good, chosen, ver)})
-    lines = [f"images     {n} encoded" + (f", {len(failed)} failed: " + ", ".join(sorted(failed))
-                                           if failed else ""),
+    lines = [f"images     {n} encoded (tune {a.tune})"
+             + (f", {len(failed)} failed: " + ", ".join(sorted(failed)) if failed else ""),
              f"bytes      {score.nbytes}"]
     if a.track == "lowrate":
         lines[-1] += f" of budget {budget} ({score.nbytes / budget:.2%} used)"

@@ -35,6 +35,9 @@ MAX_DEPTH = 8
 MODES_FULL_RD = np.array([3, 3, 2, 2, 1], dtype=np.int64)
 COARSE_STEP = 4
 COARSE_STEP_LARGE = 8      # 32x32 and 64x64: coarse pass over every 8th angle
+# chroma mostly follows luma (DM, CfL): searching its angles too costs ~40% of a
+# 4:4:4 encode for little gain
+CHROMA_MPM_ONLY = True
 # A leaf of at most this size (log2) that codes no residual is not split further.
 EARLY_STOP_LOG2 = 5
 
@@ -174,6 +177,31 @@ def _rough(org, rec, lrec, x, y, n, log2n, pt, mode, mpm, cflnb, cshift, ctu_ulo
 
 
 @njit(cache=True)
+def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mpm, cflnb, cshift, ctu_ulog2, lam_sqrt,
+                  wd_sqrt, probs, st, buf, scr):
+    """Rough costs (into scr[S_EST]) of a coarse pass over the angles, then of
+    halving steps around the best one."""
+    est = scr[S_EST]
+    best_ang = 2
+    coarse = COARSE_STEP_LARGE if log2s >= 5 else COARSE_STEP
+    for m in range(2, NUM_MODES, coarse):
+        j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mpm, cflnb, cshift, ctu_ulog2,
+                   lam_sqrt, wd_sqrt, probs, st, buf, scr)
+        if j < est[best_ang]:
+            best_ang = m
+    for step in (4, 2, 1):
+        if step >= coarse:
+            continue
+        c = best_ang
+        for m in (c - step, c + step):
+            if 2 <= m < NUM_MODES:
+                j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mpm, cflnb, cshift, ctu_ulog2,
+                           lam_sqrt, wd_sqrt, probs, st, buf, scr)
+                if j < est[best_ang]:
+                    best_ang = m
+
+
+@njit(cache=True)
 def _unit_mean(m, ux, uy, nu):
     acc = 0.0
     for j in range(nu):
@@ -217,23 +245,9 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     for m in (MODE_PLANAR, MODE_DC):
         _rough(org, rec, lrec, x, y, n, log2s, pt, m, mpm, cflnb, cshift, ctu_ulog2, lam_sqrt,
                wd_sqrt, probs, st, buf, scr)
-    best_ang = 2
-    coarse = COARSE_STEP_LARGE if log2s >= 5 else COARSE_STEP
-    for m in range(2, NUM_MODES, coarse):
-        j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mpm, cflnb, cshift, ctu_ulog2,
-                   lam_sqrt, wd_sqrt, probs, st, buf, scr)
-        if j < est[best_ang]:
-            best_ang = m
-    for step in (4, 2, 1):
-        if step >= coarse:
-            continue
-        c = best_ang
-        for m in (c - step, c + step):
-            if 2 <= m < NUM_MODES:
-                j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mpm, cflnb, cshift, ctu_ulog2,
-                           lam_sqrt, wd_sqrt, probs, st, buf, scr)
-                if j < est[best_ang]:
-                    best_ang = m
+    if pt == 0 or not CHROMA_MPM_ONLY:
+        _angle_search(org, rec, lrec, x, y, n, log2s, pt, mpm, cflnb, cshift, ctu_ulog2,
+                      lam_sqrt, wd_sqrt, probs, st, buf, scr)
     for i in range(NUM_MPM + (1 if pt != 0 else 0)):
         m = mpm[i] if i < NUM_MPM else MODE_CFL
         _rough(org, rec, lrec, x, y, n, log2s, pt, m, mpm, cflnb, cshift, ctu_ulog2, lam_sqrt,
