@@ -10,7 +10,7 @@ already-coded neighbours (x+1,y), (x+2,y), (x,y+1), (x,y+2), (x+1,y+1).
 import numpy as np
 from numba import njit
 
-from .constants import NUM_SIZES
+from .constants import MODE_CFL, NUM_SIZES
 
 NPT = 2
 NSC = NUM_SIZES
@@ -184,3 +184,35 @@ def bit_length(v):
         n += 1
         v >>= 1
     return n
+
+
+# Neighbour counts over the 4x4-unit maps (left and top units of a block at
+# unit (ux, uy)) that select the split, cbf and chroma-from-luma contexts.
+@njit(cache=True)
+def nb_split(smap, ux, uy, log2s):
+    nb = 0
+    if ux > 0 and smap[uy, ux - 1] < log2s:
+        nb += 1
+    if uy > 0 and smap[uy - 1, ux] < log2s:
+        nb += 1
+    return nb
+
+
+@njit(cache=True)
+def nb_cbf(cbmap, ux, uy):
+    nb = 0
+    if ux > 0 and cbmap[uy, ux - 1] != 0:
+        nb += 1
+    if uy > 0 and cbmap[uy - 1, ux] != 0:
+        nb += 1
+    return nb
+
+
+@njit(cache=True)
+def nb_cfl(mmap, ux, uy):
+    nb = 0
+    if ux > 0 and mmap[uy, ux - 1] == MODE_CFL:
+        nb += 1
+    if uy > 0 and mmap[uy - 1, ux] == MODE_CFL:
+        nb += 1
+    return nb

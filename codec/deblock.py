@@ -102,7 +102,7 @@ def _leaf_edge(smap, ux, uy, vertical):
 
 @njit(cache=True)
 def deblock_plane(rec, smap, qstep, level):
-    """Filter a reconstructed plane (int32, padded) in place."""
+    """Filter a reconstructed plane (int16, padded) in place."""
     if level <= 0:
         return
     h, w = rec.shape

@@ -3,11 +3,10 @@ import numpy as np
 from numba import njit
 
 from .arith_dec import dec_failed
-from .constants import LOG2_MIN_BLOCK, MAX_BLOCK
+from .constants import LOG2_MIN_BLOCK, MAX_BLOCK, NUM_MPM
+from .contexts import nb_cbf, nb_cfl, nb_split
 from .dec_syntax import dec_any_mode, dec_cbf, dec_coeffs, dec_split
-from .constants import NUM_MPM
-from .enc_image import fill_units, nb_cbf, nb_cfl, nb_split, predict_any
-from .predict import build_refs, mode_candidates
+from .predict import build_refs, fill_units, mode_candidates, predict_any
 from .recon import reconstruct
 
 

@@ -19,9 +19,10 @@ from numba import njit
 
 from .constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANAR, NUM_MODE_SLOTS,
                         NUM_MODES, NUM_MPM)
+from .contexts import nb_cbf, nb_cfl, nb_split
 from .enc_rdoq import rdoq
 from .enc_syntax import any_mode_syntax, cbf_syntax, coeff_syntax, split_syntax
-from .predict import build_refs, mode_candidates, predict_cfl, predict_mode
+from .predict import build_refs, fill_units, mode_candidates, predict_any
 from .recon import reconstruct
 from .transform import fdct2
 
@@ -34,6 +35,8 @@ MAX_DEPTH = 8
 # rate path (SATD ranks large blocks reliably, and their DCTs are costly).
 MODES_FULL_RD = np.array([3, 3, 2, 2, 1], dtype=np.int64)
 COARSE_STEP = 4
+# a runner-up goes through full RD only if its rough cost is within this factor of the best
+FULL_RD_MARGIN = 1.25
 COARSE_STEP_LARGE = 8      # 32x32 and 64x64: coarse pass over every 8th angle
 # chroma mostly follows luma (DM, CfL): searching its angles too costs ~40% of a
 # 4:4:4 encode for little gain
@@ -43,7 +46,7 @@ EARLY_STOP_LOG2 = 5
 
 # scratch slots (see new_scratch)
 S_REF, S_AVAIL, S_PRED, S_BLK, S_COEF, S_TMPF, S_LV, S_CI, S_RI, S_TMPI, S_WORK, \
-    S_SAVE_REC, S_SAVE_LV, S_CORG, S_CPRED, S_FREF, S_MAIN, S_EST, S_MPM, S_HAD = range(20)
+    S_SAVE_REC, S_SAVE_LV, S_CORG, S_CPRED, S_FREF, S_MAIN, S_EST, S_MPM, S_HAD, S_EO = range(21)
 
 
 def new_scratch():
@@ -58,93 +61,57 @@ def new_scratch():
             np.zeros((m, m), np.float64), np.zeros((m, m), np.float64),
             np.zeros(4 * m + 1, np.int64), np.zeros(3 * m + 1, np.int64),
             np.zeros(NUM_MODE_SLOTS, np.float64), np.zeros(NUM_MPM, np.int64),
-            np.zeros((8, 8), np.float64))
+            np.zeros((8, 8), np.float64), np.zeros((m, m), np.float64))
 
 
 @njit(cache=True)
-def nb_split(smap, ux, uy, log2s):
-    nb = 0
-    if ux > 0 and smap[uy, ux - 1] < log2s:
-        nb += 1
-    if uy > 0 and smap[uy - 1, ux] < log2s:
-        nb += 1
-    return nb
-
-
-@njit(cache=True)
-def nb_cbf(cbmap, ux, uy):
-    nb = 0
-    if ux > 0 and cbmap[uy, ux - 1] != 0:
-        nb += 1
-    if uy > 0 and cbmap[uy - 1, ux] != 0:
-        nb += 1
-    return nb
-
-
-@njit(cache=True)
-def nb_cfl(mmap, ux, uy):
-    nb = 0
-    if ux > 0 and mmap[uy, ux - 1] == MODE_CFL:
-        nb += 1
-    if uy > 0 and mmap[uy - 1, ux] == MODE_CFL:
-        nb += 1
-    return nb
-
-
-@njit(cache=True)
-def predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshift, ctu_ulog2):
-    """Prediction of any mode (CfL reads the co-located luma reconstruction)."""
-    if mode == MODE_CFL:
-        predict_cfl(lrec, rec, x, y, n, cshift, ctu_ulog2, pred)
-    else:
-        predict_mode(ref, fref, n, log2n, mode, pred, pt, main)
-
-
-@njit(cache=True)
-def fill_units(m, ux, uy, nu, v):
-    h, w = m.shape
-    for j in range(uy, min(uy + nu, h)):
-        for i in range(ux, min(ux + nu, w)):
-            m[j, i] = v
-
-
-@njit(cache=True)
-def _fwht_rows(t, k):
-    """In-place unnormalised Walsh-Hadamard along axis 1 of t[:k, :k]."""
-    h = 1
-    while h < k:
-        for i in range(k):
-            for j0 in range(0, k, 2 * h):
-                for j in range(j0, j0 + h):
-                    a = t[i, j]
-                    b = t[i, j + h]
-                    t[i, j] = a + b
-                    t[i, j + h] = a - b
-        h *= 2
+def _had4(a0, a1, a2, a3):
+    b0 = a0 + a1
+    b1 = a0 - a1
+    b2 = a2 + a3
+    b3 = a2 - a3
+    return b0 + b2, b1 + b3, b0 - b2, b1 - b3
 
 
 @njit(cache=True)
 def _satd(org, x, y, pred, n, blk, had):
     """Sum of |Hadamard coefficients| (4x4 blocks for n = 4, else 8x8), scaled
-    to ~ the sum of |orthonormal transform coefficients| of org - pred."""
-    k = 4 if n == 4 else 8
+    to ~ the sum of |orthonormal transform coefficients| of org - pred.
+    Butterflies on scalars: the per-pixel cost of the mode pre-selection."""
     s = 0.0
-    for y0 in range(0, n, k):
-        for x0 in range(0, n, k):
-            for i in range(k):
-                for j in range(k):
-                    had[i, j] = org[y + y0 + i, x + x0 + j] - pred[y0 + i, x0 + j]
-            _fwht_rows(had, k)
-            for i in range(k):             # transpose, then rows again = columns
-                for j in range(i + 1, k):
-                    a = had[i, j]
-                    had[i, j] = had[j, i]
-                    had[j, i] = a
-            _fwht_rows(had, k)
-            for i in range(k):
-                for j in range(k):
-                    s += abs(had[i, j])
-    return s / k
+    if n == 4:
+        for i in range(4):
+            r = y + i
+            had[i, 0], had[i, 1], had[i, 2], had[i, 3] = _had4(
+                org[r, x] - pred[i, 0], org[r, x + 1] - pred[i, 1],
+                org[r, x + 2] - pred[i, 2], org[r, x + 3] - pred[i, 3])
+        for j in range(4):
+            c0, c1, c2, c3 = _had4(had[0, j], had[1, j], had[2, j], had[3, j])
+            s += abs(c0) + abs(c1) + abs(c2) + abs(c3)
+        return s / 4
+    for y0 in range(0, n, 8):
+        for x0 in range(0, n, 8):
+            for i in range(8):
+                r = y + y0 + i
+                c = x + x0
+                p0, p1, p2, p3 = _had4(org[r, c] - pred[y0 + i, x0], org[r, c + 1] - pred[y0 + i, x0 + 1],
+                                       org[r, c + 2] - pred[y0 + i, x0 + 2], org[r, c + 3] - pred[y0 + i, x0 + 3])
+                q0, q1, q2, q3 = _had4(org[r, c + 4] - pred[y0 + i, x0 + 4], org[r, c + 5] - pred[y0 + i, x0 + 5],
+                                       org[r, c + 6] - pred[y0 + i, x0 + 6], org[r, c + 7] - pred[y0 + i, x0 + 7])
+                had[i, 0] = p0 + q0
+                had[i, 1] = p1 + q1
+                had[i, 2] = p2 + q2
+                had[i, 3] = p3 + q3
+                had[i, 4] = p0 - q0
+                had[i, 5] = p1 - q1
+                had[i, 6] = p2 - q2
+                had[i, 7] = p3 - q3
+            for j in range(8):
+                p0, p1, p2, p3 = _had4(had[0, j], had[1, j], had[2, j], had[3, j])
+                q0, q1, q2, q3 = _had4(had[4, j], had[5, j], had[6, j], had[7, j])
+                s += (abs(p0 + q0) + abs(p1 + q1) + abs(p2 + q2) + abs(p3 + q3) +
+                      abs(p0 - q0) + abs(p1 - q1) + abs(p2 - q2) + abs(p3 - q3))
+    return s / 8
 
 
 @njit(cache=True)
@@ -257,7 +224,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     for yy in range(n):
         for xx in range(n):
             blk[yy, xx] = org[y + yy, x + xx]
-    fdct2(blk, n, sc, corg, tmpf)
+    fdct2(blk, n, sc, corg, tmpf, scr[S_EO])
     cnb = nb_cbf(cbmap, ux, uy)
     cbf0 = cbf_syntax(0, pt, sc, cnb, probs, st, buf, False)
     cbf1 = cbf_syntax(1, pt, sc, cnb, probs, st, buf, False)
@@ -265,22 +232,27 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     best_mode = MODE_DC
     best_nz = False
     best_r = 0.0
-    for _ in range(n_full):
+    first = _INF
+    for k in range(n_full):
         mode = -1
         for m in range(NUM_MODE_SLOTS):
             if est[m] < _INF and (mode < 0 or est[m] < est[mode]):
                 mode = m
         if mode < 0:
             break
+        if k == 0:
+            first = est[mode]
+        elif est[mode] > FULL_RD_MARGIN * first:
+            break
         est[mode] = _INF
         predict_any(mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], lrec, rec, x,
                     y, cshift, ctu_ulog2)
-        fdct2(pred, n, sc, cpred, tmpf)
+        fdct2(pred, n, sc, cpred, tmpf, scr[S_EO])
         for kv in range(n):
             for ku in range(n):
                 coef[kv, ku] = corg[kv, ku] - cpred[kv, ku]
-        nz = rdoq(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv,
-                  scr[S_WORK], st, buf)
+        nz, jc = rdoq(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv,
+                      scr[S_WORK], st, buf)
         d = 0.0
         for kv in range(n):
             for ku in range(n):
@@ -288,7 +260,8 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
                 d += e * e
         r = any_mode_syntax(mode, mpm, pt, cflnb, probs, st, buf, False)
         if nz:
-            r += cbf1 + coeff_syntax(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf, False)
+            # RDOQ's own estimate of the coefficient bits (see rdoq)
+            r += cbf1 + max(jc - d * wd, 0.0) / lam
         else:
             r += cbf0
         j = d * wd + lam * r

@@ -8,7 +8,6 @@ finally the whole block is compared with coding nothing (cbf = 0).
 Distortion is measured in the transform domain (orthonormal DCT), weighted
 to RGB squared error by `wd`.
 """
-import numpy as np
 from numba import njit
 
 from .contexts import bit_length, coloc_count, ctx_last_bit, ctx_last_cls, ctx_sig, template
@@ -22,7 +21,11 @@ _INF = 1e300
 @njit(cache=True)
 def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, cbf1_bits,
          lv, work, st, buf):
-    """Fill lv[:n,:n] (int32, signed levels); return True if any level is nonzero.
+    """Fill lv[:n,:n] (int32, signed levels); return (any level nonzero, J) with
+    J = weighted transform-domain distortion + lambda * coefficient bits (last
+    position and levels, not the cbf) as RDOQ estimated them.  The estimate
+    stands in for a re-count in the mode search: it differs from the exact
+    count only where zeroing the tail changed a template.
 
     coef: float DCT coefficients; scl: int64 dequantisation scale per position;
     work: float64[4, >= n*n] scratch (coded cost, cost-as-last, zero distortion, last-position costs);
@@ -42,7 +45,7 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, c
         if c >= 0.5 * scl[y, x]:
             last0 = i
     if last0 < 0:
-        return False
+        return False, 0.0
     coded = work[0]
     as_last = work[1]
     d0 = work[2]
@@ -115,7 +118,10 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, c
     if best_j < 0 or all_zero + lam * cbf0_bits <= best_total + lam * cbf1_bits:
         for i in range(last0 + 1):
             lv[sy[i], sx[i]] = 0
-        return False
+        return False, 0.0
     for i in range(best_j + 1, last0 + 1):
         lv[sy[i], sx[i]] = 0
-    return True
+    for i in range(last0 + 1, nn):      # beyond last0 everything quantises to 0
+        c = coef[sy[i], sx[i]]
+        best_total += wd * c * c
+    return True, best_total

@@ -339,3 +339,20 @@ def predict_cfl(lrec, rec, x, y, n, cshift, ctu_ulog2, pred):
         for xx in range(n):
             v = (alpha * _luma_at(lrec, x + xx, y + yy, cshift) + beta + rnd) >> CFL_SHIFT
             pred[yy, xx] = 0 if v < 0 else (SAMPLE_MAX if v > SAMPLE_MAX else v)
+
+
+@njit(cache=True)
+def predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshift, ctu_ulog2):
+    """Prediction of any mode (CfL reads the co-located luma reconstruction)."""
+    if mode == MODE_CFL:
+        predict_cfl(lrec, rec, x, y, n, cshift, ctu_ulog2, pred)
+    else:
+        predict_mode(ref, fref, n, log2n, mode, pred, pt, main)
+
+
+@njit(cache=True)
+def fill_units(m, ux, uy, nu, v):
+    h, w = m.shape
+    for j in range(uy, min(uy + nu, h)):
+        for i in range(ux, min(ux + nu, w)):
+            m[j, i] = v

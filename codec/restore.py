@@ -15,7 +15,7 @@ unfiltered samples (it works from a copy), so the CTU order does not matter.
 import numpy as np
 from numba import njit
 
-from .constants import RESTORE_COEF_MAX, RESTORE_COEF_MIN, RESTORE_SHIFT, SAMPLE_MAX
+from .constants import RESTORE_SHIFT, SAMPLE_MAX
 
 # (dx, dy) of one tap of each symmetric pair, inside the 5x5 window with |dx| + |dy| <= 3
 RESTORE_OFFSETS = np.array([(1, 0), (2, 0), (-2, 1), (-1, 1), (0, 1), (1, 1), (2, 1),
@@ -53,25 +53,58 @@ def features(src, y, x, h, w, f):
 
 
 @njit(cache=True)
+def _filter_at(src, y, x, h, w, coefs, f, rnd):
+    features(src, y, x, h, w, f)
+    acc = np.int64(0)
+    for k in range(NUM_TAPS):
+        acc += coefs[k] * f[k]
+    return min(max(np.int64(src[y, x]) + ((acc + rnd) >> RESTORE_SHIFT), 0), SAMPLE_MAX)
+
+
+@njit(cache=True)
 def apply_restore(rec, coefs, flags, ctu):
-    """Filter rec in place in the CTUs (ctu x ctu samples) whose flag is set."""
+    """Filter rec in place in the CTUs (ctu x ctu samples) whose flag is set.
+    Interior samples take an unrolled path; the 2-sample frame clamps."""
     h, w = rec.shape
     src = rec.copy()
     f = np.zeros(NUM_TAPS, np.int64)
     rnd = np.int64(1) << (RESTORE_SHIFT - 1)
+    c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 = (coefs[0], coefs[1], coefs[2], coefs[3], coefs[4],
+                                              coefs[5], coefs[6], coefs[7], coefs[8], coefs[9])
     for cy in range(flags.shape[0]):
         for cx in range(flags.shape[1]):
             if flags[cy, cx] == 0:
                 continue
+            x0 = cx * ctu
+            x1 = min(w, (cx + 1) * ctu)
             for y in range(cy * ctu, min(h, (cy + 1) * ctu)):
-                for x in range(cx * ctu, min(w, (cx + 1) * ctu)):
-                    features(src, y, x, h, w, f)
-                    acc = np.int64(0)
-                    for k in range(NUM_TAPS):
-                        acc += coefs[k] * f[k]
-                    v = np.int64(src[y, x]) + ((acc + rnd) >> RESTORE_SHIFT)
-                    rec[y, x] = min(max(v, 0), SAMPLE_MAX)
-
-
-def coef_range_ok(coefs):
-    return all(RESTORE_COEF_MIN <= int(c) <= RESTORE_COEF_MAX for c in coefs)
+                if y < 2 or y >= h - 2:
+                    for x in range(x0, x1):
+                        rec[y, x] = _filter_at(src, y, x, h, w, coefs, f, rnd)
+                    continue
+                xa = max(x0, 2)
+                xb = min(x1, w - 2)
+                for x in range(x0, min(xa, x1)):
+                    rec[y, x] = _filter_at(src, y, x, h, w, coefs, f, rnd)
+                rm2 = src[y - 2]
+                rm1 = src[y - 1]
+                r0 = src[y]
+                rp1 = src[y + 1]
+                rp2 = src[y + 2]
+                for x in range(xa, xb):
+                    v = np.int64(r0[x])
+                    t = 2 * v
+                    # the RESTORE_OFFSETS pairs, in order
+                    acc = (c0 * (np.int64(r0[x + 1]) + r0[x - 1] - t) +
+                           c1 * (np.int64(r0[x + 2]) + r0[x - 2] - t) +
+                           c2 * (np.int64(rp1[x - 2]) + rm1[x + 2] - t) +
+                           c3 * (np.int64(rp1[x - 1]) + rm1[x + 1] - t) +
+                           c4 * (np.int64(rp1[x]) + rm1[x] - t) +
+                           c5 * (np.int64(rp1[x + 1]) + rm1[x - 1] - t) +
+                           c6 * (np.int64(rp1[x + 2]) + rm1[x - 2] - t) +
+                           c7 * (np.int64(rp2[x - 1]) + rm2[x + 1] - t) +
+                           c8 * (np.int64(rp2[x]) + rm2[x] - t) +
+                           c9 * (np.int64(rp2[x + 1]) + rm2[x - 1] - t))
+                    rec[y, x] = min(max(v + ((acc + rnd) >> RESTORE_SHIFT), 0), SAMPLE_MAX)
+                for x in range(max(xb, xa), x1):
+                    rec[y, x] = _filter_at(src, y, x, h, w, coefs, f, rnd)

@@ -36,10 +36,15 @@ _SHIFT1 = DCT_BITS - IDCT_MID_FRAC
 _SHIFT2 = DCT_BITS + IDCT_MID_FRAC
 
 
+# even / odd halves of the float basis: DCT_EVEN[s, i, k] = basis 2k at i,
+# DCT_ODD[s, i, k] = basis 2k+1 at i (i, k < n/2).  Basis k is symmetric
+# (even k) or antisymmetric (odd k) about the block centre, also after rounding.
+DCT_EVEN = np.ascontiguousarray(DCT_FLOAT[:, 0::2, :MAX_BLOCK // 2].transpose(0, 2, 1))
+DCT_ODD = np.ascontiguousarray(DCT_FLOAT[:, 1::2, :MAX_BLOCK // 2].transpose(0, 2, 1))
+
+
 @njit(cache=True)
-def fdct2(block, n, sc, out, tmp):
-    """Forward 2-D DCT (float) of block[:n,:n] -> out[:n,:n] (rows = vertical frequency).
-    Inner loops run over independent outputs so LLVM can vectorise them."""
+def _fdct2_direct(block, n, sc, out, tmp):
     m = DCT_FLOAT[sc]
     mt = DCT_FLOAT_T[sc]
     for y in range(n):
@@ -59,14 +64,55 @@ def fdct2(block, n, sc, out, tmp):
 
 
 @njit(cache=True)
-def fdct1(vec, n, sc, out):
-    """1-D forward DCT of vec[:n] -> out[:n]."""
-    m = DCT_FLOAT[sc]
-    for k in range(n):
-        acc = 0.0
-        for i in range(n):
-            acc += m[k, i] * vec[i]
-        out[k] = acc
+def fdct2(block, n, sc, out, tmp, eo):
+    """Forward 2-D DCT (float) of block[:n,:n] -> out[:n,:n] (rows = vertical
+    frequency); tmp, eo: (>= n, >= n) float scratch.  Each 1-D pass folds the
+    input into sums and differences of mirrored samples (even / odd basis
+    halves: half the multiplies); inner loops run over independent outputs so
+    LLVM can vectorise them."""
+    if n == 4:              # too short for the folding to pay
+        _fdct2_direct(block, n, sc, out, tmp)
+        return
+    h = n >> 1
+    me = DCT_EVEN[sc]
+    mo = DCT_ODD[sc]
+    # rows: tmp[y, :h] = even horizontal frequencies, tmp[y, h:n] = odd ones
+    for y in range(n):
+        for k in range(n):
+            tmp[y, k] = 0.0
+        for i in range(h):
+            a = block[y, i]
+            b = block[y, n - 1 - i]
+            e = float(a + b)
+            o = float(a - b)
+            for k in range(h):
+                tmp[y, k] += e * me[i, k]
+                tmp[y, h + k] += o * mo[i, k]
+    # columns, on the folded rows
+    for i in range(h):
+        for c in range(n):
+            a = tmp[i, c]
+            b = tmp[n - 1 - i, c]
+            eo[i, c] = a + b
+            eo[h + i, c] = a - b
+    for k in range(h):
+        for c in range(n):
+            out[2 * k, c] = 0.0
+            out[2 * k + 1, c] = 0.0
+        for i in range(h):
+            a = me[i, k]
+            b = mo[i, k]
+            for c in range(n):
+                out[2 * k, c] += a * eo[i, c]
+                out[2 * k + 1, c] += b * eo[h + i, c]
+    # columns back to natural frequency order
+    row = eo[0]
+    for kv in range(n):
+        for c in range(n):
+            row[c] = out[kv, c]
+        for k in range(h):
+            out[kv, 2 * k] = row[k]
+            out[kv, 2 * k + 1] = row[h + k]
 
 
 @njit(cache=True)

@@ -42,14 +42,16 @@ def test_syntax_round_trip(kind):
     assert not dec_failed(dst) and dst[ST_POS] == len(data)
 
 
-def test_filter_arithmetic_matches_reference():
-    """apply_restore against a direct numpy evaluation of the formula, with
-    edge repetition, clipping and only the flagged CTUs changed."""
-    rng = np.random.default_rng(3)
-    h, w, ctu = 13, 21, 8
+@pytest.mark.parametrize("h, w, ctu", [(13, 21, 8), (3, 2, 8), (1, 5, 4), (70, 90, 64)])
+def test_filter_arithmetic_matches_reference(h, w, ctu):
+    """apply_restore (interior fast path and clamped frame) against a direct
+    numpy evaluation of the formula, with edge repetition, clipping and only
+    the flagged CTUs changed."""
+    rng = np.random.default_rng(3 + h)
     rec = rng.integers(0, SAMPLE_MAX + 1, (h, w)).astype(np.int16)
-    coefs = rng.integers(-20, 21, NUM_TAPS).astype(np.int64)
-    flags = np.array([[1, 0, 1], [0, 1, 1]], np.uint8)
+    coefs = rng.integers(RESTORE_COEF_MIN, RESTORE_COEF_MAX + 1, NUM_TAPS).astype(np.int64)
+    flags = (rng.random(((h + ctu - 1) // ctu, (w + ctu - 1) // ctu)) < 0.7).astype(np.uint8)
+    flags.flat[0] = 1
     out = rec.copy()
     apply_restore(out, coefs, flags, ctu)
     r = rec.astype(np.int64)
