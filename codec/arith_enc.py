@@ -1,6 +1,9 @@
 """Binary arithmetic (range) encoder, numba.
 
-State `st` (int64[6]): low, range, cache, cache_size, pos, overflow.
+State `st` (int64[ST_SIZE]): low, range, cache, cache_size, pos, overflow, then
+the bit accounting: the category of the next bypass bins and, per category
+slot (contexts.CTX_CATEGORY), the ideal code length coded so far in units of
+2**-16 bit (what `bits_by_category` reports; the coded bytes do not depend on it).
 A 32-bit range coder with byte-wise output and delayed carry propagation:
 `low` may grow one bit past 32 (the carry); bytes equal to 0xFF are held back
 (cache_size) until it is known whether a carry reaches them.
@@ -14,18 +17,39 @@ starts from 4 bytes instead of 5.
 import numpy as np
 from numba import njit
 
-from .probmodel import PROB_BITS, PROB_ONE, update
+from .contexts import CAT_NAMES, CTX_CATEGORY, NUM_CATS, NPT
+from .probmodel import COST_SHIFT, COST_TABLE, PROB_BITS, PROB_ONE, update
 
 _TOP = 1 << 24
 _LOW_MASK = 0xFFFFFFFF
 
-ST_LOW, ST_RANGE, ST_CACHE, ST_CACHE_SIZE, ST_POS, ST_OVERFLOW = range(6)
+ST_LOW, ST_RANGE, ST_CACHE, ST_CACHE_SIZE, ST_POS, ST_OVERFLOW, ST_CAT = range(7)
+ST_BITS = 7
+ST_SIZE = ST_BITS + NPT * NUM_CATS
+_BIT_UNIT = 65536.0
 
 
 def new_encoder(capacity):
-    st = np.zeros(6, dtype=np.int64)
+    st = np.zeros(ST_SIZE, dtype=np.int64)
     enc_init(st)
     return st, np.zeros(max(int(capacity), 16), dtype=np.uint8)
+
+
+def bits_by_category(st):
+    """{"luma sig": bits, ...}: the ideal code length of what st has coded so
+    far, per plane type and syntax category (within a few bytes of the
+    payload size: the coder's flush and rounding are not included)."""
+    out = {}
+    for pt, plane in enumerate(("luma", "chroma")):
+        for c, name in enumerate(CAT_NAMES):
+            out[f"{plane} {name}"] = st[ST_BITS + pt * NUM_CATS + c] / _BIT_UNIT
+    return out
+
+
+@njit(cache=True)
+def enc_category(st, slot):
+    """Account the following bypass bins to category slot pt * NUM_CATS + cat."""
+    st[ST_CAT] = slot
 
 
 @njit(cache=True)
@@ -73,6 +97,8 @@ def enc_bit(st, buf, probs, ctx, bit):
     """Code one bit in an adaptive context and update the context."""
     p1 = (probs[ctx, 0] + probs[ctx, 1]) >> 1
     bound = (st[ST_RANGE] >> PROB_BITS) * (PROB_ONE - p1)
+    p = p1 if bit else PROB_ONE - p1
+    st[ST_BITS + CTX_CATEGORY[ctx]] += np.int64(COST_TABLE[p >> COST_SHIFT] * _BIT_UNIT + 0.5)
     if bit:
         st[ST_LOW] += bound
         st[ST_RANGE] -= bound
@@ -87,6 +113,7 @@ def enc_bit(st, buf, probs, ctx, bit):
 @njit(cache=True)
 def enc_bypass(st, buf, bit):
     """Code one equiprobable bit (no context)."""
+    st[ST_BITS + st[ST_CAT]] += np.int64(_BIT_UNIT)
     st[ST_RANGE] >>= 1
     if bit:
         st[ST_LOW] += st[ST_RANGE]

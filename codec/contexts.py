@@ -36,6 +36,31 @@ CTX_RESTORE = CTX_CFL + 3
 RESTORE_BINS = 5       # plane uses the filter; flags per CTU follow; CTU flag (0..2 left/top on)
 NUM_CTX = CTX_RESTORE + NPT * RESTORE_BINS
 
+# Syntax categories for the encoder's bit accounting (not part of the format):
+# slot pt * NUM_CATS + category of every context, and of the bypass bins.
+CAT_NAMES = ("split", "mode", "cbf", "last", "sig", "gt1/gt2", "remainder", "sign", "restore")
+CAT_SPLIT, CAT_MODE, CAT_CBF, CAT_LAST, CAT_SIG, CAT_GT, CAT_REM, CAT_SIGN, CAT_RESTORE = \
+    range(len(CAT_NAMES))
+NUM_CATS = len(CAT_NAMES)
+
+
+def _category_table():
+    t = np.zeros(NUM_CTX, np.int64)
+    blocks = ((CTX_SPLIT, CTX_MODE, CAT_SPLIT), (CTX_MODE, CTX_CBF, CAT_MODE),
+              (CTX_CBF, CTX_LAST_CLS, CAT_CBF), (CTX_LAST_CLS, CTX_LAST_BIT, CAT_LAST),
+              (CTX_LAST_BIT, CTX_SIG, CAT_LAST), (CTX_SIG, CTX_GT1, CAT_SIG),
+              (CTX_GT1, CTX_GT2, CAT_GT), (CTX_GT2, CTX_CFL, CAT_GT),
+              (CTX_RESTORE, NUM_CTX, CAT_RESTORE))
+    for a, b, cat in blocks:            # each block holds the luma half, then chroma
+        half = (b - a) // NPT
+        t[a:a + half] = cat
+        t[a + half:b] = NUM_CATS + cat
+    t[CTX_CFL:CTX_RESTORE] = NUM_CATS + CAT_MODE     # chroma only
+    return t
+
+
+CTX_CATEGORY = _category_table()
+
 # Golomb-Rice parameter of the level remainder from the template's magnitude sum
 RICE_FROM_SUM = np.array([0] * 6 + [1] * 8 + [2] * 14 + [3] * 36 + [4] * 64, dtype=np.int64)
 RICE_SUM_CAP = RICE_FROM_SUM.shape[0] - 1

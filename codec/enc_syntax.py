@@ -5,9 +5,10 @@ syntax exactly.  The decoder mirror is dec_syntax.py.
 """
 from numba import njit
 
-from .arith_enc import enc_bit, enc_bypass, enc_bypass_bits
+from .arith_enc import enc_bit, enc_bypass, enc_bypass_bits, enc_category
 from .constants import MAX_ABS_LEVEL, MODE_CFL, NUM_MPM, RESTORE_COEF_BITS, RESTORE_COEF_MIN
-from .contexts import (REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_gt1, ctx_gt2,
+from .contexts import (CAT_LAST, CAT_MODE, CAT_REM, CAT_RESTORE, CAT_SIGN, NUM_CATS,
+                       REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_gt1, ctx_gt2,
                        ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig, ctx_split,
                        rice_param, template)
 from .probmodel import bit_cost
@@ -23,8 +24,10 @@ def sym(probs, ctx, bit, st, buf, write):
 
 
 @njit(cache=True)
-def bypass(value, nbits, st, buf, write):
+def bypass(value, nbits, slot, st, buf, write):
+    """nbits equiprobable bins, accounted to category slot pt * NUM_CATS + cat."""
     if write:
+        enc_category(st, slot)
         enc_bypass_bits(st, buf, value, nbits)
     return float(nbits)
 
@@ -50,7 +53,7 @@ def mode_syntax(mode, mpm, pt, probs, st, buf, write):
     for i in range(NUM_MPM):
         if mpm[i] < mode:
             r -= 1
-    return bits + bypass(r, 5, st, buf, write)
+    return bits + bypass(r, 5, pt * NUM_CATS + CAT_MODE, st, buf, write)
 
 
 @njit(cache=True)
@@ -85,15 +88,16 @@ def last_syntax(last, pt, sc, log2n, probs, st, buf, write):
     if cls >= 2:
         bits += sym(probs, ctx_last_bit(pt, sc, cls), (last >> (cls - 2)) & 1, st, buf, write)
         if cls > 2:
-            bits += bypass(last, cls - 2, st, buf, write)
+            bits += bypass(last, cls - 2, pt * NUM_CATS + CAT_LAST, st, buf, write)
     return bits
 
 
 @njit(cache=True)
-def remainder_syntax(rem, k, st, buf, write):
+def remainder_syntax(rem, k, pt, st, buf, write):
     """Golomb-Rice(k) with a REM_PREFIX_MAX-long unary prefix, then Exp-Golomb(k+1)."""
     if not write:
         return _rem_bits(rem, k)
+    enc_category(st, pt * NUM_CATS + CAT_REM)
     q = rem >> k
     if q < REM_PREFIX_MAX:
         for _ in range(q):
@@ -167,8 +171,9 @@ def coeff_syntax(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, write):
         if a > 1:
             bits += sym(probs, ctx_gt2(pt, d, tsum, tnz), 1 if a > 2 else 0, st, buf, write)
             if a > 2:
-                bits += remainder_syntax(min(a, MAX_ABS_LEVEL) - 3, rice_param(full), st, buf, write)
-        bits += bypass(1 if v < 0 else 0, 1, st, buf, write)
+                bits += remainder_syntax(min(a, MAX_ABS_LEVEL) - 3, rice_param(full), pt, st, buf,
+                                         write)
+        bits += bypass(1 if v < 0 else 0, 1, pt * NUM_CATS + CAT_SIGN, st, buf, write)
     return bits
 
 
@@ -181,6 +186,7 @@ def restore_syntax(on, coefs, flags, pt, probs, st, buf):
     enc_bit(st, buf, probs, ctx_restore(pt, 0), on)
     if not on:
         return
+    enc_category(st, pt * NUM_CATS + CAT_RESTORE)
     for k in range(coefs.shape[0]):
         enc_bypass_bits(st, buf, coefs[k] - RESTORE_COEF_MIN, RESTORE_COEF_BITS)
     per_ctu = 0

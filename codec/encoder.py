@@ -1,12 +1,12 @@
 """Encoder API: RGB array -> bytes, every decision at one lambda."""
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.ndimage import uniform_filter
 
 from . import container
-from .arith_enc import ST_OVERFLOW, enc_finish, new_encoder
+from .arith_enc import ST_OVERFLOW, bits_by_category, enc_finish, new_encoder
 from .colour import RGB_WEIGHTS, downsample420, rgb_sse, rgb_to_ycc, weighted_sse
 from .config import EncoderConfig
 from .constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION,
@@ -44,6 +44,9 @@ class EncodeResult:
     lam: float
     colour: int
     sse: float             # squared error over all RGB values vs the input
+    # ideal code length of the payload per "luma|chroma <category>" (see
+    # arith_enc.bits_by_category); header and coder flush not included
+    bits: dict = field(default_factory=dict)
 
     @property
     def nbytes(self):
@@ -196,6 +199,7 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
         buf = np.concatenate([buf, np.zeros(need - buf.shape[0], np.uint8)])
     for p, (on, coefs, flags) in enumerate(restores):
         restore_syntax(on, coefs, flags, 0 if p == 0 else 1, probs, st, buf)
+    bits = bits_by_category(st)
     n = int(enc_finish(st, buf))
     if st[ST_OVERFLOW] != 0:
         raise RuntimeError("arithmetic coder invariant broken (carry into the first byte)")
@@ -207,7 +211,7 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
     data = container.pack(header, payload)
     recon = planes_to_rgb(recs, w, h, colour)
     sse = rgb_sse(recon, rgb)
-    return EncodeResult(data, recon, lam, colour, sse)
+    return EncodeResult(data, recon, lam, colour, sse, bits)
 
 
 def _restore_plane(org, rec, ctu, wd, lam, enabled):
