@@ -199,14 +199,43 @@ def _up_axis0_adjoint(e, n_in):
     return out
 
 
+@njit(cache=True)
+def _up_axis1(c, n_out):
+    """_up_axis0 along axis 1 (same arithmetic, no transposed copies)."""
+    h, n_in = c.shape
+    out = np.zeros((h, n_out))
+    for y in range(h):
+        for o in range(n_out):
+            i = o >> 1
+            acc = 0.0
+            for t in range(4):
+                k = i + 2 - t if o & 1 else i - 2 + t
+                k = min(max(k, 0), n_in - 1)
+                acc += UP_TAPS[t] / 128.0 * c[y, k]
+            out[y, o] = acc
+    return out
+
+
+@njit(cache=True)
+def _up_axis1_adjoint(e, n_in):
+    h, n_out = e.shape
+    out = np.zeros((h, n_in))
+    for y in range(h):
+        for o in range(n_out):
+            i = o >> 1
+            for t in range(4):
+                k = i + 2 - t if o & 1 else i - 2 + t
+                k = min(max(k, 0), n_in - 1)
+                out[y, k] += UP_TAPS[t] / 128.0 * e[y, o]
+    return out
+
+
 def _up2d(c, h, w):
-    v = _up_axis0(np.ascontiguousarray(c), h)
-    return np.ascontiguousarray(_up_axis0(np.ascontiguousarray(v.T), w).T)
+    return _up_axis1(_up_axis0(np.ascontiguousarray(c), h), w)
 
 
 def _up2d_adjoint(e, hc, wc):
-    v = _up_axis0_adjoint(np.ascontiguousarray(e), hc)
-    return np.ascontiguousarray(_up_axis0_adjoint(np.ascontiguousarray(v.T), wc).T)
+    return _up_axis1_adjoint(_up_axis0_adjoint(np.ascontiguousarray(e), hc), wc)
 
 
 def downsample420(plane, iterations=2):

@@ -41,8 +41,9 @@ COARSE_STEP_LARGE = 8      # 32x32 and 64x64: coarse pass over every 8th angle
 # chroma mostly follows luma (DM, CfL): searching its angles too costs ~40% of a
 # 4:4:4 encode for little gain
 CHROMA_MPM_ONLY = True
-# A leaf of at most this size (log2) that codes no residual is not split further.
-EARLY_STOP_LOG2 = 5
+# A leaf of at most this size (log2) that codes no residual is not split further
+# (6 = every size: also stopping at 64x64 left PSNR and rate unchanged on the corpus)
+EARLY_STOP_LOG2 = 6
 
 # scratch slots (see new_scratch)
 S_REF, S_AVAIL, S_PRED, S_BLK, S_COEF, S_TMPF, S_LV, S_CI, S_RI, S_TMPI, S_WORK, \
