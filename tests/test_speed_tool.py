@@ -1,0 +1,27 @@
+"""tools/speed.py: side-by-side timing (LDC configurations only: CI has no peers)."""
+from PIL import Image
+
+from conftest import synthetic_image
+from tools import speed
+
+
+def test_measure_and_table(tmp_path):
+    Image.fromarray(synthetic_image(24, 32, seed=2)).save(tmp_path / "a.png")
+    acc = speed.measure([str(tmp_path / "a.png")], ["ldc", "ldc420"], reps=1)
+    assert set(acc) == {(n, p) for n in ("ldc", "ldc420") for p in ("lowrate", "transparent")}
+    for (n, point), (px, nbytes, te, td) in acc.items():
+        assert px == 24 * 32 and nbytes > 0 and te > 0 and td > 0
+    # the transparent point spends more bits than the low-rate one
+    assert acc[("ldc420", "transparent")][1] > acc[("ldc420", "lowrate")][1]
+    table = speed.format_table(acc)
+    assert "| ldc420 | lowrate | lam362.039 |" in table
+
+
+def test_cli_errors(tmp_path, capsys):
+    assert speed.main([str(tmp_path), "--codecs", "nope"]) == 2
+    assert "unknown codec" in capsys.readouterr().err
+    assert speed.main([str(tmp_path / "missing"), "--codecs", "ldc"]) == 2
+    assert speed.main([str(tmp_path), "--codecs", "ldc"]) == 2      # no PNG files
+    Image.fromarray(synthetic_image(16, 16, seed=1)).save(tmp_path / "b.png")
+    assert speed.main([str(tmp_path), "--codecs", "ldc444", "--reps", "1", "--quiet"]) == 0
+    assert "| ldc444 | transparent |" in capsys.readouterr().out
