@@ -1,4 +1,4 @@
-"""tools/speed.py: side-by-side timing (LDC configurations only: CI has no peers)."""
+"""tools/speed.py and tools/kernel_bench.py (LDC only: CI has no peers)."""
 from PIL import Image
 
 from conftest import synthetic_image
@@ -25,3 +25,15 @@ def test_cli_errors(tmp_path, capsys):
     Image.fromarray(synthetic_image(16, 16, seed=1)).save(tmp_path / "b.png")
     assert speed.main([str(tmp_path), "--codecs", "ldc444", "--reps", "1", "--quiet"]) == 0
     assert "| ldc444 | transparent |" in capsys.readouterr().out
+
+
+def test_kernel_bench():
+    from tools import kernel_bench
+    rows = kernel_bench.measure(362.0, reps_pixels=4096)
+    assert [n for n, _, _ in rows] == [4, 8, 16, 32, 64]
+    for n, nnz, cost in rows:
+        assert 0 < nnz <= n * n
+        assert set(cost) == {"predict", "satd", "fdct", "rdoq", "syntax", "recon"}
+        assert all(v > 0 for v in cost.values())
+    assert "| 64x64 |" in kernel_bench.format_table(rows, 362.0)
+    assert kernel_bench.main(["--lam", "-1"]) == 2
