@@ -27,6 +27,9 @@ ST_LOW, ST_RANGE, ST_CACHE, ST_CACHE_SIZE, ST_POS, ST_OVERFLOW, ST_CAT = range(7
 ST_BITS = 7
 ST_SIZE = ST_BITS + NPT * NUM_CATS
 _BIT_UNIT = 65536.0
+# COST_TABLE in units of 2**-16 bit, so the accounting in enc_bit is one load and add
+_COST_FIX = (COST_TABLE * _BIT_UNIT + 0.5).astype(np.int64)
+_BYPASS_FIX = np.int64(_BIT_UNIT)
 
 
 def new_encoder(capacity):
@@ -98,7 +101,7 @@ def enc_bit(st, buf, probs, ctx, bit):
     p1 = (probs[ctx, 0] + probs[ctx, 1]) >> 1
     bound = (st[ST_RANGE] >> PROB_BITS) * (PROB_ONE - p1)
     p = p1 if bit else PROB_ONE - p1
-    st[ST_BITS + CTX_CATEGORY[ctx]] += np.int64(COST_TABLE[p >> COST_SHIFT] * _BIT_UNIT + 0.5)
+    st[ST_BITS + CTX_CATEGORY[ctx]] += _COST_FIX[p >> COST_SHIFT]
     if bit:
         st[ST_LOW] += bound
         st[ST_RANGE] -= bound
@@ -113,7 +116,7 @@ def enc_bit(st, buf, probs, ctx, bit):
 @njit(cache=True)
 def enc_bypass(st, buf, bit):
     """Code one equiprobable bit (no context)."""
-    st[ST_BITS + st[ST_CAT]] += np.int64(_BIT_UNIT)
+    st[ST_BITS + st[ST_CAT]] += _BYPASS_FIX
     st[ST_RANGE] >>= 1
     if bit:
         st[ST_LOW] += st[ST_RANGE]

@@ -81,24 +81,24 @@ def rgb_sse(a, b):
 
 
 @njit(cache=True)
+def _tap_src(o, t, n_in):
+    """Input index of tap t (0..3) for output o of the 2x upsampler, edge-clamped:
+    odd outputs (phase +1/4) read c[i+2-t], even ones (phase -1/4) c[i-2+t], i = o/2."""
+    i = o >> 1
+    k = i + 2 - t if o & 1 else i - 2 + t
+    return min(max(k, 0), n_in - 1)
+
+
+@njit(cache=True)
 def _up_rows(src, out_h):
     """Vertical 2x upsampling: int64 (h, w) -> (out_h, w), values * 128."""
     h, w = src.shape
     out = np.empty((out_h, w), dtype=np.int64)
     for oy in range(out_h):
-        i = oy >> 1
         for x in range(w):
             acc = np.int64(0)
             for t in range(4):
-                if oy & 1:
-                    k = i + 2 - t       # phase +1/4: taps mirrored, c[i-1..i+2]
-                else:
-                    k = i - 2 + t       # phase -1/4: c[i-2..i+1]
-                if k < 0:
-                    k = 0
-                elif k >= h:
-                    k = h - 1
-                acc += UP_TAPS[t] * src[k, x]
+                acc += UP_TAPS[t] * src[_tap_src(oy, t, h), x]
             out[oy, x] = acc
     return out
 
@@ -113,18 +113,9 @@ def upsample420(c, out_h, out_w):
     rnd = np.int64(1) << (2 * _UP_SHIFT - 1)
     for y in range(h):
         for ox in range(out_w):
-            i = ox >> 1
             acc = np.int64(0)
             for t in range(4):
-                if ox & 1:
-                    k = i + 2 - t
-                else:
-                    k = i - 2 + t
-                if k < 0:
-                    k = 0
-                elif k >= w:
-                    k = w - 1
-                acc += UP_TAPS[t] * v[y, k]
+                acc += UP_TAPS[t] * v[y, _tap_src(ox, t, w)]
             r = (acc + rnd) >> (2 * _UP_SHIFT)
             if r < 0:
                 r = 0
@@ -174,10 +165,8 @@ def _up_axis0(c, n_out):
     n_in, w = c.shape
     out = np.zeros((n_out, w))
     for o in range(n_out):
-        i = o >> 1
         for t in range(4):
-            k = i + 2 - t if o & 1 else i - 2 + t
-            k = min(max(k, 0), n_in - 1)
+            k = _tap_src(o, t, n_in)
             f = UP_TAPS[t] / 128.0
             for x in range(w):
                 out[o, x] += f * c[k, x]
@@ -189,10 +178,8 @@ def _up_axis0_adjoint(e, n_in):
     n_out, w = e.shape
     out = np.zeros((n_in, w))
     for o in range(n_out):
-        i = o >> 1
         for t in range(4):
-            k = i + 2 - t if o & 1 else i - 2 + t
-            k = min(max(k, 0), n_in - 1)
+            k = _tap_src(o, t, n_in)
             f = UP_TAPS[t] / 128.0
             for x in range(w):
                 out[k, x] += f * e[o, x]
@@ -206,12 +193,9 @@ def _up_axis1(c, n_out):
     out = np.zeros((h, n_out))
     for y in range(h):
         for o in range(n_out):
-            i = o >> 1
             acc = 0.0
             for t in range(4):
-                k = i + 2 - t if o & 1 else i - 2 + t
-                k = min(max(k, 0), n_in - 1)
-                acc += UP_TAPS[t] / 128.0 * c[y, k]
+                acc += UP_TAPS[t] / 128.0 * c[y, _tap_src(o, t, n_in)]
             out[y, o] = acc
     return out
 
@@ -222,11 +206,8 @@ def _up_axis1_adjoint(e, n_in):
     out = np.zeros((h, n_in))
     for y in range(h):
         for o in range(n_out):
-            i = o >> 1
             for t in range(4):
-                k = i + 2 - t if o & 1 else i - 2 + t
-                k = min(max(k, 0), n_in - 1)
-                out[y, k] += UP_TAPS[t] / 128.0 * e[y, o]
+                out[y, _tap_src(o, t, n_in)] += UP_TAPS[t] / 128.0 * e[y, o]
     return out
 
 
