@@ -21,7 +21,7 @@ from .constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANA
                         NUM_MODES, NUM_MPM)
 from .contexts import nb_cbf, nb_cfl, nb_split
 from .enc_rdoq import rdoq
-from .enc_syntax import any_mode_syntax, cbf_syntax, coeff_syntax, split_syntax
+from .enc_syntax import any_mode_syntax, cbf_syntax, coeff_syntax, mode_bits_table, split_syntax
 from .predict import build_refs, fill_units, mode_candidates, predict_any
 from .recon import reconstruct
 from .transform import fdct2
@@ -47,7 +47,8 @@ EARLY_STOP_LOG2 = 6
 
 # scratch slots (see new_scratch)
 S_REF, S_AVAIL, S_PRED, S_BLK, S_COEF, S_TMPF, S_LV, S_CI, S_RI, S_TMPI, S_WORK, \
-    S_SAVE_REC, S_SAVE_LV, S_CORG, S_CPRED, S_FREF, S_MAIN, S_EST, S_MPM, S_HAD, S_EO = range(21)
+    S_SAVE_REC, S_SAVE_LV, S_CORG, S_CPRED, S_FREF, S_MAIN, S_EST, S_MPM, S_HAD, S_EO, S_MBITS = \
+    range(22)
 
 
 def new_scratch():
@@ -62,7 +63,8 @@ def new_scratch():
             np.zeros((m, m), np.float64), np.zeros((m, m), np.float64),
             np.zeros(4 * m + 1, np.int64), np.zeros(3 * m + 1, np.int64),
             np.zeros(NUM_MODE_SLOTS, np.float64), np.zeros(NUM_MPM, np.int64),
-            np.zeros((8, 8), np.float64), np.zeros((m, m), np.float64))
+            np.zeros((8, 8), np.float64), np.zeros((m, m), np.float64),
+            np.zeros(NUM_MODE_SLOTS, np.float64))
 
 
 @njit(cache=True)
@@ -129,30 +131,29 @@ def _set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv):
 
 
 @njit(cache=True)
-def _rough(org, rec, lrec, x, y, n, log2n, pt, mode, mpm, cflnb, cshift, ctu_ulog2, lam_sqrt,
-           wd_sqrt, probs, st, buf, ref, fref, pred, main, blk, had, est):
+def _rough(org, rec, lrec, x, y, n, log2n, pt, mode, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
+           ref, fref, pred, main, blk, had, est):
     """SATD-based cost of a mode (cached in est).  Takes its scratch arrays one
     by one: passing the scratch tuple costs ~0.3 us per call, as much as a
     whole 4x4 prediction and SATD."""
     if est[mode] < _INF:
         return est[mode]
     predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshift, ctu_ulog2)
-    j = wd_sqrt * _satd(org, x, y, pred, n, blk, had) + \
-        lam_sqrt * any_mode_syntax(mode, mpm, pt, cflnb, probs, st, buf, False)
+    j = wd_sqrt * _satd(org, x, y, pred, n, blk, had) + lam_sqrt * mbits[mode]
     est[mode] = j
     return j
 
 
 @njit(cache=True)
-def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mpm, cflnb, cshift, ctu_ulog2, lam_sqrt,
-                  wd_sqrt, probs, st, buf, ref, fref, pred, main, blk, had, est):
+def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
+                  ref, fref, pred, main, blk, had, est):
     """Rough costs (into est) of a coarse pass over the angles, then of
     halving steps around the best one."""
     best_ang = 2
     coarse = COARSE_STEP_LARGE if log2s >= 5 else COARSE_STEP
     for m in range(2, NUM_MODES, coarse):
-        j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mpm, cflnb, cshift, ctu_ulog2,
-                   lam_sqrt, wd_sqrt, probs, st, buf, ref, fref, pred, main, blk, had, est)
+        j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt,
+                   wd_sqrt, ref, fref, pred, main, blk, had, est)
         if j < est[best_ang]:
             best_ang = m
     for step in (4, 2, 1):
@@ -161,9 +162,8 @@ def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mpm, cflnb, cshift, ctu_ul
         c = best_ang
         for m in (c - step, c + step):
             if 2 <= m < NUM_MODES:
-                j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mpm, cflnb, cshift, ctu_ulog2,
-                           lam_sqrt, wd_sqrt, probs, st, buf, ref, fref, pred, main, blk, had,
-                           est)
+                j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2,
+                           lam_sqrt, wd_sqrt, ref, fref, pred, main, blk, had, est)
                 if j < est[best_ang]:
                     best_ang = m
 
@@ -213,16 +213,18 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     main = scr[S_MAIN]
     had = scr[S_HAD]
     # coarse pass, then refine around the best angle, then the MPMs (and CfL)
+    mbits = scr[S_MBITS]
+    mode_bits_table(mpm, pt, cflnb, probs, mbits)
     for m in (MODE_PLANAR, MODE_DC):
-        _rough(org, rec, lrec, x, y, n, log2s, pt, m, mpm, cflnb, cshift, ctu_ulog2, lam_sqrt,
-               wd_sqrt, probs, st, buf, ref, fref, pred, main, blk, had, est)
+        _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
+               ref, fref, pred, main, blk, had, est)
     if pt == 0 or not CHROMA_MPM_ONLY:
-        _angle_search(org, rec, lrec, x, y, n, log2s, pt, mpm, cflnb, cshift, ctu_ulog2,
-                      lam_sqrt, wd_sqrt, probs, st, buf, ref, fref, pred, main, blk, had, est)
+        _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, ctu_ulog2, lam_sqrt,
+                      wd_sqrt, ref, fref, pred, main, blk, had, est)
     for i in range(NUM_MPM + (1 if pt != 0 else 0)):
         m = mpm[i] if i < NUM_MPM else MODE_CFL
-        _rough(org, rec, lrec, x, y, n, log2s, pt, m, mpm, cflnb, cshift, ctu_ulog2, lam_sqrt,
-               wd_sqrt, probs, st, buf, ref, fref, pred, main, blk, had, est)
+        _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
+               ref, fref, pred, main, blk, had, est)
     n_full = MODES_FULL_RD[sc] + (1 if pt != 0 else 0)
     # full RD on the best few
     for yy in range(n):
@@ -262,7 +264,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
             for ku in range(n):
                 e = coef[kv, ku] - lv[kv, ku] * scl[kv, ku]
                 d += e * e
-        r = any_mode_syntax(mode, mpm, pt, cflnb, probs, st, buf, False)
+        r = mbits[mode]
         if nz:
             # RDOQ's own estimate of the coefficient bits (see rdoq)
             r += cbf1 + max(jc - d * wd, 0.0) / lam

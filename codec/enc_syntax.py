@@ -57,6 +57,27 @@ def mode_syntax(mode, mpm, pt, probs, st, buf, write):
 
 
 @njit(cache=True)
+def mode_bits_table(mpm, pt, cflnb, probs, out):
+    """out[m] = the bits any_mode_syntax would spend on mode m (every slot,
+    CfL included for chroma): one table per leaf instead of a syntax walk per
+    candidate mode in the mode search."""
+    f1 = bit_cost(probs, ctx_mode(pt, 0), 1)
+    i1 = f1 + bit_cost(probs, ctx_mode(pt, 1), 1)
+    base = 0.0
+    out[MODE_CFL] = 0.0
+    if pt != 0:
+        base = bit_cost(probs, ctx_cfl(cflnb), 0)
+        out[MODE_CFL] = bit_cost(probs, ctx_cfl(cflnb), 1)
+    # same summation order as any_mode_syntax, so the values are identical
+    other = base + (bit_cost(probs, ctx_mode(pt, 0), 0) + 5.0)
+    for m in range(MODE_CFL):
+        out[m] = other
+    out[mpm[2]] = base + (i1 + bit_cost(probs, ctx_mode(pt, 2), 1))
+    out[mpm[1]] = base + (i1 + bit_cost(probs, ctx_mode(pt, 2), 0))
+    out[mpm[0]] = base + (f1 + bit_cost(probs, ctx_mode(pt, 1), 0))
+
+
+@njit(cache=True)
 def any_mode_syntax(mode, mpm, pt, cflnb, probs, st, buf, write):
     """Chroma first says whether the block is chroma-from-luma (context from
     the left/top chroma leaves), then codes a regular mode if not."""

@@ -35,3 +35,24 @@ def test_satd_is_the_hadamard_sum(n):
               for i in range(0, n, k) for j in range(0, n, k)) / k
     got = _satd(org, x, y, pred, n, np.zeros((64, 64)), np.zeros((8, 8)))
     assert got == ref
+
+
+@pytest.mark.parametrize("pt", [0, 1])
+def test_mode_bits_table_matches_the_mode_syntax(pt):
+    from codec.arith_enc import new_encoder
+    from codec.constants import MODE_CFL, NUM_MODE_SLOTS
+    from codec.contexts import NUM_CTX
+    from codec.enc_syntax import any_mode_syntax, mode_bits_table
+    from codec.probmodel import new_contexts
+    rng = np.random.default_rng(7 + pt)
+    probs = new_contexts(NUM_CTX)
+    probs[:] = rng.integers(200, 32500, probs.shape)       # arbitrary adapted states
+    st, buf = new_encoder(64)
+    for mpm in ([0, 1, 26], [10, 9, 11], [34, 2, 0], [26, 0, 1]):
+        mpm = np.array(mpm, np.int64)
+        for cflnb in range(3):
+            out = np.full(NUM_MODE_SLOTS, np.nan)
+            mode_bits_table(mpm, pt, cflnb, probs, out)
+            modes = range(NUM_MODE_SLOTS) if pt else range(MODE_CFL)
+            want = [any_mode_syntax(m, mpm, pt, cflnb, probs, st, buf, False) for m in modes]
+            assert np.array_equal(out[:len(want)], want)
