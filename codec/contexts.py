@@ -6,6 +6,10 @@ cannot drift apart.  The layout below is part of the format.
 Glossary: pt = plane type (0 luma, 1 chroma); sc = size class (0 = 4x4 ...
 4 = 64x64); d = x + y, the anti-diagonal of a coefficient; template = the
 already-coded neighbours (x+1,y), (x+2,y), (x,y+1), (x,y+2), (x+1,y+1).
+
+The derivations are tiny and run per coefficient, so they are inlined into
+their callers (inline='always'): a numba call with array arguments costs
+tens of ns, more than the derivation itself.
 """
 import numpy as np
 from numba import njit
@@ -68,14 +72,14 @@ REM_PREFIX_MAX = 4          # unary prefix length before the Exp-Golomb escape
 EG_MAX_PREFIX = 20          # decoder refuses longer Exp-Golomb prefixes
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def ctx_split(pt, sc, nb):
     """Split flag of a node of size class sc >= 1; nb = number of left/top
     neighbour leaves smaller than the node (0..2)."""
     return CTX_SPLIT + (pt * (NSC - 1) + (sc - 1)) * 3 + nb
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def ctx_mode(pt, b):
     return CTX_MODE + pt * MODE_BINS + b
 
@@ -87,28 +91,28 @@ def ctx_restore(pt, b):
     return CTX_RESTORE + pt * RESTORE_BINS + b
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def ctx_cfl(nb):
     """Chroma 'is chroma-from-luma' flag; nb = left/top chroma leaves using it (0..2)."""
     return CTX_CFL + nb
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def ctx_cbf(pt, sc, nb):
     return CTX_CBF + (pt * NSC + sc) * 3 + nb
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def ctx_last_cls(pt, sc, b):
     return CTX_LAST_CLS + (pt * NSC + sc) * NUM_LAST_CLS + b
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def ctx_last_bit(pt, sc, cls):
     return CTX_LAST_BIT + (pt * NSC + sc) * NUM_LAST_CLS + cls
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def diag_class(d):
     if d == 0:
         return 0
@@ -121,7 +125,7 @@ def diag_class(d):
     return 4
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def template(lv, n, x, y):
     """(sum of min(|l|,4), number of nonzeros, sum of |l| capped) over the template."""
     s = 0
@@ -155,7 +159,7 @@ def template(lv, n, x, y):
     return s, ns, min(full, RICE_SUM_CAP)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def coloc_count(cmap, bx, by, n, x, y):
     """How many of the left/top same-size areas hold a nonzero level at the
     same frequency (x, y); only low frequencies (x, y < 4) look.  cmap holds
@@ -170,13 +174,13 @@ def coloc_count(cmap, bx, by, n, x, y):
     return c
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def ctx_sig(pt, sc, d, tsum, coloc):
     t = min((tsum + 1) >> 1, NUM_SIG_TMPL - 1)
     return CTX_SIG + (((pt * NSC + sc) * NUM_DIAG_CLS + diag_class(d)) * NUM_SIG_TMPL + t) * NUM_COLOC + coloc
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _gt_diag(d):
     if d == 0:
         return 0
@@ -185,24 +189,24 @@ def _gt_diag(d):
     return 2
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def ctx_gt1(pt, d, tsum, tnz):
     g = min(max(tsum - tnz, 0), NUM_GT_TMPL - 1)
     return CTX_GT1 + (pt * NUM_GT_DIAG + _gt_diag(d)) * NUM_GT_TMPL + g
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def ctx_gt2(pt, d, tsum, tnz):
     g = min(max(tsum - tnz, 0), NUM_GT_TMPL - 1)
     return CTX_GT2 + (pt * NUM_GT_DIAG + _gt_diag(d)) * NUM_GT_TMPL + g
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def rice_param(full):
     return RICE_FROM_SUM[full]
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def bit_length(v):
     n = 0
     while v > 0:
@@ -213,7 +217,7 @@ def bit_length(v):
 
 # Neighbour counts over the 4x4-unit maps (left and top units of a block at
 # unit (ux, uy)) that select the split, cbf and chroma-from-luma contexts.
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def nb_split(smap, ux, uy, log2s):
     nb = 0
     if ux > 0 and smap[uy, ux - 1] < log2s:
@@ -223,7 +227,7 @@ def nb_split(smap, ux, uy, log2s):
     return nb
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def nb_cbf(cbmap, ux, uy):
     nb = 0
     if ux > 0 and cbmap[uy, ux - 1] != 0:
@@ -233,7 +237,7 @@ def nb_cbf(cbmap, ux, uy):
     return nb
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def nb_cfl(mmap, ux, uy):
     nb = 0
     if ux > 0 and mmap[uy, ux - 1] == MODE_CFL:

@@ -15,7 +15,7 @@ from .probmodel import bit_cost
 from .scan import SCAN_X, SCAN_Y
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def sym(probs, ctx, bit, st, buf, write):
     if write:
         enc_bit(st, buf, probs, ctx, bit)
@@ -23,7 +23,7 @@ def sym(probs, ctx, bit, st, buf, write):
     return bit_cost(probs, ctx, bit)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def bypass(value, nbits, slot, st, buf, write):
     """nbits equiprobable bins, accounted to category slot pt * NUM_CATS + cat."""
     if write:
@@ -32,7 +32,7 @@ def bypass(value, nbits, slot, st, buf, write):
     return float(nbits)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def split_syntax(split, pt, sc, nb, probs, st, buf, write):
     return sym(probs, ctx_split(pt, sc, nb), split, st, buf, write)
 
@@ -89,7 +89,7 @@ def any_mode_syntax(mode, mpm, pt, cflnb, probs, st, buf, write):
                                                                        buf, write)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def cbf_syntax(cbf, pt, sc, nb, probs, st, buf, write):
     return sym(probs, ctx_cbf(pt, sc, nb), cbf, st, buf, write)
 
@@ -139,7 +139,7 @@ def remainder_syntax(rem, k, pt, st, buf, write):
     return 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def level_cost(a, pt, d, tsum, tnz, full, probs):
     """Bits of |level| = a >= 1 after its significance (gt1, gt2, remainder, sign)."""
     bits = 1.0 + bit_cost(probs, ctx_gt1(pt, d, tsum, tnz), 1 if a > 1 else 0)
@@ -150,7 +150,7 @@ def level_cost(a, pt, d, tsum, tnz, full, probs):
     return bits
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _rem_bits(rem, k):
     q = rem >> k
     if q < REM_PREFIX_MAX:

@@ -106,7 +106,7 @@ for _a, _v in ((2, 4096), (5, 1638), (9, 910), (13, 630), (17, 482), (21, 390), 
 _SMOOTH_THRESH = np.array([99, 7, 1, 0, 0], dtype=np.int64)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def use_smoothing(mode, n_log2, pt):
     if pt != 0 or mode == MODE_DC:
         return False
@@ -127,7 +127,7 @@ def smooth_refs(ref, n, out):
         out[k] = (ref[k - 1] + 2 * ref[k] + ref[k + 1] + 2) >> 2
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def _clip(v):
     return 0 if v < 0 else (SAMPLE_MAX if v > SAMPLE_MAX else v)
 
@@ -234,7 +234,7 @@ def mpm_list(a, b, out):
             out[2] = MODE_V
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def predict_mode(ref, fref, n, log2n, mode, pred, pt, main):
     """Prediction with the normative reference smoothing decision."""
     if use_smoothing(mode, log2n, pt):
@@ -341,7 +341,7 @@ def predict_cfl(lrec, rec, x, y, n, cshift, ctu_ulog2, pred):
             pred[yy, xx] = 0 if v < 0 else (SAMPLE_MAX if v > SAMPLE_MAX else v)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshift, ctu_ulog2):
     """Prediction of any mode (CfL reads the co-located luma reconstruction)."""
     if mode == MODE_CFL:

@@ -47,7 +47,7 @@ def update(probs, ctx, bit):
         probs[ctx, 1] -= probs[ctx, 1] >> RATE_SLOW
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def bit_cost(probs, ctx, bit):
     """Estimated bits to code `bit` in context `ctx` (state not changed)."""
     p1 = (probs[ctx, 0] + probs[ctx, 1]) >> 1
