@@ -57,13 +57,17 @@ def _rgb_to_ycc_kernel(rgb, m, mid, out):
 
 
 @njit(cache=True)
-def weighted_sse(org, rec, h, w):
-    """sum over [:h, :w] of (org - rec)^2 (org float, rec integer)."""
+def sse_change(org, old, new):
+    """sum of (org - new)^2 - (org - old)^2 (org float, old/new integer planes
+    of one shape); only changed samples are visited (a filter's trial)."""
+    h, w = old.shape
     acc = 0.0
     for j in range(h):
         for i in range(w):
-            e = org[j, i] - rec[j, i]
-            acc += e * e
+            if new[j, i] != old[j, i]:
+                e1 = org[j, i] - new[j, i]
+                e0 = org[j, i] - old[j, i]
+                acc += e1 * e1 - e0 * e0
     return acc
 
 

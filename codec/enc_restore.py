@@ -18,29 +18,44 @@ FIT_ROUNDS = 2          # refit on the CTUs the previous fit helped
 @njit(cache=True)
 def _ctu_stats(org, rec, ctu, A, b):
     """Per CTU normal equations of the taps' second differences against the
-    error org - rec, on every second row (enough for a 10-tap fit)."""
+    error org - rec, on every second row (enough for a 10-tap fit).  Only the
+    upper triangle of A is filled."""
     h, w = rec.shape
     f = np.zeros(NUM_TAPS, np.int64)
-    for y in range(0, h, 2):
-        cy = y // ctu
-        for x in range(w):
-            cx = x // ctu
-            features(rec, y, x, h, w, f)
-            e = org[y, x] - rec[y, x]
-            for i in range(NUM_TAPS):
-                fi = float(f[i])
-                b[cy, cx, i] += fi * e
-                for j in range(i, NUM_TAPS):
-                    A[cy, cx, i, j] += fi * f[j]
+    fa = np.zeros(NUM_TAPS)
+    a = np.zeros((NUM_TAPS, NUM_TAPS))
+    v = np.zeros(NUM_TAPS)
+    for cy in range(A.shape[0]):
+        for cx in range(A.shape[1]):
+            a[:] = 0.0
+            v[:] = 0.0
+            for y in range(cy * ctu, min(h, (cy + 1) * ctu), 2):
+                for x in range(cx * ctu, min(w, (cx + 1) * ctu)):
+                    features(rec, y, x, h, w, f)
+                    e = org[y, x] - rec[y, x]
+                    for i in range(NUM_TAPS):
+                        fa[i] = float(f[i])
+                    for i in range(NUM_TAPS):
+                        fi = fa[i]
+                        v[i] += fi * e
+                        for j in range(i, NUM_TAPS):
+                            a[i, j] += fi * fa[j]
+            A[cy, cx] = a
+            b[cy, cx] = v
 
 
 @njit(cache=True)
 def _ctu_sse(org, a, ctu, out):
+    """Squared error org - a summed per CTU into out."""
     h, w = a.shape
-    for y in range(h):
-        for x in range(w):
-            e = org[y, x] - a[y, x]
-            out[y // ctu, x // ctu] += e * e
+    for cy in range(out.shape[0]):
+        for cx in range(out.shape[1]):
+            acc = 0.0
+            for y in range(cy * ctu, min(h, (cy + 1) * ctu)):
+                for x in range(cx * ctu, min(w, (cx + 1) * ctu)):
+                    e = org[y, x] - a[y, x]
+                    acc += e * e
+            out[cy, cx] += acc
 
 
 def _flag_bits(flags):
@@ -54,11 +69,13 @@ def _flag_bits(flags):
 
 
 def choose_restore(org, rec, ctu, wd, lam):
-    """(on, coefs int64[NUM_TAPS], flags uint8[rows, cols]) for one plane:
+    """(on, coefs int64[NUM_TAPS], flags uint8[rows, cols], restored plane) for one plane:
     org float64 and rec int16 of the same (padded) shape, CTU size ctu,
     wd the plane's distortion weight, lam the Lagrange multiplier.
     The filter is fitted on all CTUs, then refitted on those it helps; the
-    plane then uses it everywhere or per CTU, whichever costs less."""
+    plane then uses it everywhere or per CTU, whichever costs less.  The
+    restored plane is what apply_restore makes of rec with these parameters
+    (rec itself when off)."""
     h, w = rec.shape
     rows, cols = -(-h // ctu), -(-w // ctu)
     A = np.zeros((rows, cols, NUM_TAPS, NUM_TAPS))
@@ -68,7 +85,7 @@ def choose_restore(org, rec, ctu, wd, lam):
     _ctu_sse(org, rec, ctu, d0)
     sel = np.ones((rows, cols), bool)
     side = 1 + NUM_TAPS * RESTORE_COEF_BITS + 1
-    best = (0.0, 0, np.zeros(NUM_TAPS, np.int64), np.zeros((rows, cols), np.uint8))
+    best = (0.0, 0, np.zeros(NUM_TAPS, np.int64), np.zeros((rows, cols), np.uint8), rec)
     for _ in range(FIT_ROUNDS):
         At = A[sel].sum(axis=0)
         At = np.triu(At) + np.triu(At, 1).T
@@ -86,12 +103,21 @@ def choose_restore(org, rec, ctu, wd, lam):
         delta = (d0 - d1) * wd                      # weighted SSE saved per CTU
         j_all = delta.sum() - lam * side
         if j_all > best[0]:
-            best = (j_all, 1, coefs, np.ones((rows, cols), np.uint8))
+            best = (j_all, 1, coefs, np.ones((rows, cols), np.uint8), trial)
         sel = delta > 0
         if not sel.any():
             break
         flags = sel.astype(np.uint8)
         j_sel = delta[sel].sum() - lam * (side + _flag_bits(flags))
         if j_sel > best[0]:
-            best = (j_sel, 1, coefs, flags)
-    return best[1], best[2], best[3]
+            best = (j_sel, 1, coefs, flags, trial)
+    on, coefs, flags, trial = best[1:]
+    if on and not flags.all():
+        # the filter reads only unfiltered samples: a CTU's output does not
+        # depend on its neighbours' flags, so the trial supplies the flagged CTUs
+        out = rec.copy()
+        for cy, cx in zip(*np.nonzero(flags)):
+            win = np.s_[cy * ctu:(cy + 1) * ctu, cx * ctu:(cx + 1) * ctu]
+            out[win] = trial[win]
+        trial = out
+    return on, coefs, flags, trial

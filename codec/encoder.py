@@ -7,7 +7,7 @@ from scipy.ndimage import uniform_filter
 
 from . import container
 from .arith_enc import ST_OVERFLOW, bits_by_category, enc_finish, new_encoder
-from .colour import RGB_WEIGHTS, downsample420, rgb_sse, rgb_to_ycc, weighted_sse
+from .colour import RGB_WEIGHTS, downsample420, rgb_sse, rgb_to_ycc, sse_change
 from .config import EncoderConfig
 from .constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION,
                         LOG2_MIN_BLOCK, MAX_DIM, NUM_QIDX, QSTEP_BASE, QSTEP_PER_OCTAVE,
@@ -18,7 +18,7 @@ from .constants import MAX_DEBLOCK_LEVEL
 from .enc_image import encode_planes, new_scratch
 from .enc_restore import choose_restore
 from .enc_syntax import restore_syntax
-from .restore import NUM_TAPS, apply_restore
+from .restore import NUM_TAPS
 from .errors import InvalidImageError
 from .planes import ctu_log2, new_plane_state, padded, plane_shapes, planes_to_rgb
 from .probmodel import new_contexts
@@ -218,23 +218,23 @@ def _restore_plane(org, rec, ctu, wd, lam, enabled):
     """Fit and decide one plane's restoration filter, and apply it to rec."""
     if not enabled:
         return 0, np.zeros(NUM_TAPS, np.int64), np.zeros((1, 1), np.uint8)
-    on, coefs, flags = choose_restore(org, rec, ctu, wd, lam)
+    on, coefs, flags, restored = choose_restore(org, rec, ctu, wd, lam)
     if on:
-        apply_restore(rec, coefs, flags, ctu)
+        rec[:] = restored
     return on, coefs, flags
 
 
 def _choose_deblock_level(orgs, recs, smaps, qidx, wds):
     """The deblocking level (shared by the given planes) with the least
     weighted squared error against the (padded) source planes."""
-    best = None
-    for level in range(MAX_DEBLOCK_LEVEL + 1):
-        err = 0.0
+    best = (0.0, 0)
+    for level in range(1, MAX_DEBLOCK_LEVEL + 1):
+        err = 0.0      # squared error change against no deblocking
         for org, rec, smap, q, wd in zip(orgs, recs, smaps, qidx, wds):
             trial = rec.copy()
             deblock_plane(trial, smap, QSTEP[q], level)
-            err += wd * weighted_sse(org, trial, trial.shape[0], trial.shape[1])
-        if best is None or err < best[0]:
+            err += wd * sse_change(org, rec, trial)
+        if err < best[0]:
             best = (err, level)
     return best[1]
 

@@ -75,13 +75,31 @@ def test_fit_recovers_a_blur():
     for ax in (0, 1):            # a mild [1 8 1]/10 blur along both axes
         rec = 0.1 * np.roll(rec, 1, ax) + 0.8 * rec + 0.1 * np.roll(rec, -1, ax)
     rec = np.clip(np.round(rec), 0, SAMPLE_MAX).astype(np.int16)
-    on, coefs, flags = choose_restore(org, rec, 32, 1.0, 10.0)
+    on, coefs, flags, restored = choose_restore(org, rec, 32, 1.0, 10.0)
     assert on == 1 and flags.all()
     out = rec.copy()
     apply_restore(out, coefs, flags, 32)
+    assert np.array_equal(restored, out)
     assert ((org - out) ** 2).sum() < 0.7 * ((org - rec) ** 2).sum()
     noisy = np.clip(np.round(org + rng.normal(0, 20, org.shape)), 0, SAMPLE_MAX).astype(np.int16)
     assert choose_restore(org, noisy, 32, 1.0, 1e4)[0] == 0
+
+
+def test_fit_switched_per_ctu_returns_the_decoder_output():
+    """Blur on the left half, noise on the right: the filter is switched per
+    CTU, and the restored plane the encoder keeps is the decoder's."""
+    rng = np.random.default_rng(2)
+    org = rng.normal(2048, 400, (96, 128))
+    blur = org.copy()
+    for ax in (0, 1):
+        blur = 0.1 * np.roll(blur, 1, ax) + 0.8 * blur + 0.1 * np.roll(blur, -1, ax)
+    rec = np.where(np.arange(128) < 64, blur, org + rng.normal(0, 30, org.shape))
+    rec = np.clip(np.round(rec), 0, SAMPLE_MAX).astype(np.int16)
+    on, coefs, flags, restored = choose_restore(org, rec, 32, 1.0, 10.0)
+    assert on == 1 and flags[:, :2].all() and not flags.all()
+    out = rec.copy()
+    apply_restore(out, coefs, flags, 32)
+    assert np.array_equal(restored, out)
 
 
 def test_codec_restore_switch(image_factory):
