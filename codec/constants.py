@@ -4,8 +4,9 @@ Anything here changes the bitstream; bump FORMAT_VERSION when it does.
 """
 
 MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
-FORMAT_VERSION = 3           # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
+FORMAT_VERSION = 4           # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
                              # 3: restoration filter; angular modes 11..25 project the side reference
+                             # 4: per-CTU quantiser deltas
 
 # --- image limits the decoder enforces before it allocates anything --------
 MAX_DIM = 65535             # width/height fit the u16 header fields
@@ -45,6 +46,10 @@ QSTEP_BASE = 8
 QSTEP_PER_OCTAVE = 16
 NUM_QIDX = 192
 WEIGHT_UNIT = 16            # per-frequency weight 16 = neutral
+# Per-CTU quantiser delta (header flag delta_q): a CTU's planes use step index
+# base + dq, |dq| <= DQ_MAX (1.5 octaves), coded at the start of each luma CTU
+# as the difference to the previous CTU's dq (raster order).
+DQ_MAX = 24
 
 # --- intra prediction modes -----------------------------------------------------
 # 0 planar, 1 DC, 2..34 angular (2 = down-left 45 deg, 10 = horizontal,

@@ -39,6 +39,7 @@ HEADER_FIELDS = (
     Field("weight_slope", "B", 0, MAX_WEIGHT_SLOPE, "frequency weighting slope (0 = flat)"),
     Field("deblock_y", "B", 0, MAX_DEBLOCK_LEVEL, "deblocking level of Y (0 = off)"),
     Field("deblock_c", "B", 0, MAX_DEBLOCK_LEVEL, "deblocking level of chroma (0 = off)"),
+    Field("delta_q", "B", 0, 1, "1: every luma CTU codes a quantiser delta (0 = none)"),
     Field("payload_len", "I", 0, MAX_PAYLOAD, "bytes of coded data after the header"),
 )
 _FMT = ">" + "".join(f.fmt for f in HEADER_FIELDS)
@@ -58,6 +59,7 @@ class Header:
     weight_slope: int
     deblock_y: int
     deblock_c: int
+    delta_q: int
     payload_len: int
 
 

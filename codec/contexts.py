@@ -38,12 +38,15 @@ CTX_GT2 = CTX_GT1 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
 CTX_CFL = CTX_GT2 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
 CTX_RESTORE = CTX_CFL + 3
 RESTORE_BINS = 5       # plane uses the filter; flags per CTU follow; CTU flag (0..2 left/top on)
-NUM_CTX = CTX_RESTORE + NPT * RESTORE_BINS
+CTX_DQ = CTX_RESTORE + NPT * RESTORE_BINS
+DQ_BINS = 3            # delta != 0; |delta| > 1; |delta| > 2 (luma CTUs only)
+NUM_CTX = CTX_DQ + DQ_BINS
 
 # Syntax categories for the encoder's bit accounting (not part of the format):
 # slot pt * NUM_CATS + category of every context, and of the bypass bins.
-CAT_NAMES = ("split", "mode", "cbf", "last", "sig", "gt1/gt2", "remainder", "sign", "restore")
-CAT_SPLIT, CAT_MODE, CAT_CBF, CAT_LAST, CAT_SIG, CAT_GT, CAT_REM, CAT_SIGN, CAT_RESTORE = \
+CAT_NAMES = ("split", "mode", "cbf", "last", "sig", "gt1/gt2", "remainder", "sign", "restore",
+             "delta q")
+CAT_SPLIT, CAT_MODE, CAT_CBF, CAT_LAST, CAT_SIG, CAT_GT, CAT_REM, CAT_SIGN, CAT_RESTORE, CAT_DQ = \
     range(len(CAT_NAMES))
 NUM_CATS = len(CAT_NAMES)
 
@@ -54,12 +57,13 @@ def _category_table():
               (CTX_CBF, CTX_LAST_CLS, CAT_CBF), (CTX_LAST_CLS, CTX_LAST_BIT, CAT_LAST),
               (CTX_LAST_BIT, CTX_SIG, CAT_LAST), (CTX_SIG, CTX_GT1, CAT_SIG),
               (CTX_GT1, CTX_GT2, CAT_GT), (CTX_GT2, CTX_CFL, CAT_GT),
-              (CTX_RESTORE, NUM_CTX, CAT_RESTORE))
+              (CTX_RESTORE, CTX_DQ, CAT_RESTORE))
     for a, b, cat in blocks:            # each block holds the luma half, then chroma
         half = (b - a) // NPT
         t[a:a + half] = cat
         t[a + half:b] = NUM_CATS + cat
     t[CTX_CFL:CTX_RESTORE] = NUM_CATS + CAT_MODE     # chroma only
+    t[CTX_DQ:NUM_CTX] = CAT_DQ                        # luma only
     return t
 
 
@@ -89,6 +93,11 @@ def ctx_restore(pt, b):
     """b = 0: the plane's filter flag; 1: per-CTU flags follow; 2 + nb: a CTU
     flag, nb = number of left/top CTUs filtered."""
     return CTX_RESTORE + pt * RESTORE_BINS + b
+
+
+@njit(cache=True, inline='always')
+def ctx_dq(b):
+    return CTX_DQ + b
 
 
 @njit(cache=True, inline='always')

@@ -11,13 +11,15 @@ on either side and d the second-derivative activity of lines 0 and 3:
   * otherwise the normal filter: delta = (9(q0-p0) - 3(q1-p1) + 8) >> 4,
     skipped if |delta| >= 10 tc, clipped to +-tc; p1/q1 follow with half
     the clip on smooth sides.
-beta and tc scale with the plane's quantiser step; the header's level (1..7)
-picks the scale, 0 switches the filter off.
+beta and tc scale with the quantiser step (the mean of the steps of the two
+sides, from the per-unit step-index map); the header's level (1..7) picks
+the scale, 0 switches the filter off.
 """
 import numpy as np
 from numba import njit
 
 from .constants import LOG2_MIN_BLOCK, MAX_DEBLOCK_LEVEL, SAMPLE_MAX
+from .quant import QSTEP
 
 # beta = step * BETA_NUM[level] >> 6, tc = step * TC_NUM[level] >> 6 (level 0 unused)
 BETA_NUM = np.array([0, 23, 32, 45, 64, 90, 128, 181], dtype=np.int64)
@@ -101,15 +103,21 @@ def _leaf_edge(smap, ux, uy, vertical):
 
 
 @njit(cache=True)
-def deblock_plane(rec, smap, qstep, level):
-    """Filter a reconstructed plane (int16, padded) in place."""
+def _edge_filter(s, base, stride, step, qa, qb, level, strong_ok):
+    """One segment with the thresholds of the mean step of its two sides."""
+    qs = (QSTEP[qa] + QSTEP[qb] + 1) >> 1
+    tc = (qs * TC_NUM[level]) >> 6
+    if tc > 0:
+        _filter_segment(s, base, stride, step, (qs * BETA_NUM[level]) >> 6, tc, strong_ok)
+
+
+@njit(cache=True)
+def deblock_plane(rec, smap, qmap, level):
+    """Filter a reconstructed plane (int16, padded) in place; qmap: the step
+    index of every 4x4 unit."""
     if level <= 0:
         return
     h, w = rec.shape
-    beta = (qstep * BETA_NUM[level]) >> 6
-    tc = (qstep * TC_NUM[level]) >> 6
-    if tc <= 0:
-        return
     s = rec.reshape(h * w)
     hu = h >> LOG2_MIN_BLOCK
     wu = w >> LOG2_MIN_BLOCK
@@ -118,12 +126,12 @@ def deblock_plane(rec, smap, qstep, level):
             if not _leaf_edge(smap, ux, uy, True):
                 continue
             strong_ok = smap[uy, ux] > LOG2_MIN_BLOCK and smap[uy, ux - 1] > LOG2_MIN_BLOCK
-            _filter_segment(s, (uy << LOG2_MIN_BLOCK) * w + (ux << LOG2_MIN_BLOCK), 1, w,
-                            np.int64(beta), np.int64(tc), strong_ok)
+            _edge_filter(s, (uy << LOG2_MIN_BLOCK) * w + (ux << LOG2_MIN_BLOCK), 1, w,
+                         qmap[uy, ux - 1], qmap[uy, ux], level, strong_ok)
     for uy in range(1, hu):
         for ux in range(wu):
             if not _leaf_edge(smap, ux, uy, False):
                 continue
             strong_ok = smap[uy, ux] > LOG2_MIN_BLOCK and smap[uy - 1, ux] > LOG2_MIN_BLOCK
-            _filter_segment(s, (uy << LOG2_MIN_BLOCK) * w + (ux << LOG2_MIN_BLOCK), w, 1,
-                            np.int64(beta), np.int64(tc), strong_ok)
+            _edge_filter(s, (uy << LOG2_MIN_BLOCK) * w + (ux << LOG2_MIN_BLOCK), w, 1,
+                         qmap[uy - 1, ux], qmap[uy, ux], level, strong_ok)

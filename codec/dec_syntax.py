@@ -8,7 +8,7 @@ from numba import njit
 
 from .arith_dec import ST_ERR, dec_bit, dec_bypass, dec_bypass_bits
 from .constants import MAX_ABS_LEVEL, MODE_CFL, RESTORE_COEF_BITS, RESTORE_COEF_MIN
-from .contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_cfl, ctx_gt1,
+from .contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_cfl, ctx_dq, ctx_gt1,
                        ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig,
                        ctx_split, rice_param, template)
 from .scan import SCAN_X, SCAN_Y
@@ -118,6 +118,27 @@ def dec_coeffs(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf):
                     st[ST_ERR] = 1
                     a = MAX_ABS_LEVEL
         lv[y, x] = -a if dec_bypass(st, buf) else a
+
+
+@njit(cache=True)
+def dec_dq(probs, st, buf):
+    """Mirror of enc_syntax.dq_syntax; an Exp-Golomb prefix beyond
+    EG_MAX_PREFIX sets the error flag (the caller range-checks the result)."""
+    if dec_bit(st, buf, probs, ctx_dq(0)) == 0:
+        return 0
+    neg = dec_bypass(st, buf)
+    a = 1
+    if dec_bit(st, buf, probs, ctx_dq(1)):
+        a = 2
+        if dec_bit(st, buf, probs, ctx_dq(2)):
+            g = 0
+            while dec_bypass(st, buf) == 1:
+                g += 1
+                if g > EG_MAX_PREFIX:
+                    st[ST_ERR] = 1
+                    return 0
+            a = 3 + (1 << g) - 1 + dec_bypass_bits(st, buf, g)
+    return -a if neg else a
 
 
 @njit(cache=True)

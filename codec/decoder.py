@@ -11,7 +11,7 @@ from .dec_syntax import dec_restore
 from .errors import CorruptStreamError
 from .planes import ctu_log2, new_plane_state, plane_shapes, planes_to_rgb
 from .probmodel import new_contexts
-from .quant import QSTEP, scale_matrix
+from .quant import weight_matrix
 from .restore import NUM_TAPS, apply_restore
 
 
@@ -22,11 +22,11 @@ def decode(data, *, config=None):
     h, payload = container.parse(data, max_pixels=cfg.max_pixels)
     shapes = plane_shapes(h.width, h.height, h.colour)
     state = new_plane_state(shapes)
-    scales = np.stack([scale_matrix(q, h.weight_slope) for q in (h.qidx_y, h.qidx_cb, h.qidx_cr)])
+    qbase = np.array([h.qidx_y, h.qidx_cb, h.qidx_cr], np.int64)
     probs = new_contexts(NUM_CTX)
     st, buf = new_decoder(payload)
-    ok = decode_planes(*state, len(shapes), ctu_log2(h.colour), scales, probs, st, buf,
-                       new_scratch())
+    ok = decode_planes(*state, len(shapes), ctu_log2(h.colour), weight_matrix(h.weight_slope),
+                       qbase, h.delta_q == 1, probs, st, buf, new_scratch())
     ctus = ctu_log2(h.colour)
     restores = []
     for p in range(len(shapes)):
@@ -44,10 +44,9 @@ def decode(data, *, config=None):
     if st[ST_OVERREAD] != 0 or st[ST_POS] != st[ST_LEN]:
         raise CorruptStreamError(
             f"coded data length mismatch (used {min(st[ST_POS], st[ST_LEN])} of {st[ST_LEN]} bytes)")
-    recs, smaps = state[0], state[2]
-    qidx = (h.qidx_y, h.qidx_cb, h.qidx_cr)
+    recs, smaps, qmaps = state[0], state[2], state[5]
     for p, (on, coefs, flags, ctu) in enumerate(restores):
-        deblock_plane(recs[p], smaps[p], QSTEP[qidx[p]], h.deblock_y if p == 0 else h.deblock_c)
+        deblock_plane(recs[p], smaps[p], qmaps[p], h.deblock_y if p == 0 else h.deblock_c)
         if on:
             apply_restore(recs[p], coefs, flags, ctu)
     return planes_to_rgb(recs, h.width, h.height, h.colour)

@@ -21,7 +21,9 @@ from .constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANA
                         NUM_MODES, NUM_MPM)
 from .contexts import nb_cbf, nb_cfl, nb_split
 from .enc_rdoq import rdoq
-from .enc_syntax import any_mode_syntax, cbf_syntax, coeff_syntax, mode_bits_table, split_syntax
+from .enc_syntax import (any_mode_syntax, cbf_syntax, coeff_syntax, dq_syntax, mode_bits_table,
+                         split_syntax)
+from .planes import set_ctu_step
 from .predict import build_refs, fill_units, mode_candidates, predict_any
 from .recon import reconstruct
 from .transform import fdct2
@@ -459,14 +461,16 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
 
 
 @njit(cache=True)
-def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, p_first, p_last, ctu_log2, scales, lam,
-                  wds, aqs, probs, st, buf, scr):
+def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, qmaps, p_first, p_last, ctu_log2, wmat,
+                  qbase, dqmap, dq_on, lam, wds, aqs, probs, st, buf, scr):
     """Code planes p_first..p_last-1 into the arithmetic coder (st, buf): CTUs
     in raster order, the planes of the group interleaved per CTU.  The stream
     holds the luma group (0, 1) then the chroma group (1, nplanes).
 
     orgs: tuple of 3 float64 planes (padded to multiples of 4; unused planes
-    may be dummies), ctu_log2: int64[3], scales: int64[3, sizes, 64, 64],
+    may be dummies), ctu_log2: int64[3], wmat: int64[sizes, 64, 64] frequency
+    weights, qbase: int64[3] step index per plane, dqmap: int64[rows, cols]
+    the quantiser delta of every CTU (coded before each luma CTU if dq_on),
     wds: float64[3] distortion weights (internal units^2 -> RGB SSE),
     aqs: tuple of 3 float64 maps, a distortion weight per 4x4 unit of each plane.
     """
@@ -474,16 +478,24 @@ def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, p_first, p_last, ctu_
     c0 = 1 << ctu_log2[0]
     rows = (h0 + c0 - 1) // c0
     cols = (w0 + c0 - 1) // c0
+    scales = np.zeros((3, wmat.shape[0], wmat.shape[1], wmat.shape[2]), np.int64)
+    last = np.full(3, -1, np.int64)
+    prev = 0
     for cy in range(rows):
         for cx in range(cols):
+            dq = dqmap[cy, cx]
             for p in range(p_first, p_last):
                 lg = ctu_log2[p]
                 pt = 0 if p == 0 else 1
                 cshift = ctu_log2[0] - lg      # chroma -> luma unit scale
                 x0 = cx << lg
                 y0 = cy << lg
+                set_ctu_step(qmaps[p], scales, last, p, wmat, qbase[p] + dq, x0, y0, lg)
                 search_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
                            recs[0], cshift, x0, y0, lg, pt, scales[p], lam, wds[p], aqs[p], probs,
                            st, buf, scr)
+                if p == 0 and dq_on:
+                    dq_syntax(dq - prev, probs, st, buf, True)
+                    prev = dq
                 write_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
                           cshift, x0, y0, lg, pt, probs, st, buf, scr)

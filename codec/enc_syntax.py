@@ -7,9 +7,9 @@ from numba import njit
 
 from .arith_enc import enc_bit, enc_bypass, enc_bypass_bits, enc_category
 from .constants import MAX_ABS_LEVEL, MODE_CFL, NUM_MPM, RESTORE_COEF_BITS, RESTORE_COEF_MIN
-from .contexts import (CAT_LAST, CAT_MODE, CAT_REM, CAT_RESTORE, CAT_SIGN, NUM_CATS,
+from .contexts import (CAT_DQ, CAT_LAST, CAT_MODE, CAT_REM, CAT_RESTORE, CAT_SIGN, NUM_CATS,
                        REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_gt1, ctx_gt2,
-                       ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig, ctx_split,
+                       ctx_dq, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig, ctx_split,
                        rice_param, template)
 from .probmodel import bit_cost
 from .scan import SCAN_X, SCAN_Y
@@ -196,6 +196,39 @@ def coeff_syntax(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, write):
                                          write)
         bits += bypass(1 if v < 0 else 0, 1, pt * NUM_CATS + CAT_SIGN, st, buf, write)
     return bits
+
+
+@njit(cache=True)
+def dq_syntax(delta, probs, st, buf, write):
+    """A luma CTU's quantiser delta minus the previous CTU's: zero flag, sign,
+    then |delta| - 1 as two context bins (> 1, > 2) and an Exp-Golomb(0)
+    remainder of |delta| - 3."""
+    bits = sym(probs, ctx_dq(0), 1 if delta != 0 else 0, st, buf, write)
+    if delta == 0:
+        return bits
+    a = abs(delta)
+    bits += bypass(1 if delta < 0 else 0, 1, CAT_DQ, st, buf, write)
+    bits += sym(probs, ctx_dq(1), 1 if a > 1 else 0, st, buf, write)
+    if a > 1:
+        bits += sym(probs, ctx_dq(2), 1 if a > 2 else 0, st, buf, write)
+        if a > 2:
+            bits += _exp_golomb0(a - 3, CAT_DQ, st, buf, write)
+    return bits
+
+
+@njit(cache=True)
+def _exp_golomb0(v, slot, st, buf, write):
+    """Exp-Golomb order 0: prefix of ones (bit length of v + 1, minus 1), zero, suffix."""
+    g = 0
+    while v + 1 >= (2 << g):
+        g += 1
+    if write:
+        enc_category(st, slot)
+        for _ in range(g):
+            enc_bypass(st, buf, 1)
+        enc_bypass(st, buf, 0)
+        enc_bypass_bits(st, buf, v + 1 - (1 << g), g)
+    return float(2 * g + 1)
 
 
 @njit(cache=True)

@@ -10,7 +10,7 @@ from .arith_enc import ST_OVERFLOW, bits_by_category, enc_finish, new_encoder
 from .colour import RGB_WEIGHTS, downsample420, rgb_sse, rgb_to_ycc, sse_change
 from .config import EncoderConfig
 from .constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION,
-                        LOG2_MIN_BLOCK, MAX_DIM, NUM_QIDX, QSTEP_BASE, QSTEP_PER_OCTAVE,
+                        LOG2_MAX_BLOCK, LOG2_MIN_BLOCK, MAX_DIM, NUM_QIDX, QSTEP_BASE, QSTEP_PER_OCTAVE,
                         SAMPLE_SHIFT)
 from .contexts import NUM_CTX
 from .deblock import deblock_plane
@@ -22,7 +22,7 @@ from .restore import NUM_TAPS
 from .errors import InvalidImageError
 from .planes import ctu_log2, new_plane_state, padded, plane_shapes, planes_to_rgb
 from .probmodel import new_contexts
-from .quant import QSTEP, scale_matrix
+from .quant import dq_limits, weight_matrix
 
 # lambda = LAMBDA_PER_STEP2 * wd * step**2 picks each plane's quantiser step
 # (high-rate theory gives ~0.115; with RDOQ zeroing what does not pay and the
@@ -98,6 +98,26 @@ def _plane_aq(aq, colour, p, shape):
     return aq
 
 
+def _ctu_deltas(aq, qidx, lam):
+    """Quantiser delta per luma CTU from the unit distortion weights: a CTU
+    whose errors weigh w times more sees lambda / w, and the step that goes
+    with lambda / w is step / sqrt(w), i.e. dq = -8 log2(w) (16 per octave),
+    w the geometric mean over the CTU.  Kept inside the limits of every
+    chroma format's step indices (the luma pass is shared by both)."""
+    hu, wu = aq.shape
+    cu = 1 << (LOG2_MAX_BLOCK - LOG2_MIN_BLOCK)
+    rows, cols = -(-hu // cu), -(-wu // cu)
+    if np.all(aq == 1.0):
+        return np.zeros((rows, cols), np.int64)
+    pad = np.pad(np.log2(aq), ((0, rows * cu - hu), (0, cols * cu - wu)), mode="edge")
+    mean = pad.reshape(rows, cu, cols, cu).mean(axis=(1, 3))
+    qs = [qidx] + [_qidx_for(lam, _plane_weight(c, p)) for c in (COLOUR_YCC444, COLOUR_YCC420)
+                   for p in (1, 2)]
+    lo, hi = dq_limits(np.array(qs, np.int64), len(qs))
+    dq = np.rint(-(QSTEP_PER_OCTAVE / 2) * mean)
+    return np.clip(dq, lo, hi).astype(np.int64)
+
+
 def _pad(plane):
     hp, wp = padded(plane.shape)
     return np.pad(plane, ((0, hp - plane.shape[0]), (0, wp - plane.shape[1])), mode="edge")
@@ -107,11 +127,12 @@ def _plane_weight(colour, p):
     return RGB_WEIGHTS[p] / 256.0 * (CHROMA_420_WEIGHT if colour == COLOUR_YCC420 and p else 1.0)
 
 
-def _run_group(orgs, state, p_first, p_last, colour, scales, lam, wds, aqs, probs, st, buf):
-    """Code one plane group, growing the coder buffer if needed; returns (st, buf, probs)."""
+def _run_group(orgs, state, p_first, p_last, colour, quant, lam, wds, aqs, probs, st, buf):
+    """Code one plane group, growing the coder buffer if needed; returns (st, buf, probs).
+    quant: (frequency weights, base step indices int64[3], CTU deltas, deltas coded)."""
     while True:
         st2, probs2 = st.copy(), probs.copy()
-        encode_planes(tuple(orgs), *state, p_first, p_last, ctu_log2(colour), scales, lam, wds,
+        encode_planes(tuple(orgs), *state, p_first, p_last, ctu_log2(colour), *quant, lam, wds,
                       tuple(aqs), probs2, st2, buf, new_scratch())
         if st2[ST_OVERFLOW] == 0:
             return st2, buf, probs2
@@ -130,22 +151,26 @@ class _LumaPass:
         self.wd = _plane_weight(COLOUR_YCC444, 0)
         self.qidx = _qidx_for(lam, self.wd)
         hp, wp = self.org.shape
+        self.wmat = weight_matrix(cfg.slope)
+        self.dqmap = _ctu_deltas(self.aq, self.qidx, lam)
+        self.dq_on = bool(self.dqmap.any())
         self.state = new_plane_state([(hp, wp)])
         self.probs = new_contexts(NUM_CTX)
         st, buf = new_encoder(2 * hp * wp + (1 << 16))
-        scales = np.stack([scale_matrix(self.qidx, cfg.slope)] * 3)
+        quant = (self.wmat, np.array([self.qidx, 0, 0], np.int64), self.dqmap, self.dq_on)
         wds = np.array([self.wd, 0.0, 0.0])
         orgs = [self.org, np.zeros((4, 4)), np.zeros((4, 4))]
         aqs = [self.aq, self.aq, self.aq]
-        self.st, self.buf, self.probs = _run_group(orgs, self.state, 0, 1, COLOUR_YCC444, scales,
+        self.st, self.buf, self.probs = _run_group(orgs, self.state, 0, 1, COLOUR_YCC444, quant,
                                                    lam, wds, aqs, self.probs, st, buf)
+        qmap = self.state[5][0]
         self.deblock = 0
         if cfg.deblock:
             self.deblock = _choose_deblock_level([self.org], [self.state[0][0]],
-                                                 [self.state[2][0]], [self.qidx], [self.wd])
+                                                 [self.state[2][0]], [qmap], [self.wd])
         # the final luma (deblocked, restored) is the same for every chroma format
         self.rec = self.state[0][0].copy()
-        deblock_plane(self.rec, self.state[2][0], QSTEP[self.qidx], self.deblock)
+        deblock_plane(self.rec, self.state[2][0], qmap, self.deblock)
         self.restore = _restore_plane(self.org, self.rec, 1 << int(ctu_log2(COLOUR_YCC444)[0]),
                                       self.wd, lam, cfg.restore)
 
@@ -162,7 +187,7 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
     nplanes = len(orgs)
     wds = np.array([_plane_weight(colour, p) if p < nplanes else 0.0 for p in range(3)])
     qidx = [luma.qidx] + [_qidx_for(lam, wds[p]) if p < nplanes else 0 for p in (1, 2)]
-    scales = np.stack([scale_matrix(q, cfg.slope) for q in qidx])
+    quant = (luma.wmat, np.array(qidx, np.int64), luma.dqmap, luma.dq_on)
     while len(orgs) < 3:
         orgs.append(np.zeros((4, 4)))
     shapes = plane_shapes(w, h, colour)
@@ -177,18 +202,18 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
             bigger[:buf.shape[0]] = buf
             buf = bigger
         aqs = [_plane_aq(luma.aq, colour, p, orgs[p].shape) for p in range(3)]
-        st, buf, probs = _run_group(orgs, state, 1, nplanes, colour, scales, lam, wds, aqs, probs,
+        st, buf, probs = _run_group(orgs, state, 1, nplanes, colour, quant, lam, wds, aqs, probs,
                                     st, buf)
     recs = [luma.rec.copy() if p == 0 else state[0][p] for p in range(3)]
-    smaps = state[2]
+    smaps, qmaps = state[2], state[5]
     levels = [luma.deblock, 0]
     if cfg.deblock and nplanes > 1:
         levels[1] = _choose_deblock_level(orgs[1:nplanes], recs[1:nplanes], smaps[1:nplanes],
-                                          qidx[1:nplanes], wds[1:nplanes])
+                                          qmaps[1:nplanes], wds[1:nplanes])
     restores = [luma.restore]
     ctus = ctu_log2(colour)
     for p in range(1, nplanes):
-        deblock_plane(recs[p], smaps[p], QSTEP[qidx[p]], levels[1])
+        deblock_plane(recs[p], smaps[p], qmaps[p], levels[1])
         restores.append(_restore_plane(orgs[p], recs[p], 1 << int(ctus[p]), wds[p], lam,
                                        cfg.restore))
     # restoration parameters close the payload (the decoder needs every plane first)
@@ -207,7 +232,8 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
     header = container.Header(
         version=FORMAT_VERSION, width=w, height=h, colour=colour,
         qidx_y=qidx[0], qidx_cb=qidx[1], qidx_cr=qidx[2], weight_slope=cfg.slope,
-        deblock_y=levels[0], deblock_c=levels[1], payload_len=len(payload))
+        deblock_y=levels[0], deblock_c=levels[1], delta_q=int(luma.dq_on),
+        payload_len=len(payload))
     data = container.pack(header, payload)
     recon = planes_to_rgb(recs, w, h, colour)
     sse = rgb_sse(recon, rgb)
@@ -224,15 +250,15 @@ def _restore_plane(org, rec, ctu, wd, lam, enabled):
     return on, coefs, flags
 
 
-def _choose_deblock_level(orgs, recs, smaps, qidx, wds):
+def _choose_deblock_level(orgs, recs, smaps, qmaps, wds):
     """The deblocking level (shared by the given planes) with the least
     weighted squared error against the (padded) source planes."""
     best = (0.0, 0)
     for level in range(1, MAX_DEBLOCK_LEVEL + 1):
         err = 0.0      # squared error change against no deblocking
-        for org, rec, smap, q, wd in zip(orgs, recs, smaps, qidx, wds):
+        for org, rec, smap, qmap, wd in zip(orgs, recs, smaps, qmaps, wds):
             trial = rec.copy()
-            deblock_plane(trial, smap, QSTEP[q], level)
+            deblock_plane(trial, smap, qmap, level)
             err += wd * sse_change(org, rec, trial)
         if err < best[0]:
             best = (err, level)

@@ -1,8 +1,10 @@
 """Plane geometry and assembly shared by encoder and decoder."""
 import numpy as np
+from numba import njit
 
 from .constants import (COLOUR_GREY, COLOUR_YCC420, LOG2_MAX_BLOCK, LOG2_MIN_BLOCK, MIN_BLOCK)
 from .colour import grey_to_rgb, upsample420, ycc_to_rgb
+from .quant import fill_scales
 
 
 def plane_shapes(width, height, colour):
@@ -27,8 +29,9 @@ def ctu_log2(colour):
 
 
 def new_plane_state(shapes):
-    """Zeroed (recs, cmaps, smaps, mmaps, cbmaps) tuples of 3 (dummies for absent planes)."""
-    recs, cmaps, smaps, mmaps, cbmaps = [], [], [], [], []
+    """Zeroed (recs, cmaps, smaps, mmaps, cbmaps, qmaps) tuples of 3 (dummies
+    for absent planes); qmaps: the step index each 4x4 unit was coded with."""
+    recs, cmaps, smaps, mmaps, cbmaps, qmaps = [], [], [], [], [], []
     for i in range(3):
         hp, wp = padded(shapes[i]) if i < len(shapes) else (MIN_BLOCK, MIN_BLOCK)
         # int16 holds every sample (<= 4080) and level (<= 32767): 4 bytes/sample in all
@@ -38,7 +41,25 @@ def new_plane_state(shapes):
         smaps.append(np.zeros(u, np.int8))
         mmaps.append(np.zeros(u, np.int8))
         cbmaps.append(np.zeros(u, np.int8))
-    return tuple(recs), tuple(cmaps), tuple(smaps), tuple(mmaps), tuple(cbmaps)
+        qmaps.append(np.zeros(u, np.int16))
+    return tuple(recs), tuple(cmaps), tuple(smaps), tuple(mmaps), tuple(cbmaps), tuple(qmaps)
+
+
+@njit(cache=True)
+def set_ctu_step(qmap, scales, last, p, wmat, q, x0, y0, lg):
+    """A CTU of plane p at (x0, y0), size 2**lg, is coded with step index q:
+    record q in the unit map and make scales[p] the dequantisation scales of
+    q (recomputed only when q differs from the plane's last one, last[p])."""
+    if q != last[p]:
+        fill_scales(wmat, q, scales[p])
+        last[p] = q
+    hu, wu = qmap.shape
+    u0 = y0 >> LOG2_MIN_BLOCK
+    v0 = x0 >> LOG2_MIN_BLOCK
+    nu = 1 << (lg - LOG2_MIN_BLOCK)
+    for j in range(u0, min(u0 + nu, hu)):
+        for i in range(v0, min(v0 + nu, wu)):
+            qmap[j, i] = q
 
 
 def planes_to_rgb(recs, width, height, colour):

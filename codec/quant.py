@@ -7,8 +7,9 @@ The weight grows linearly with radial frequency at a slope signalled in the
 header (0 = flat, best for PSNR); see `weight_matrix`.
 """
 import numpy as np
+from numba import njit
 
-from .constants import (LOG2_MIN_BLOCK, MAX_BLOCK, NUM_QIDX, NUM_SIZES, QSTEP_BASE,
+from .constants import (DQ_MAX, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_QIDX, NUM_SIZES, QSTEP_BASE,
                         QSTEP_PER_OCTAVE, WEIGHT_UNIT)
 
 QSTEP = np.array([int(round(QSTEP_BASE * 2.0 ** (q / QSTEP_PER_OCTAVE))) for q in range(NUM_QIDX)],
@@ -30,5 +31,29 @@ def weight_matrix(slope):
 
 def scale_matrix(qidx, slope):
     """Dequantisation scale per (size class, v, u) for one plane, int64."""
-    step = int(QSTEP[qidx])
-    return (step * weight_matrix(slope) + WEIGHT_UNIT // 2) // WEIGHT_UNIT
+    out = np.zeros((NUM_SIZES, MAX_BLOCK, MAX_BLOCK), np.int64)
+    fill_scales(weight_matrix(slope), qidx, out)
+    return out
+
+
+@njit(cache=True)
+def dq_limits(qbase, nplanes):
+    """(lo, hi): the quantiser deltas allowed with base step indices
+    qbase[:nplanes]: |dq| <= DQ_MAX and every plane's base + dq on the table."""
+    lo = -DQ_MAX
+    hi = DQ_MAX
+    for p in range(nplanes):
+        lo = max(lo, -qbase[p])
+        hi = min(hi, NUM_QIDX - 1 - qbase[p])
+    return lo, hi
+
+
+@njit(cache=True)
+def fill_scales(wmat, qidx, out):
+    """out[s, v, u] = (QSTEP[qidx] * wmat[s, v, u] + 8) >> 4: the scales of step index qidx."""
+    step = QSTEP[qidx]
+    for s in range(NUM_SIZES):
+        n = 1 << (s + LOG2_MIN_BLOCK)
+        for v in range(n):
+            for u in range(n):
+                out[s, v, u] = (step * wmat[s, v, u] + WEIGHT_UNIT // 2) // WEIGHT_UNIT

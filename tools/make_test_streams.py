@@ -15,13 +15,14 @@ import os
 import sys
 
 CASES = [
-    # name, h, w, seed, grey, chroma, quality
-    ("grey_21x34_q60", 21, 34, 1, True, "auto", 60),
-    ("c420_40x56_q35", 40, 56, 2, False, "420", 35),
-    ("c444_33x65_q85", 33, 65, 3, False, "444", 85),
-    ("c420_1x1_q50", 1, 1, 4, False, "420", 50),
-    ("c444_72x72_q97", 72, 72, 5, False, "444", 97),
-    ("c444_128x192_q50", 128, 192, 6, False, "444", 50),     # restoration filter on
+    # name, h, w, seed, grey, chroma, quality, tune
+    ("grey_21x34_q60", 21, 34, 1, True, "auto", 60, "psnr"),
+    ("c420_40x56_q35", 40, 56, 2, False, "420", 35, "psnr"),
+    ("c444_33x65_q85", 33, 65, 3, False, "444", 85, "psnr"),
+    ("c420_1x1_q50", 1, 1, 4, False, "420", 50, "psnr"),
+    ("c444_72x72_q97", 72, 72, 5, False, "444", 97, "psnr"),
+    ("c444_128x192_q50", 128, 192, 6, False, "444", 50, "psnr"),     # restoration filter on
+    ("c420_136x200_q55_msssim", 136, 200, 7, False, "420", 55, "msssim"),   # CTU quantiser deltas
 ]
 DATA = os.path.join(os.path.dirname(__file__), "..", "tests", "data")
 
@@ -38,9 +39,9 @@ def main(argv=None):
     from conftest import synthetic_image
     manifest_path = os.path.join(DATA, "streams.json")
     manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
-    for name, h, w, seed, grey, chroma, q in CASES:
+    for name, h, w, seed, grey, chroma, q, tune in CASES:
         img = synthetic_image(h, w, seed=seed, grey=grey)
-        data = codec.encode(img, config=codec.EncoderConfig(quality=q, chroma=chroma))
+        data = codec.encode(img, config=codec.EncoderConfig(quality=q, chroma=chroma, tune=tune))
         fname = f"v{FORMAT_VERSION}_{name}.bin"
         with open(os.path.join(DATA, fname), "wb") as f:
             f.write(data)
