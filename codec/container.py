@@ -40,6 +40,7 @@ HEADER_FIELDS = (
     Field("deblock_y", "B", 0, MAX_DEBLOCK_LEVEL, "deblocking level of Y (0 = off)"),
     Field("deblock_c", "B", 0, MAX_DEBLOCK_LEVEL, "deblocking level of chroma (0 = off)"),
     Field("delta_q", "B", 0, 1, "1: every luma CTU codes a quantiser delta (0 = none)"),
+    Field("dep_quant", "B", 0, 1, "1: dependent quantisation (two quantisers, 4-state machine)"),
     Field("payload_len", "I", 0, MAX_PAYLOAD, "bytes of coded data after the header"),
 )
 _FMT = ">" + "".join(f.fmt for f in HEADER_FIELDS)
@@ -60,6 +61,7 @@ class Header:
     deblock_y: int
     deblock_c: int
     delta_q: int
+    dep_quant: int
     payload_len: int
 
 

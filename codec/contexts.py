@@ -22,6 +22,7 @@ NUM_LAST_CLS = 2 * (NUM_SIZES + 1) + 1     # bit length of a scan index in a 64x
 NUM_DIAG_CLS = 5
 NUM_SIG_TMPL = 4
 NUM_COLOC = 3
+NUM_QSETS = 3          # significance context set from the dependent-quantisation state
 NUM_GT_TMPL = 5
 NUM_GT_DIAG = 3
 MODE_BINS = 3          # mpm flag, mpm index > 0, mpm index > 1
@@ -33,7 +34,7 @@ CTX_CBF = CTX_MODE + NPT * MODE_BINS
 CTX_LAST_CLS = CTX_CBF + NPT * NSC * 3
 CTX_LAST_BIT = CTX_LAST_CLS + NPT * NSC * NUM_LAST_CLS
 CTX_SIG = CTX_LAST_BIT + NPT * NSC * NUM_LAST_CLS
-CTX_GT1 = CTX_SIG + NPT * NSC * NUM_DIAG_CLS * NUM_SIG_TMPL * NUM_COLOC
+CTX_GT1 = CTX_SIG + NPT * NUM_QSETS * NSC * NUM_DIAG_CLS * NUM_SIG_TMPL * NUM_COLOC
 CTX_GT2 = CTX_GT1 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
 CTX_CFL = CTX_GT2 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
 CTX_RESTORE = CTX_CFL + 3
@@ -184,9 +185,12 @@ def coloc_count(cmap, bx, by, n, x, y):
 
 
 @njit(cache=True, inline='always')
-def ctx_sig(pt, sc, d, tsum, coloc):
+def ctx_sig(pt, sc, d, tsum, coloc, qset):
+    """qset: 0 without dependent quantisation, else max(0, state - 1) (the
+    quantiser and parity history change how likely a nonzero level is)."""
     t = min((tsum + 1) >> 1, NUM_SIG_TMPL - 1)
-    return CTX_SIG + (((pt * NSC + sc) * NUM_DIAG_CLS + diag_class(d)) * NUM_SIG_TMPL + t) * NUM_COLOC + coloc
+    return CTX_SIG + ((((pt * NUM_QSETS + qset) * NSC + sc) * NUM_DIAG_CLS + diag_class(d)) *
+                      NUM_SIG_TMPL + t) * NUM_COLOC + coloc
 
 
 @njit(cache=True, inline='always')

@@ -103,18 +103,22 @@ def _leaf_edge(smap, ux, uy, vertical):
 
 
 @njit(cache=True)
-def _edge_filter(s, base, stride, step, qa, qb, level, strong_ok):
-    """One segment with the thresholds of the mean step of its two sides."""
+def _edge_filter(s, base, stride, step, qa, qb, level, strong_ok, dep):
+    """One segment with the thresholds of the mean step of its two sides
+    (doubled with dependent quantisation, where each quantiser's levels are
+    two scale units apart)."""
     qs = (QSTEP[qa] + QSTEP[qb] + 1) >> 1
+    if dep:
+        qs <<= 1
     tc = (qs * TC_NUM[level]) >> 6
     if tc > 0:
         _filter_segment(s, base, stride, step, (qs * BETA_NUM[level]) >> 6, tc, strong_ok)
 
 
 @njit(cache=True)
-def deblock_plane(rec, smap, qmap, level):
+def deblock_plane(rec, smap, qmap, level, dep):
     """Filter a reconstructed plane (int16, padded) in place; qmap: the step
-    index of every 4x4 unit."""
+    index of every 4x4 unit; dep: dependent quantisation."""
     if level <= 0:
         return
     h, w = rec.shape
@@ -127,11 +131,11 @@ def deblock_plane(rec, smap, qmap, level):
                 continue
             strong_ok = smap[uy, ux] > LOG2_MIN_BLOCK and smap[uy, ux - 1] > LOG2_MIN_BLOCK
             _edge_filter(s, (uy << LOG2_MIN_BLOCK) * w + (ux << LOG2_MIN_BLOCK), 1, w,
-                         qmap[uy, ux - 1], qmap[uy, ux], level, strong_ok)
+                         qmap[uy, ux - 1], qmap[uy, ux], level, strong_ok, dep)
     for uy in range(1, hu):
         for ux in range(wu):
             if not _leaf_edge(smap, ux, uy, False):
                 continue
             strong_ok = smap[uy, ux] > LOG2_MIN_BLOCK and smap[uy - 1, ux] > LOG2_MIN_BLOCK
             _edge_filter(s, (uy << LOG2_MIN_BLOCK) * w + (ux << LOG2_MIN_BLOCK), w, 1,
-                         qmap[uy - 1, ux], qmap[uy, ux], level, strong_ok)
+                         qmap[uy - 1, ux], qmap[uy, ux], level, strong_ok, dep)

@@ -21,8 +21,8 @@ def new_scratch():
 
 
 @njit(cache=True)
-def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt, scale, probs,
-               st, buf, scr):
+def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt, scale, dep,
+               probs, st, buf, scr):
     """Decode one CTU's quadtree (iterative pre-order walk in z-order)."""
     h, w = rec.shape
     ctu_ulog2 = lg - LOG2_MIN_BLOCK
@@ -62,11 +62,11 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
         mode = dec_any_mode(scr[9], pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st, buf)
         nz = dec_cbf(pt, sc, nb_cbf(cbmap, ux, uy), probs, st, buf) == 1
         if nz:
-            dec_coeffs(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf)
+            dec_coeffs(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf, dep)
         build_refs(rec, x, y, n, ctu_ulog2, ref, scr[1])
         predict_any(mode, ref, scr[7], n, log2s, pred, pt, scr[8], lrec, rec, x, y, cshift,
                     ctu_ulog2)
-        reconstruct(pred, lv, nz, scale[sc], n, sc, rec, x, y, scr[4], scr[5], scr[6])
+        reconstruct(pred, lv, nz, scale[sc], n, sc, rec, x, y, scr[4], scr[5], scr[6], dep)
         nu = n >> LOG2_MIN_BLOCK
         fill_units(smap, ux, uy, nu, log2s)
         fill_units(mmap, ux, uy, nu, mode)
@@ -78,7 +78,7 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
 
 @njit(cache=True)
 def decode_planes(recs, cmaps, smaps, mmaps, cbmaps, qmaps, nplanes, ctu_log2, wmat, qbase, dq_on,
-                  probs, st, buf, scr):
+                  dep, probs, st, buf, scr):
     """Decode the luma group (plane 0, each CTU after its quantiser delta if
     dq_on), then the chroma group (planes 1, 2 interleaved per CTU, with the
     co-located luma CTU's delta); returns False as soon as the stream is
@@ -109,7 +109,7 @@ def decode_planes(recs, cmaps, smaps, mmaps, cbmaps, qmaps, nplanes, ctu_log2, w
                                  cx << lg, cy << lg, lg)
                     decode_ctu(recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0], recs[0],
                                ctu_log2[0] - lg, cx << lg, cy << lg, lg, 0 if p == 0 else 1,
-                               scales[p], probs, st, buf, scr)
+                               scales[p], dep, probs, st, buf, scr)
                 if dec_failed(st):
                     return False
     return True

@@ -11,6 +11,7 @@ from .constants import MAX_ABS_LEVEL, MODE_CFL, RESTORE_COEF_BITS, RESTORE_COEF_
 from .contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_cfl, ctx_dq, ctx_gt1,
                        ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig,
                        ctx_split, rice_param, template)
+from .quant import DQ_NEXT, dq_qset
 from .scan import SCAN_X, SCAN_Y
 
 
@@ -92,21 +93,24 @@ def dec_remainder(k, st, buf):
 
 
 @njit(cache=True)
-def dec_coeffs(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf):
-    """Fill lv[:n,:n] with the levels of a block whose cbf is 1."""
+def dec_coeffs(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep):
+    """Fill lv[:n,:n] with the levels of a block whose cbf is 1 (dep:
+    dependent quantisation, whose state selects the significance contexts)."""
     sx = SCAN_X[sc]
     sy = SCAN_Y[sc]
     for y in range(n):
         for x in range(n):
             lv[y, x] = 0
     last = dec_last(pt, sc, log2n, probs, st, buf)
+    s = 0
     for i in range(last, -1, -1):
         x = sx[i]
         y = sy[i]
         tsum, tnz, full = template(lv, n, x, y)
         if i < last:
             c = coloc_count(cmap, bx, by, n, x, y)
-            if dec_bit(st, buf, probs, ctx_sig(pt, sc, x + y, tsum, c)) == 0:
+            if dec_bit(st, buf, probs, ctx_sig(pt, sc, x + y, tsum, c, dq_qset(s) if dep else 0)) == 0:
+                s = DQ_NEXT[s, 0]
                 continue
         d = x + y
         a = 1
@@ -118,6 +122,7 @@ def dec_coeffs(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf):
                     st[ST_ERR] = 1
                     a = MAX_ABS_LEVEL
         lv[y, x] = -a if dec_bypass(st, buf) else a
+        s = DQ_NEXT[s, a & 1]
 
 
 @njit(cache=True)

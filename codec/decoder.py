@@ -26,7 +26,7 @@ def decode(data, *, config=None):
     probs = new_contexts(NUM_CTX)
     st, buf = new_decoder(payload)
     ok = decode_planes(*state, len(shapes), ctu_log2(h.colour), weight_matrix(h.weight_slope),
-                       qbase, h.delta_q == 1, probs, st, buf, new_scratch())
+                       qbase, h.delta_q == 1, h.dep_quant == 1, probs, st, buf, new_scratch())
     ctus = ctu_log2(h.colour)
     restores = []
     for p in range(len(shapes)):
@@ -46,7 +46,8 @@ def decode(data, *, config=None):
             f"coded data length mismatch (used {min(st[ST_POS], st[ST_LEN])} of {st[ST_LEN]} bytes)")
     recs, smaps, qmaps = state[0], state[2], state[5]
     for p, (on, coefs, flags, ctu) in enumerate(restores):
-        deblock_plane(recs[p], smaps[p], qmaps[p], h.deblock_y if p == 0 else h.deblock_c)
+        deblock_plane(recs[p], smaps[p], qmaps[p], h.deblock_y if p == 0 else h.deblock_c,
+                      h.dep_quant == 1)
         if on:
             apply_restore(recs[p], coefs, flags, ctu)
     return planes_to_rgb(recs, h.width, h.height, h.colour)

@@ -21,6 +21,8 @@ from .constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANA
                         NUM_MODES, NUM_MPM)
 from .contexts import nb_cbf, nb_cfl, nb_split
 from .enc_rdoq import rdoq
+from .enc_trellis import dq_trellis
+from .quant import dequantise
 from .enc_syntax import (any_mode_syntax, cbf_syntax, coeff_syntax, dq_syntax, mode_bits_table,
                          split_syntax)
 from .planes import set_ctu_step
@@ -46,6 +48,9 @@ CHROMA_MPM_ONLY = True
 # A leaf of at most this size (log2) that codes no residual is not split further
 # (6 = every size: also stopping at 64x64 left PSNR and rate unchanged on the corpus)
 EARLY_STOP_LOG2 = 6
+# dependent quantisation: candidate modes are ranked by RDOQ at this uniform
+# step, in 1/128 of the scale unit (sqrt(LAMBDA_PER_STEP2_DQ / LAMBDA_PER_STEP2))
+DQ_RANK_STEP = 226
 # Blocks up to this size (log2) skip the coarse angle pass: the search
 # starts from the best angle of the enclosing block (its rough search ran
 # just before) and refines it by +-2, +-1 (+2 % speed at 0.15 bpp, ~+0.05 % bits)
@@ -59,8 +64,8 @@ SPLIT_SKIP_BITS = np.array([[0, 30, 50, 80, 100], [0, 20, 25, 30, 60]], dtype=np
 
 # scratch slots (see new_scratch)
 S_REF, S_AVAIL, S_PRED, S_BLK, S_COEF, S_TMPF, S_LV, S_CI, S_RI, S_TMPI, S_WORK, \
-    S_SAVE_REC, S_SAVE_LV, S_CORG, S_CPRED, S_FREF, S_MAIN, S_EST, S_MPM, S_HAD, S_EO, S_MBITS = \
-    range(22)
+    S_SAVE_REC, S_SAVE_LV, S_CORG, S_CPRED, S_FREF, S_MAIN, S_EST, S_MPM, S_HAD, S_EO, S_MBITS, \
+    S_PROV, S_BPS, S_BPK, S_SCLU, S_BCOEF, S_IW = range(28)
 
 
 def new_scratch():
@@ -76,7 +81,10 @@ def new_scratch():
             np.zeros(4 * m + 1, np.int64), np.zeros(3 * m + 1, np.int64),
             np.zeros(NUM_MODE_SLOTS, np.float64), np.zeros(NUM_MPM, np.int64),
             np.zeros((8, 8), np.float64), np.zeros((m, m), np.float64),
-            np.zeros(NUM_MODE_SLOTS, np.float64))
+            np.zeros(NUM_MODE_SLOTS, np.float64),
+            np.zeros((m, m), np.int32), np.zeros((m * m, 4), np.int64),
+            np.zeros((m * m, 4), np.int64), np.zeros((m, m), np.int64),
+            np.zeros((m, m), np.float64), np.zeros(8, np.int64))
 
 
 @njit(cache=True)
@@ -198,8 +206,44 @@ def _unit_mean(m, ux, uy, nu):
 
 
 @njit(cache=True)
+def _transform_sse(coef, lv, scl, n, sc, nz, dep, ci):
+    """Squared error between coef and the dequantised levels (all of coef if not nz)."""
+    d = 0.0
+    if nz:
+        dequantise(lv, scl, n, sc, dep, ci)
+        for kv in range(n):
+            for ku in range(n):
+                e = coef[kv, ku] - ci[kv, ku]
+                d += e * e
+    else:
+        for kv in range(n):
+            for ku in range(n):
+                d += coef[kv, ku] * coef[kv, ku]
+    return d
+
+
+@njit(cache=True)
+def _quantise(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv, dep, st,
+              buf, work, iw, prov, bps, bpk, ci):
+    """Levels of one residual block into lv; returns (nz, estimated bits of
+    the cbf and the coefficients), the bits from the quantiser's own
+    estimate (RDOQ or the trellis) instead of a re-count.  Scratch arrays
+    one by one (see _rough)."""
+    if dep:
+        nz, jc = dq_trellis(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1,
+                            lv, work, iw, prov, bps, bpk)
+    else:
+        nz, jc = rdoq(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv,
+                      work, st, buf)
+    if not nz:
+        return False, cbf0
+    d = _transform_sse(coef, lv, scl, n, sc, True, dep, ci)
+    return True, cbf1 + max(jc - d * wd, 0.0) / lam
+
+
+@njit(cache=True)
 def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, depth, pt,
-                 ctu_ulog2, scale, lam, wd, aq, probs, st, buf, scr, hint):
+                 ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr, hint):
     """Choose the intra mode of the leaf at (x, y), reconstruct it into rec and
     the maps (copies at S_SAVE_REC/S_SAVE_LV[depth]); returns (J, mode, nz,
     best rough angle or -1) with the pixel-domain D.  hint: the enclosing
@@ -261,6 +305,20 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     best_nz = False
     best_r = 0.0
     first = _INF
+    # with dependent quantisation the candidate modes are ranked by RDOQ at
+    # the equivalent uniform step, and only the winner gets the trellis
+    work = scr[S_WORK]
+    iw = scr[S_IW]
+    prov = scr[S_PROV]
+    bps = scr[S_BPS]
+    bpk = scr[S_BPK]
+    ci = scr[S_CI]
+    qscl = scl
+    if dep:
+        qscl = scr[S_SCLU]
+        for kv in range(n):
+            for ku in range(n):
+                qscl[kv, ku] = (scl[kv, ku] * DQ_RANK_STEP + 64) >> 7
     for k in range(n_full):
         mode = -1
         for m in range(NUM_MODE_SLOTS):
@@ -279,20 +337,10 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
         for kv in range(n):
             for ku in range(n):
                 coef[kv, ku] = corg[kv, ku] - cpred[kv, ku]
-        nz, jc = rdoq(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv,
-                      scr[S_WORK], st, buf)
-        d = 0.0
-        for kv in range(n):
-            for ku in range(n):
-                e = coef[kv, ku] - lv[kv, ku] * scl[kv, ku]
-                d += e * e
-        r = mbits[mode]
-        if nz:
-            # RDOQ's own estimate of the coefficient bits (see rdoq)
-            r += cbf1 + max(jc - d * wd, 0.0) / lam
-        else:
-            r += cbf0
-        j = d * wd + lam * r
+        nz, r = _quantise(coef, qscl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1,
+                          lv, False, st, buf, work, iw, prov, bps, bpk, ci)
+        r += mbits[mode]
+        j = _transform_sse(coef, lv, qscl, n, sc, nz, False, ci) * wd + lam * r
         if j < best:
             best = j
             best_mode = mode
@@ -301,9 +349,18 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
             for yy in range(n):
                 for xx in range(n):
                     save_lv[yy, xx] = lv[yy, xx]
+                    if dep:
+                        scr[S_BCOEF][yy, xx] = coef[yy, xx]
+    if dep:
+        bcoef = scr[S_BCOEF]
+        nz, r = _quantise(bcoef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1,
+                          save_lv, True, st, buf, work, iw, prov, bps, bpk, ci)
+        best_nz = nz
+        best_r = r + mbits[best_mode]
     predict_any(best_mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], lrec, rec, x,
                 y, cshift, ctu_ulog2)
-    reconstruct(pred, save_lv, best_nz, scl, n, sc, rec, x, y, scr[S_CI], scr[S_RI], scr[S_TMPI])
+    reconstruct(pred, save_lv, best_nz, scl, n, sc, rec, x, y, scr[S_CI], scr[S_RI], scr[S_TMPI],
+                dep)
     d = 0.0
     for yy in range(n):
         for xx in range(n):
@@ -325,8 +382,8 @@ def _restore_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, mode, nz, save_rec,
 
 
 @njit(cache=True)
-def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt, scale, lam,
-               wd, aq, probs, st, buf, scr):
+def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt, scale, dep,
+               lam, wd, aq, probs, st, buf, scr):
     """RD search of one CTU's quadtree (iterative post-order walk: numba's
     cache cannot hold recursive functions).  Leaves the chosen partition and
     modes in smap/mmap and the matching reconstruction in rec."""
@@ -368,7 +425,7 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
                 forced[d] = False
                 jl, bm, bz, hints[d] = _leaf_search(
                     org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, d, pt,
-                    ctu_ulog2, scale, lam, wd, aq, probs, st, buf, scr,
+                    ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr,
                     hints[d - 1] if d > 0 else -1)
                 bmode[d] = bm
                 bnz[d] = bz
@@ -409,8 +466,8 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
 
 
 @njit(cache=True)
-def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, probs, st, buf,
-              scr):
+def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, dep, probs, st,
+              buf, scr):
     """Code one CTU's decided quadtree with live contexts (pre-order, z-order).
     The search left the final partition, modes and levels in the maps and
     the matching reconstruction in rec, so this pass only writes syntax."""
@@ -457,12 +514,12 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
             for yy in range(n):
                 for xx in range(n):
                     lv[yy, xx] = cmap[y + yy, x + xx]
-            coeff_syntax(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf, True)
+            coeff_syntax(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf, True, dep)
 
 
 @njit(cache=True)
 def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, qmaps, p_first, p_last, ctu_log2, wmat,
-                  qbase, dqmap, dq_on, lam, wds, aqs, probs, st, buf, scr):
+                  qbase, dqmap, dq_on, dep, lam, wds, aqs, probs, st, buf, scr):
     """Code planes p_first..p_last-1 into the arithmetic coder (st, buf): CTUs
     in raster order, the planes of the group interleaved per CTU.  The stream
     holds the luma group (0, 1) then the chroma group (1, nplanes).
@@ -471,6 +528,7 @@ def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, qmaps, p_first, p_las
     may be dummies), ctu_log2: int64[3], wmat: int64[sizes, 64, 64] frequency
     weights, qbase: int64[3] step index per plane, dqmap: int64[rows, cols]
     the quantiser delta of every CTU (coded before each luma CTU if dq_on),
+    dep: dependent quantisation (trellis) instead of plain RDOQ,
     wds: float64[3] distortion weights (internal units^2 -> RGB SSE),
     aqs: tuple of 3 float64 maps, a distortion weight per 4x4 unit of each plane.
     """
@@ -492,10 +550,10 @@ def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, qmaps, p_first, p_las
                 y0 = cy << lg
                 set_ctu_step(qmaps[p], scales, last, p, wmat, qbase[p] + dq, x0, y0, lg)
                 search_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
-                           recs[0], cshift, x0, y0, lg, pt, scales[p], lam, wds[p], aqs[p], probs,
-                           st, buf, scr)
+                           recs[0], cshift, x0, y0, lg, pt, scales[p], dep, lam, wds[p], aqs[p],
+                           probs, st, buf, scr)
                 if p == 0 and dq_on:
                     dq_syntax(dq - prev, probs, st, buf, True)
                     prev = dq
                 write_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
-                          cshift, x0, y0, lg, pt, probs, st, buf, scr)
+                          cshift, x0, y0, lg, pt, dep, probs, st, buf, scr)

@@ -10,12 +10,27 @@ to RGB squared error by `wd`.
 """
 from numba import njit
 
-from .contexts import bit_length, coloc_count, ctx_last_bit, ctx_last_cls, ctx_sig, template
-from .enc_syntax import level_cost
+from .contexts import coloc_count, ctx_sig, template
+from .enc_syntax import last_bits, last_bits_table, level_cost
 from .probmodel import bit_cost
 from .scan import SCAN_X, SCAN_Y
 
 _INF = 1e300
+
+
+@njit(cache=True)
+def clear_and_last(coef, scl, n, sc, lv):
+    """Zero lv[:n,:n]; return the last scan index whose |coef| reaches half
+    its scale (nothing beyond can quantise to a nonzero level), or -1."""
+    for y in range(n):
+        for x in range(n):
+            lv[y, x] = 0
+    sx = SCAN_X[sc]
+    sy = SCAN_Y[sc]
+    for i in range(n * n - 1, -1, -1):
+        if abs(coef[sy[i], sx[i]]) >= 0.5 * scl[sy[i], sx[i]]:
+            return i
+    return -1
 
 
 @njit(cache=True)
@@ -34,16 +49,7 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, c
     sx = SCAN_X[sc]
     sy = SCAN_Y[sc]
     nn = n * n
-    for y in range(n):
-        for x in range(n):
-            lv[y, x] = 0
-    last0 = -1
-    for i in range(nn):
-        x = sx[i]
-        y = sy[i]
-        c = abs(coef[y, x])
-        if c >= 0.5 * scl[y, x]:
-            last0 = i
+    last0 = clear_and_last(coef, scl, n, sc, lv)
     if last0 < 0:
         return False, 0.0
     coded = work[0]
@@ -63,7 +69,7 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, c
         sig0 = 0.0
         sig1 = 0.0
         if i < last0:
-            ctx = ctx_sig(pt, sc, d, tsum, coloc_count(cmap, bx, by, n, x, y))
+            ctx = ctx_sig(pt, sc, d, tsum, coloc_count(cmap, bx, by, n, x, y), 0)
             sig0 = bit_cost(probs, ctx, 0)
             sig1 = bit_cost(probs, ctx, 1)
             best = dz + lam * sig0
@@ -84,16 +90,9 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, c
             lv[y, x] = bl if cv >= 0 else -bl
         else:
             as_last[i] = _INF
-    # choose the last position; its cost from a per-block table (see enc_syntax.last_syntax)
+    # choose the last position; its cost from a per-block table
     lc = work[3]
-    maxcls = 2 * log2n
-    acc = 0.0
-    for c in range(maxcls + 1):
-        lc[c] = acc + (bit_cost(probs, ctx_last_cls(pt, sc, c), 0) if c < maxcls else 0.0)
-        acc += bit_cost(probs, ctx_last_cls(pt, sc, c), 1) if c < maxcls else 0.0
-        if c >= 2:
-            lc[16 + c] = bit_cost(probs, ctx_last_bit(pt, sc, c), 0) + (c - 2)
-            lc[32 + c] = bit_cost(probs, ctx_last_bit(pt, sc, c), 1) + (c - 2)
+    last_bits_table(pt, sc, log2n, probs, lc)
     best_total = _INF
     best_j = -1
     prefix = 0.0
@@ -103,11 +102,7 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, c
     for j in range(last0 + 1):
         suffix_zero -= d0[j]
         if as_last[j] < _INF:
-            cls = bit_length(j)
-            lb = lc[cls]
-            if cls >= 2:
-                lb += lc[(32 if (j >> (cls - 2)) & 1 else 16) + cls]
-            t = prefix + as_last[j] + suffix_zero + lam * lb
+            t = prefix + as_last[j] + suffix_zero + lam * last_bits(lc, j)
             if t < best_total:
                 best_total = t
                 best_j = j

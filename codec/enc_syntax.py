@@ -12,6 +12,7 @@ from .contexts import (CAT_DQ, CAT_LAST, CAT_MODE, CAT_REM, CAT_RESTORE, CAT_SIG
                        ctx_dq, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig, ctx_split,
                        rice_param, template)
 from .probmodel import bit_cost
+from .quant import DQ_NEXT, dq_qset
 from .scan import SCAN_X, SCAN_Y
 
 
@@ -114,6 +115,31 @@ def last_syntax(last, pt, sc, log2n, probs, st, buf, write):
 
 
 @njit(cache=True)
+def last_bits_table(pt, sc, log2n, probs, lc):
+    """Per-block table for last_bits: lc[c] the truncated-unary bits of bit
+    length c, lc[16 + c] / lc[32 + c] the bits below the MSB when the next bit
+    is 0 / 1 (the quantisers price every candidate last position)."""
+    maxcls = 2 * log2n
+    acc = 0.0
+    for c in range(maxcls + 1):
+        lc[c] = acc + (bit_cost(probs, ctx_last_cls(pt, sc, c), 0) if c < maxcls else 0.0)
+        acc += bit_cost(probs, ctx_last_cls(pt, sc, c), 1) if c < maxcls else 0.0
+        if c >= 2:
+            lc[16 + c] = bit_cost(probs, ctx_last_bit(pt, sc, c), 0) + (c - 2)
+            lc[32 + c] = bit_cost(probs, ctx_last_bit(pt, sc, c), 1) + (c - 2)
+
+
+@njit(cache=True, inline='always')
+def last_bits(lc, last):
+    """Bits of last position `last` from a last_bits_table (= last_syntax's count)."""
+    cls = bit_length(last)
+    b = lc[cls]
+    if cls >= 2:
+        b += lc[(32 if (last >> (cls - 2)) & 1 else 16) + cls]
+    return b
+
+
+@njit(cache=True)
 def remainder_syntax(rem, k, pt, st, buf, write):
     """Golomb-Rice(k) with a REM_PREFIX_MAX-long unary prefix, then Exp-Golomb(k+1)."""
     if not write:
@@ -166,8 +192,9 @@ def _rem_bits(rem, k):
 
 
 @njit(cache=True)
-def coeff_syntax(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, write):
-    """Levels of a block with cbf = 1: last position, then reverse scan."""
+def coeff_syntax(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, write, dep):
+    """Levels of a block with cbf = 1: last position, then reverse scan
+    (dep: dependent quantisation, whose state selects the significance contexts)."""
     sx = SCAN_X[sc]
     sy = SCAN_Y[sc]
     last = -1
@@ -176,6 +203,7 @@ def coeff_syntax(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, write):
             last = i
             break
     bits = last_syntax(last, pt, sc, log2n, probs, st, buf, write)
+    s = 0
     for i in range(last, -1, -1):
         x = sx[i]
         y = sy[i]
@@ -184,7 +212,9 @@ def coeff_syntax(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, write):
         a = abs(v)
         if i < last:
             c = coloc_count(cmap, bx, by, n, x, y)
-            bits += sym(probs, ctx_sig(pt, sc, x + y, tsum, c), 1 if a else 0, st, buf, write)
+            bits += sym(probs, ctx_sig(pt, sc, x + y, tsum, c, dq_qset(s) if dep else 0),
+                        1 if a else 0, st, buf, write)
+        s = DQ_NEXT[s, a & 1]
         if a == 0:
             continue
         d = x + y

@@ -29,6 +29,9 @@ from .quant import dq_limits, weight_matrix
 # restoration filter, a finer step measured best on the corpus: 0.08 vs 0.12
 # gave +0.01 dB at 0.15 bpp and -1.0 % bpp at the transparent point).
 LAMBDA_PER_STEP2 = 0.08
+# with dependent quantisation the header step is the scale unit s: each
+# quantiser's levels are 2s apart, their union s apart
+LAMBDA_PER_STEP2_DQ = 0.25
 CHROMA_420_WEIGHT = 4.0   # a 4:2:0 chroma sample error spreads over ~4 pixels
 # --tune msssim: SSIM's contrast term divides an error by (local variance + C2),
 # so a unit's distortion weight is ((var + C) / (typical var + C))^-AQ_STRENGTH
@@ -70,8 +73,8 @@ def as_rgb(image):
     return np.ascontiguousarray(a)
 
 
-def _qidx_for(lam, wd):
-    step = math.sqrt(lam / (LAMBDA_PER_STEP2 * wd))
+def _qidx_for(lam, wd, dep):
+    step = math.sqrt(lam / ((LAMBDA_PER_STEP2_DQ if dep else LAMBDA_PER_STEP2) * wd))
     q = round(QSTEP_PER_OCTAVE * math.log2(max(step, 1e-9) / QSTEP_BASE))
     return int(min(max(q, 0), NUM_QIDX - 1))
 
@@ -100,7 +103,7 @@ def _plane_aq(aq, colour, p, shape):
     return aq
 
 
-def _ctu_deltas(aq, qidx, lam):
+def _ctu_deltas(aq, qidx, lam, dep):
     """Quantiser delta per luma CTU from the unit distortion weights: a CTU
     whose errors weigh w times more sees lambda / w, and the step that goes
     with lambda / w is step / sqrt(w), i.e. dq = -8 log2(w) (16 per octave),
@@ -113,7 +116,7 @@ def _ctu_deltas(aq, qidx, lam):
         return np.zeros((rows, cols), np.int64)
     pad = np.pad(np.log2(aq), ((0, rows * cu - hu), (0, cols * cu - wu)), mode="edge")
     mean = pad.reshape(rows, cu, cols, cu).mean(axis=(1, 3))
-    qs = [qidx] + [_qidx_for(lam, _plane_weight(c, p)) for c in (COLOUR_YCC444, COLOUR_YCC420)
+    qs = [qidx] + [_qidx_for(lam, _plane_weight(c, p), dep) for c in (COLOUR_YCC444, COLOUR_YCC420)
                    for p in (1, 2)]
     lo, hi = dq_limits(np.array(qs, np.int64), len(qs))
     dq = np.rint(-DQ_STRENGTH * (QSTEP_PER_OCTAVE / 2) * mean)
@@ -151,15 +154,17 @@ class _LumaPass:
         self.org = ycc[0]
         self.aq = aq_weights(self.org, cfg.tune)
         self.wd = _plane_weight(COLOUR_YCC444, 0)
-        self.qidx = _qidx_for(lam, self.wd)
+        self.dep = cfg.dependent
+        self.qidx = _qidx_for(lam, self.wd, self.dep)
         hp, wp = self.org.shape
         self.wmat = weight_matrix(cfg.slope)
-        self.dqmap = _ctu_deltas(self.aq, self.qidx, lam)
+        self.dqmap = _ctu_deltas(self.aq, self.qidx, lam, self.dep)
         self.dq_on = bool(self.dqmap.any())
         self.state = new_plane_state([(hp, wp)])
         self.probs = new_contexts(NUM_CTX)
         st, buf = new_encoder(2 * hp * wp + (1 << 16))
-        quant = (self.wmat, np.array([self.qidx, 0, 0], np.int64), self.dqmap, self.dq_on)
+        quant = (self.wmat, np.array([self.qidx, 0, 0], np.int64), self.dqmap, self.dq_on,
+                 self.dep)
         wds = np.array([self.wd, 0.0, 0.0])
         orgs = [self.org, np.zeros((4, 4)), np.zeros((4, 4))]
         aqs = [self.aq, self.aq, self.aq]
@@ -169,10 +174,10 @@ class _LumaPass:
         self.deblock = 0
         if cfg.deblock:
             self.deblock = _choose_deblock_level([self.org], [self.state[0][0]],
-                                                 [self.state[2][0]], [qmap], [self.wd])
+                                                 [self.state[2][0]], [qmap], [self.wd], self.dep)
         # the final luma (deblocked, restored) is the same for every chroma format
         self.rec = self.state[0][0].copy()
-        deblock_plane(self.rec, self.state[2][0], qmap, self.deblock)
+        deblock_plane(self.rec, self.state[2][0], qmap, self.deblock, self.dep)
         self.restore = _restore_plane(self.org, self.rec, 1 << int(ctu_log2(COLOUR_YCC444)[0]),
                                       self.wd, lam, cfg.restore)
 
@@ -188,8 +193,8 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
         orgs = list(ycc)
     nplanes = len(orgs)
     wds = np.array([_plane_weight(colour, p) if p < nplanes else 0.0 for p in range(3)])
-    qidx = [luma.qidx] + [_qidx_for(lam, wds[p]) if p < nplanes else 0 for p in (1, 2)]
-    quant = (luma.wmat, np.array(qidx, np.int64), luma.dqmap, luma.dq_on)
+    qidx = [luma.qidx] + [_qidx_for(lam, wds[p], luma.dep) if p < nplanes else 0 for p in (1, 2)]
+    quant = (luma.wmat, np.array(qidx, np.int64), luma.dqmap, luma.dq_on, luma.dep)
     while len(orgs) < 3:
         orgs.append(np.zeros((4, 4)))
     shapes = plane_shapes(w, h, colour)
@@ -211,11 +216,11 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
     levels = [luma.deblock, 0]
     if cfg.deblock and nplanes > 1:
         levels[1] = _choose_deblock_level(orgs[1:nplanes], recs[1:nplanes], smaps[1:nplanes],
-                                          qmaps[1:nplanes], wds[1:nplanes])
+                                          qmaps[1:nplanes], wds[1:nplanes], luma.dep)
     restores = [luma.restore]
     ctus = ctu_log2(colour)
     for p in range(1, nplanes):
-        deblock_plane(recs[p], smaps[p], qmaps[p], levels[1])
+        deblock_plane(recs[p], smaps[p], qmaps[p], levels[1], luma.dep)
         restores.append(_restore_plane(orgs[p], recs[p], 1 << int(ctus[p]), wds[p], lam,
                                        cfg.restore))
     # restoration parameters close the payload (the decoder needs every plane first)
@@ -234,7 +239,7 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
     header = container.Header(
         version=FORMAT_VERSION, width=w, height=h, colour=colour,
         qidx_y=qidx[0], qidx_cb=qidx[1], qidx_cr=qidx[2], weight_slope=cfg.slope,
-        deblock_y=levels[0], deblock_c=levels[1], delta_q=int(luma.dq_on),
+        deblock_y=levels[0], deblock_c=levels[1], delta_q=int(luma.dq_on), dep_quant=int(luma.dep),
         payload_len=len(payload))
     data = container.pack(header, payload)
     recon = planes_to_rgb(recs, w, h, colour)
@@ -252,7 +257,7 @@ def _restore_plane(org, rec, ctu, wd, lam, enabled):
     return on, coefs, flags
 
 
-def _choose_deblock_level(orgs, recs, smaps, qmaps, wds):
+def _choose_deblock_level(orgs, recs, smaps, qmaps, wds, dep):
     """The deblocking level (shared by the given planes) with the least
     weighted squared error against the (padded) source planes."""
     best = (0.0, 0)
@@ -260,7 +265,7 @@ def _choose_deblock_level(orgs, recs, smaps, qmaps, wds):
         err = 0.0      # squared error change against no deblocking
         for org, rec, smap, qmap, wd in zip(orgs, recs, smaps, qmaps, wds):
             trial = rec.copy()
-            deblock_plane(trial, smap, qmap, level)
+            deblock_plane(trial, smap, qmap, level, dep)
             err += wd * sse_change(org, rec, trial)
         if err < best[0]:
             best = (err, level)

@@ -258,16 +258,23 @@ def mode_candidates(mmap, ux, uy, pt, lmmap, cshift, out):
     if pt == 0:
         mpm_list(a, b, out)
         return
-    tmp = np.empty(3, np.int64)
-    mpm_list(a, b, tmp)
+    mpm_list(a, b, out)
+    t0 = out[0]
+    t1 = out[1]
+    t2 = out[2]
     lh, lw = lmmap.shape
     dm = lmmap[min(uy << cshift, lh - 1), min(ux << cshift, lw - 1)]
+    # DM first, then the neighbour list without it (no allocation: runs per leaf)
     out[0] = dm
-    k = 1
-    for i in range(3):
-        if k < 3 and tmp[i] != dm:
-            out[k] = tmp[i]
-            k += 1
+    if t0 == dm:
+        out[1] = t1
+        out[2] = t2
+    elif t1 == dm:
+        out[1] = t0
+        out[2] = t2
+    else:
+        out[1] = t0
+        out[2] = t1
 
 
 CFL_SHIFT = 14

@@ -9,6 +9,7 @@ header (0 = flat, best for PSNR); see `weight_matrix`.
 import numpy as np
 from numba import njit
 
+from .scan import SCAN_X, SCAN_Y
 from .constants import (DQ_MAX, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_QIDX, NUM_SIZES, QSTEP_BASE,
                         QSTEP_PER_OCTAVE, WEIGHT_UNIT)
 
@@ -34,6 +35,47 @@ def scale_matrix(qidx, slope):
     out = np.zeros((NUM_SIZES, MAX_BLOCK, MAX_BLOCK), np.int64)
     fill_scales(weight_matrix(slope), qidx, out)
     return out
+
+
+# Dependent quantisation (header flag dep_quant): two quantisers share the
+# step scale s of a position: Q0 reconstructs level k as 2k*s, Q1 as
+# (2k - sgn k)*s.  A 4-state machine, run over a block in coding order
+# (reverse scan, state 0 at the last position), picks the quantiser: states
+# 0, 1 use Q0, states 2, 3 Q1; the next state is DQ_NEXT[state, |k| & 1].
+DQ_NEXT = np.array([[0, 2], [2, 0], [1, 3], [3, 1]], dtype=np.int64)
+
+
+@njit(cache=True, inline='always')
+def dq_qset(state):
+    """The significance context set of a dependent-quantisation state."""
+    return max(0, state - 1)
+
+
+@njit(cache=True)
+def dequantise(lv, scl, n, sc, dep, out):
+    """out[:n,:n] = the transform coefficients of levels lv (int64): lv * scl,
+    or with dependent quantisation (dep) the state-machine reconstruction."""
+    if not dep:
+        for v in range(n):
+            for u in range(n):
+                out[v, u] = lv[v, u] * scl[v, u]
+        return
+    sx = SCAN_X[sc]
+    sy = SCAN_Y[sc]
+    s = 0
+    for i in range(n * n - 1, -1, -1):      # zeros after the last level keep state 0
+        u = sx[i]
+        v = sy[i]
+        k = np.int64(lv[v, u])
+        if k == 0:
+            out[v, u] = 0
+            s = DQ_NEXT[s, 0]
+            continue
+        m = 2 * k
+        if s > 1:
+            m += -1 if k > 0 else 1
+        out[v, u] = m * scl[v, u]
+        s = DQ_NEXT[s, (k if k > 0 else -k) & 1]
 
 
 @njit(cache=True)

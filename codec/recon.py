@@ -2,16 +2,16 @@
 from numba import njit
 
 from .constants import SAMPLE_MAX
+from .quant import dequantise
 from .transform import idct2_int
 
 
 @njit(cache=True)
-def reconstruct(pred, lv, nz, scl, n, sc, rec, x, y, ci, ri, tmpi):
-    """rec[y:y+n, x:x+n] = clip(pred + IDCT(lv * scl)) (just pred when nz is False)."""
+def reconstruct(pred, lv, nz, scl, n, sc, rec, x, y, ci, ri, tmpi, dep):
+    """rec[y:y+n, x:x+n] = clip(pred + IDCT(dequantised lv)) (just pred when
+    nz is False); dep: dependent quantisation."""
     if nz:
-        for yy in range(n):
-            for xx in range(n):
-                ci[yy, xx] = lv[yy, xx] * scl[yy, xx]
+        dequantise(lv, scl, n, sc, dep, ci)
         idct2_int(ci, n, sc, ri, tmpi)
         for yy in range(n):
             for xx in range(n):

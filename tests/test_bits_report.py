@@ -3,8 +3,9 @@ from PIL import Image
 
 import codec
 from codec.container import HEADER_SIZE
-from codec.contexts import (CAT_CBF, CAT_GT, CAT_LAST, CAT_MODE, CAT_RESTORE, CAT_SIG, CAT_SPLIT,
-                            CTX_CATEGORY, NUM_CATS, ctx_cbf, ctx_cfl, ctx_gt1, ctx_gt2,
+from codec.contexts import (CAT_CBF, CAT_DQ, CAT_GT, CAT_LAST, CAT_MODE, CAT_RESTORE, CAT_SIG,
+                            CAT_SPLIT, CTX_CATEGORY, DQ_BINS, NUM_CATS, NUM_CTX, ctx_cbf, ctx_cfl,
+                            ctx_dq, ctx_gt1, ctx_gt2,
                             ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig, ctx_split)
 from conftest import synthetic_image
 from tools import bits_report
@@ -16,12 +17,14 @@ def test_every_context_has_its_category_and_plane():
                 ctx_mode(pt, 0): CAT_MODE, ctx_mode(pt, 2): CAT_MODE,
                 ctx_cbf(pt, 0, 0): CAT_CBF, ctx_cbf(pt, 4, 2): CAT_CBF,
                 ctx_last_cls(pt, 0, 0): CAT_LAST, ctx_last_bit(pt, 4, 12): CAT_LAST,
-                ctx_sig(pt, 0, 0, 0, 0): CAT_SIG, ctx_sig(pt, 4, 20, 8, 2): CAT_SIG,
+                ctx_sig(pt, 0, 0, 0, 0, 0): CAT_SIG, ctx_sig(pt, 4, 20, 8, 2, 2): CAT_SIG,
                 ctx_gt1(pt, 0, 0, 0): CAT_GT, ctx_gt2(pt, 9, 20, 0): CAT_GT,
                 ctx_restore(pt, 0): CAT_RESTORE, ctx_restore(pt, 4): CAT_RESTORE}
         for ctx, cat in want.items():
             assert CTX_CATEGORY[ctx] == pt * NUM_CATS + cat, (pt, ctx)
     assert CTX_CATEGORY[ctx_cfl(1)] == NUM_CATS + CAT_MODE
+    assert CTX_CATEGORY[ctx_dq(0)] == CTX_CATEGORY[ctx_dq(DQ_BINS - 1)] == CAT_DQ
+    assert CTX_CATEGORY[NUM_CTX - 1] == CAT_DQ
 
 
 def test_accounted_bits_match_the_file():

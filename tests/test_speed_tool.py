@@ -33,7 +33,7 @@ def test_kernel_bench():
     assert [n for n, _, _ in rows] == [4, 8, 16, 32, 64]
     for n, nnz, cost in rows:
         assert 0 < nnz <= n * n
-        assert set(cost) == {"predict", "satd", "fdct", "rdoq", "syntax", "recon"}
+        assert set(cost) == {"predict", "satd", "fdct", "rdoq", "trellis", "syntax", "recon"}
         assert all(v > 0 for v in cost.values())
     assert "| 64x64 |" in kernel_bench.format_table(rows, 362.0)
     assert kernel_bench.main(["--lam", "-1"]) == 2

@@ -29,9 +29,10 @@ def test_stored_stream_decodes_to_stored_hash(fname):
     assert hashlib.sha256(out.tobytes()).hexdigest() == entry["sha256"]
 
 
-def test_stored_streams_cover_the_quantiser_deltas():
-    flags = [container.parse(d)[0].delta_q for d in _streams()]
-    assert 0 in flags and 1 in flags
+def test_stored_streams_cover_the_quantiser_deltas_and_dependent_quantisation():
+    heads = [container.parse(d)[0] for d in _streams()]
+    assert {h.delta_q for h in heads} == {0, 1}
+    assert {h.dep_quant for h in heads} == {0, 1}
 
 
 def _streams():
@@ -78,9 +79,9 @@ def test_random_payloads_raise_or_decode_cleanly():
     rng = np.random.default_rng(1)
     hdr = container.Header(version=FORMAT_VERSION, width=37, height=29, colour=2, qidx_y=50,
                            qidx_cb=40, qidx_cr=40, weight_slope=0, deblock_y=0, deblock_c=0,
-                           delta_q=0, payload_len=0)
+                           delta_q=0, dep_quant=0, payload_len=0)
     for k in range(60):
-        hdr = container.Header(**{**hdr.__dict__, "delta_q": k % 2})
+        hdr = container.Header(**{**hdr.__dict__, "delta_q": k % 2, "dep_quant": (k >> 1) % 2})
         payload = rng.integers(0, 256, int(rng.integers(0, 300)), dtype=np.uint8).tobytes()
         data = container.pack(container.Header(**{**hdr.__dict__, "payload_len": len(payload)}), payload)
         try:

@@ -23,8 +23,9 @@ from codec.arith_enc import new_encoder
 from codec.constants import COLOUR_YCC444, LOG2_MIN_BLOCK, NUM_SIZES
 from codec.contexts import NUM_CTX
 from codec.enc_image import S_BLK, S_COEF, S_EO, S_HAD, S_LV, S_MAIN, S_PRED, S_TMPF, S_WORK, \
-    S_CI, S_RI, S_TMPI, _satd, new_scratch
+    S_CI, S_RI, S_TMPI, S_IW, S_PROV, S_BPS, S_BPK, _satd, new_scratch
 from codec.enc_rdoq import rdoq
+from codec.enc_trellis import dq_trellis
 from codec.enc_syntax import coeff_syntax
 from codec.encoder import _plane_weight, _qidx_for
 from codec.predict import predict_mode
@@ -67,17 +68,27 @@ def _loop_rdoq(coef, scl, n, log2n, sc, cmap, probs, lam, lv, work, st, buf, rep
 
 
 @njit(cache=True)
+def _loop_trellis(coef, scl, n, log2n, sc, cmap, probs, lam, lv, work, iw, prov, bps, bpk, reps):
+    k = 0
+    for _ in range(reps):
+        nz, _j = dq_trellis(coef, scl, n, log2n, sc, 0, cmap, 0, 0, probs, lam, 1.0, 1.0, 1.0, lv,
+                            work, iw, prov, bps, bpk)
+        k += nz
+    return k
+
+
+@njit(cache=True)
 def _loop_syntax(lv, n, log2n, sc, cmap, probs, st, buf, reps):
     s = 0.0
     for _ in range(reps):
-        s += coeff_syntax(lv, n, log2n, sc, 0, cmap, 0, 0, probs, st, buf, False)
+        s += coeff_syntax(lv, n, log2n, sc, 0, cmap, 0, 0, probs, st, buf, False, False)
     return s
 
 
 @njit(cache=True)
 def _loop_recon(pred, lv, scl, n, sc, rec, ci, ri, tmpi, reps):
     for _ in range(reps):
-        reconstruct(pred, lv, True, scl, n, sc, rec, 0, 0, ci, ri, tmpi)
+        reconstruct(pred, lv, True, scl, n, sc, rec, 0, 0, ci, ri, tmpi, False)
 
 
 def _timed(fn, args, reps, pixels):
@@ -98,7 +109,7 @@ def measure(lam, reps_pixels=200_000, seed=1):
     probs = new_contexts(NUM_CTX)
     st, buf = new_encoder(1 << 16)
     wd = _plane_weight(COLOUR_YCC444, 0)
-    scales = scale_matrix(_qidx_for(lam, wd), 0)
+    scales = scale_matrix(_qidx_for(lam, wd, False), 0)
     org = rng.normal(2048, 300, (64, 64))
     ref = rng.integers(1500, 2600, 4 * 64 + 1).astype(np.int64)
     cmap = np.zeros((64, 64), np.int32)
@@ -123,6 +134,11 @@ def measure(lam, reps_pixels=200_000, seed=1):
         cost["rdoq"] = _timed(_loop_rdoq, (coef, scl, n, log2n, sc, cmap, probs, float(lam), lv,
                                            scr[S_WORK], st, buf), reps, n * n)
         nnz = int(np.count_nonzero(lv[:n, :n]))
+        # the trellis at the scale unit of the same lambda (half the step, about)
+        cost["trellis"] = _timed(_loop_trellis, (coef, np.maximum(scl // 2, 1), n, log2n, sc, cmap,
+                                                 probs, float(lam), scr[S_LV], scr[S_WORK],
+                                                 scr[S_IW], scr[S_PROV], scr[S_BPS], scr[S_BPK]),
+                              reps, n * n)
         cost["syntax"] = _timed(_loop_syntax, (lv, n, log2n, sc, cmap, probs, st, buf), reps, n * n)
         cost["recon"] = _timed(_loop_recon, (pred, lv, scl, n, sc, rec, scr[S_CI], scr[S_RI],
                                              scr[S_TMPI]), reps, n * n)

@@ -23,6 +23,7 @@ CASES = [
     ("c444_72x72_q97", 72, 72, 5, False, "444", 97, "psnr"),
     ("c444_128x192_q50", 128, 192, 6, False, "444", 50, "psnr"),     # restoration filter on
     ("c420_136x200_q55_msssim", 136, 200, 7, False, "420", 55, "msssim"),   # CTU quantiser deltas
+    ("c444_96x120_q70", 96, 120, 8, False, "444", 70, "psnr"),      # dependent quantisation
 ]
 DATA = os.path.join(os.path.dirname(__file__), "..", "tests", "data")
 
