@@ -49,7 +49,8 @@ CHROMA_MPM_ONLY = True
 # (6 = every size: also stopping at 64x64 left PSNR and rate unchanged on the corpus)
 EARLY_STOP_LOG2 = 6
 # dependent quantisation: candidate modes are ranked by RDOQ at this uniform
-# step, in 1/128 of the scale unit (sqrt(LAMBDA_PER_STEP2_DQ / LAMBDA_PER_STEP2))
+# step, in 1/128 of the scale unit (1.77: as good as the lambda-equivalent
+# sqrt(LAMBDA_PER_STEP2_DQ / LAMBDA_PER_STEP2) = 2.24 in the measurements)
 DQ_RANK_STEP = 226
 # Blocks up to this size (log2) skip the coarse angle pass: the search
 # starts from the best angle of the enclosing block (its rough search ran
