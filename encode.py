@@ -48,12 +48,13 @@ def _w_probe(path):
         return dict(ok=False, error=_msg(e))
 
 
-def _w_encode(path, lam, chroma, tune, want_msssim):
+def _w_encode(path, lam, chroma, tune, dep_quant, want_msssim):
     import codec
     from codec.metrics import ms_ssim
     rgb, _ = _image(path)
     t = time.perf_counter()
-    r = codec.encode_image(rgb, codec.EncoderConfig(lam=lam, chroma=chroma, tune=tune))
+    r = codec.encode_image(rgb, codec.EncoderConfig(lam=lam, chroma=chroma, tune=tune,
+                                                    dep_quant=dep_quant))
     dt = time.perf_counter() - t
     m = ms_ssim(rgb, r.recon) if want_msssim else float("nan")
     return dict(data=r.data, sse=r.sse, msssim=m, colour=r.colour, seconds=dt)
@@ -113,6 +114,10 @@ def parse_args(argv):
                         "low-rate track, bytes allocated by mean MS-SSIM); default: msssim "
                         "for --track transparent (MS-SSIM is the binding threshold there, the "
                         "PSNR one is still enforced), psnr otherwise")
+    p.add_argument("--dep-quant", choices=("auto", "on", "off"), default="auto",
+                   help="dependent quantisation (trellis over two quantisers): about 2%% fewer "
+                        "bits near 40 dB for about 25%% more encode time; auto = on below "
+                        "lambda 100 (quality > 55), where it pays")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
     p.add_argument("--json", metavar="FILE", help="also write the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -125,6 +130,7 @@ def parse_args(argv):
         p.error("--bytes must be positive")
     if a.jobs < 1:
         p.error("--jobs must be >= 1")
+    a.dep_quant = {"auto": None, "on": True, "off": False}[a.dep_quant]
     if a.tune is None:
         a.tune = "msssim" if a.track == "transparent" else "psnr"
     if a.quality is not None and not 0 <= a.quality <= 100:
@@ -143,7 +149,7 @@ def find_images(folder):
 class Runner:
     """Runs encodes on the pool with a progress bar and keeps their bytes."""
 
-    def __init__(self, pool, paths, want_msssim, chroma, tune, quiet):
+    def __init__(self, pool, paths, want_msssim, chroma, tune, dep_quant, quiet):
         from tqdm import tqdm
         self.tqdm = tqdm
         self.pool = pool
@@ -151,6 +157,7 @@ class Runner:
         self.want_msssim = want_msssim
         self.chroma = [chroma] * len(paths)
         self.tune = tune
+        self.dep_quant = dep_quant
         self.data = {}
         self.quiet = quiet
         self.encode_seconds = 0.0
@@ -163,7 +170,7 @@ class Runner:
     def evaluate(self, reqs):
         from codec.allocate import Point
         futs = [self.pool.submit(_w_encode, self.paths[i], lam, self.chroma[i], self.tune,
-                                 self.want_msssim)
+                                 self.dep_quant, self.want_msssim)
                 for i, lam in reqs]
         out = []
         with self.tqdm(total=len(futs), desc="encoding", unit="img", disable=self.quiet,
@@ -239,7 +246,7 @@ def _run(a):
         pixels = sum(pr["pixels"] for _, pr in good)
         n = len(gpaths)
         want_msssim = a.track == "transparent" or (a.track == "lowrate" and a.tune == "msssim")
-        runner = Runner(pool, gpaths, want_msssim, a.chroma, a.tune, a.quiet)
+        runner = Runner(pool, gpaths, want_msssim, a.chroma, a.tune, a.dep_quant, a.quiet)
         target_met = True
         if a.track == "lowrate":
             budget = a.bytes if a.bytes is not None else math.ceil(pixels * (a.bpp or 0.15) / 8)
