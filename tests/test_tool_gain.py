@@ -1,0 +1,32 @@
+"""tools.tool_gain: variant parsing, operating-point interpolation, a tiny run."""
+import math
+
+from PIL import Image
+
+from conftest import synthetic_image
+from tools import tool_gain
+
+
+def test_parse_set():
+    assert tool_gain._parse_set("nodq:dep_quant=False,weight_slope=3,tune=msssim") == (
+        "nodq", {"dep_quant": False, "weight_slope": 3, "tune": "msssim"})
+    assert tool_gain._parse_set("plain") == ("plain", {})
+
+
+def test_operating_points_interpolate_in_log_rate():
+    # PSNR linear in log(bpp) through the two low-rate lambdas; MS-SSIM bracketed at 12 / 16
+    res = {350.0: (0.2, 35.0, 0.97), 650.0: (0.1, 33.0, 0.96),
+           8.0: (1.2, 43.0, 0.995), 12.0: (1.0, 42.0, 0.994), 16.0: (0.8, 41.0, 0.992),
+           24.0: (0.6, 40.0, 0.990)}
+    psnr, (bpp, p) = tool_gain.operating_points(res)
+    assert math.isclose(psnr, 33.0 + 2.0 * math.log(1.5) / math.log(2.0))
+    assert math.isclose(bpp, math.sqrt(0.8 * 1.0)) and math.isclose(p, 41.5)
+
+
+def test_tiny_run(tmp_path, capsys):
+    Image.fromarray(synthetic_image(40, 48, seed=2)).save(tmp_path / "a.png")
+    assert tool_gain.main([str(tmp_path), "--set", "on:dep_quant=True", "--jobs", "1",
+                           "--quiet"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("| variant |") and out[2].startswith("| on |")
+    assert tool_gain.main([str(tmp_path / "missing")]) == 2

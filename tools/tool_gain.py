@@ -1,0 +1,127 @@
+"""What a coding tool buys: the corpus at one lambda per image set, with and
+without the tool, read at the two operating points the project is judged at.
+
+  python -m tools.tool_gain IMAGES... [--set NAME:KEY=VALUE,...]... [--jobs N]
+
+Every --set is an EncoderConfig variant (e.g. "nodq:dep_quant=False",
+"msssim:tune=msssim").  Each variant codes every image at the lambdas of the
+two points (uniform lambda, no per-image allocation: the development-loop
+measurement) and prints, from log-linear interpolation between the
+neighbouring lambdas:
+
+  * aggregate PSNR at 0.15 bpp (from lambdas 350 and 650), and
+  * bpp at mean MS-SSIM 0.993 (from lambdas 12 and 24, or 8 and 16 when the
+    variant reaches 0.993 only there), with the aggregate PSNR there.
+
+The differences between variants are what the tool bought (docs/RESULTS.md,
+"What each LDC coding tool bought").
+"""
+import argparse
+import math
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+from tools.bits_report import _files
+
+LOW_LAMS = (350.0, 650.0)
+HIGH_LAMS = (8.0, 12.0, 16.0, 24.0)
+TARGET_BPP = 0.15
+TARGET_MSSSIM = 0.993
+
+
+def _parse_set(text):
+    name, _, spec = text.partition(":")
+    kw = {}
+    for item in filter(None, spec.split(",")):
+        key, _, val = item.partition("=")
+        if val in ("True", "False"):
+            kw[key] = val == "True"
+        else:
+            try:
+                kw[key] = int(val)
+            except ValueError:
+                try:
+                    kw[key] = float(val)
+                except ValueError:
+                    kw[key] = val
+    return name, kw
+
+
+def _job(args):
+    path, lam, kw = args
+    import codec
+    from codec.imageio import load_rgb
+    from codec.metrics import ms_ssim
+    rgb = load_rgb(path)[0]
+    r = codec.encode_image(rgb, codec.EncoderConfig(lam=lam, **kw))
+    return lam, rgb.shape[0] * rgb.shape[1], r.nbytes, r.sse, ms_ssim(rgb, r.recon)
+
+
+def sweep(files, kw, lams, jobs=1, quiet=False):
+    """{lam: (bpp, aggregate PSNR, mean MS-SSIM)} over the files."""
+    from tqdm import tqdm
+    acc = {lam: [0, 0, 0.0, 0.0] for lam in lams}
+    tasks = [(f, lam, kw) for lam in lams for f in files]
+    with ProcessPoolExecutor(jobs) as ex:
+        for lam, px, nb, sse, ms in tqdm(ex.map(_job, tasks), total=len(tasks), unit="img",
+                                         desc="encoding", file=sys.stderr, disable=quiet):
+            a = acc[lam]
+            a[0] += px
+            a[1] += nb
+            a[2] += sse
+            a[3] += ms
+    n = len(files)
+    return {lam: (8 * a[1] / a[0], 10 * math.log10(255 ** 2 * 3 * a[0] / a[2]), a[3] / n)
+            for lam, a in acc.items()}
+
+
+def _interp(x0, y0, x1, y1, x):
+    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+
+
+def operating_points(res):
+    """(PSNR at 0.15 bpp, (bpp, PSNR) at MS-SSIM 0.993) from a sweep's points."""
+    (b0, p0, _), (b1, p1, _) = res[LOW_LAMS[0]], res[LOW_LAMS[1]]
+    psnr = _interp(math.log(b0), p0, math.log(b1), p1, math.log(TARGET_BPP))
+    pts = sorted((res[lam] for lam in HIGH_LAMS), key=lambda v: v[2])
+    lo = max((v for v in pts if v[2] <= TARGET_MSSSIM), key=lambda v: v[2], default=pts[0])
+    hi = min((v for v in pts if v[2] >= TARGET_MSSSIM), key=lambda v: v[2], default=pts[-1])
+    if hi is lo:
+        lo, hi = pts[-2], pts[-1]
+    lb = _interp(lo[2], math.log(lo[0]), hi[2], math.log(hi[0]), TARGET_MSSSIM)
+    lp = _interp(lo[2], lo[1], hi[2], hi[1], TARGET_MSSSIM)
+    return psnr, (math.exp(lb), lp)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m tools.tool_gain",
+                                description=__doc__.split("\n\n")[0],
+                                epilog=__doc__.split("\n\n", 1)[1],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("images", nargs="+", help="PNG files or folders")
+    p.add_argument("--set", action="append", default=[], metavar="NAME:KEY=VALUE,...",
+                   help="an EncoderConfig variant (repeatable; default: one with the defaults)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    a = p.parse_args(argv)
+    try:
+        files = _files(a.images)
+    except FileNotFoundError as e:
+        print(f"tool_gain: {e}", file=sys.stderr)
+        return 2
+    if not files:
+        print("tool_gain: no PNG images given", file=sys.stderr)
+        return 2
+    sets = [_parse_set(s) for s in a.set] or [("default", {})]
+    print("| variant | PSNR at 0.15 bpp | bpp at MS-SSIM 0.993 | PSNR there |")
+    print("|---|---:|---:|---:|")
+    for name, kw in sets:
+        res = sweep(files, kw, LOW_LAMS + HIGH_LAMS, a.jobs, a.quiet)
+        psnr, (bpp, ps) = operating_points(res)
+        print(f"| {name} | {psnr:.3f} | {bpp:.4f} | {ps:.2f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
