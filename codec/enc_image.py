@@ -52,15 +52,12 @@ EARLY_STOP_LOG2 = 6
 # step, in 1/128 of the scale unit (1.77: as good as the lambda-equivalent
 # sqrt(LAMBDA_PER_STEP2_DQ / LAMBDA_PER_STEP2) = 2.24 in the measurements)
 DQ_RANK_STEP = 226
-# Blocks up to this size (log2) skip the coarse angle pass: the search
-# starts from the best angle of the enclosing block (its rough search ran
-# just before) and refines it by +-2, +-1 (+2 % speed at 0.15 bpp, ~+0.05 % bits)
-HINT_MAX_LOG2 = 3
 # A leaf whose J is below this many bits' worth (lambda * bits) is not split:
 # [plane type, size class].  Chosen from the split gains logged on 6 corpus
-# images at lambda 362 and 16: each skips 20-85 % of the split searches of
-# its size and gives up < 0.02 % of the bits; all together +10 % speed at
-# 0.15 bpp, ~0.1 % bits.
+# images at lambda 362 and 16 (each skips 20-85 % of the split searches of
+# its size); on the whole corpus at lambda 362: +9 % speed for +0.07 % bits
+# and -0.005 dB.  (Seeding the angle search of small blocks with the
+# enclosing block's best angle was tried too: +1 % bits, -0.02 dB there.)
 SPLIT_SKIP_BITS = np.array([[0, 30, 50, 80, 100], [0, 20, 25, 30, 60]], dtype=np.float64)
 
 # scratch slots (see new_scratch)
@@ -167,24 +164,17 @@ def _rough(org, rec, lrec, x, y, n, log2n, pt, mode, mbits, cshift, ctu_ulog2, l
 
 @njit(cache=True)
 def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
-                  ref, fref, pred, main, blk, had, est, hint):
-    """Rough costs (into est) of a coarse pass over the angles (or of the
-    hint, the enclosing block's best angle), then of halving steps around
-    the best one; returns the best angle."""
-    if hint >= 2 and log2s <= HINT_MAX_LOG2:
-        best_ang = hint
-        step = 2
-        _rough(org, rec, lrec, x, y, n, log2s, pt, hint, mbits, cshift, ctu_ulog2, lam_sqrt,
-               wd_sqrt, ref, fref, pred, main, blk, had, est)
-    else:
-        best_ang = 2
-        coarse = COARSE_STEP_LARGE if log2s >= 5 else COARSE_STEP
-        step = coarse >> 1
-        for m in range(2, NUM_MODES, coarse):
-            j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt,
-                       wd_sqrt, ref, fref, pred, main, blk, had, est)
-            if j < est[best_ang]:
-                best_ang = m
+                  ref, fref, pred, main, blk, had, est):
+    """Rough costs (into est) of a coarse pass over the angles, then of
+    halving steps around the best one."""
+    best_ang = 2
+    coarse = COARSE_STEP_LARGE if log2s >= 5 else COARSE_STEP
+    step = coarse >> 1
+    for m in range(2, NUM_MODES, coarse):
+        j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt,
+                   wd_sqrt, ref, fref, pred, main, blk, had, est)
+        if j < est[best_ang]:
+            best_ang = m
     while step >= 1:
         c = best_ang
         for m in (c - step, c + step):
@@ -194,7 +184,6 @@ def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, ctu_ulog2, 
                 if j < est[best_ang]:
                     best_ang = m
         step >>= 1
-    return best_ang
 
 
 @njit(cache=True)
@@ -244,11 +233,10 @@ def _quantise(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf
 
 @njit(cache=True)
 def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, depth, pt,
-                 ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr, hint):
+                 ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr):
     """Choose the intra mode of the leaf at (x, y), reconstruct it into rec and
-    the maps (copies at S_SAVE_REC/S_SAVE_LV[depth]); returns (J, mode, nz,
-    best rough angle or -1) with the pixel-domain D.  hint: the enclosing
-    block's best rough angle (-1: none).  aq: distortion weight per 4x4 unit (encoder-only
+    the maps (copies at S_SAVE_REC/S_SAVE_LV[depth]); returns (J, mode, nz)
+    with the pixel-domain D.  aq: distortion weight per 4x4 unit (encoder-only
     adaptive quantisation; all ones for the PSNR tuning)."""
     n = 1 << log2s
     sc = log2s - LOG2_MIN_BLOCK
@@ -280,14 +268,13 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     had = scr[S_HAD]
     # coarse pass, then refine around the best angle, then the MPMs (and CfL)
     mbits = scr[S_MBITS]
-    bang = -1
     mode_bits_table(mpm, pt, cflnb, probs, mbits)
     for m in (MODE_PLANAR, MODE_DC):
         _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
                ref, fref, pred, main, blk, had, est)
     if pt == 0 or not CHROMA_MPM_ONLY:
-        bang = _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, ctu_ulog2,
-                             lam_sqrt, wd_sqrt, ref, fref, pred, main, blk, had, est, hint)
+        _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, ctu_ulog2, lam_sqrt,
+                      wd_sqrt, ref, fref, pred, main, blk, had, est)
     for i in range(NUM_MPM + (1 if pt != 0 else 0)):
         m = mpm[i] if i < NUM_MPM else MODE_CFL
         _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
@@ -370,7 +357,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
             e = org[y + yy, x + xx] - v
             d += e * e
     _set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, best_mode, best_nz, save_lv)
-    return d * wd + lam * best_r, best_mode, best_nz, bang
+    return d * wd + lam * best_r, best_mode, best_nz
 
 
 @njit(cache=True)
@@ -399,7 +386,6 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
     jsplit = np.zeros(MAX_DEPTH)
     bmode = np.zeros(MAX_DEPTH, np.int64)
     bnz = np.zeros(MAX_DEPTH, np.bool_)
-    hints = np.full(MAX_DEPTH, -1, np.int64)
     d = 0
     fx[0] = x0
     fy[0] = y0
@@ -419,15 +405,13 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
             sc = log2s - LOG2_MIN_BLOCK
             if x + n > w or y + n > h:       # implicit split at the plane border
                 forced[d] = True
-                hints[d] = -1
                 jleaf[d] = _INF
                 jsplit[d] = 0.0
             else:
                 forced[d] = False
-                jl, bm, bz, hints[d] = _leaf_search(
-                    org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, d, pt,
-                    ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr,
-                    hints[d - 1] if d > 0 else -1)
+                jl, bm, bz = _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift,
+                                          x, y, log2s, d, pt, ctu_ulog2, scale, dep, lam, wd, aq,
+                                          probs, st, buf, scr)
                 bmode[d] = bm
                 bnz[d] = bz
                 if log2s == LOG2_MIN_BLOCK:

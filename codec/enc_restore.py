@@ -105,8 +105,8 @@ def choose_restore(org, rec, ctu, wd, lam):
         if j_all > best[0]:
             best = (j_all, 1, coefs, np.ones((rows, cols), np.uint8), trial)
         sel = delta > 0
-        if not sel.any():
-            break
+        if not sel.any() or sel.all():
+            break           # all: a refit on the same CTUs gives the same filter
         flags = sel.astype(np.uint8)
         j_sel = delta[sel].sum() - lam * (side + _flag_bits(flags))
         if j_sel > best[0]:
