@@ -48,7 +48,7 @@ def make_seeds(extra_dir=None):
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
     from conftest import synthetic_image
     seeds = []
-    shapes = [(1, 1), (4, 4), (7, 13), (16, 16), (33, 65), (64, 64), (70, 40)]
+    shapes = [(1, 1), (4, 4), (7, 13), (16, 16), (33, 65), (64, 64), (70, 40), (100, 140)]
     k = 0
     for h, w in shapes:
         for grey in (False, True):
@@ -58,7 +58,11 @@ def make_seeds(extra_dir=None):
                 for q in (5, 40, 75, 97):
                     k += 1
                     img = synthetic_image(h, w, seed=k, grey=grey)
-                    seeds.append(codec.encode(img, config=codec.EncoderConfig(quality=q, chroma=chroma)))
+                    # every second seed with --tune msssim (several CTUs: quantiser deltas);
+                    # qualities above 55 use dependent quantisation
+                    tune = "msssim" if k % 2 == 0 else "psnr"
+                    seeds.append(codec.encode(img, config=codec.EncoderConfig(
+                        quality=q, chroma=chroma, tune=tune)))
     if extra_dir and os.path.isdir(extra_dir):
         for n in sorted(os.listdir(extra_dir)):
             if n.endswith(".bin"):
