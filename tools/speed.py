@@ -22,9 +22,9 @@ from tools import bench_peers
 # are LDC with the chroma format fixed (one coding pass), "ldc" picks it by RD
 # (luma coded once, chroma in both formats).
 POINTS = {
-    "ldc": ("ldc", 362.039, 16.0),
-    "ldc444": ("ldc", 362.039, 16.0),
-    "ldc420": ("ldc", 362.039, 16.0),
+    "ldc": ("ldc", 362.039, 22.627),
+    "ldc444": ("ldc", 362.039, 22.627),
+    "ldc420": ("ldc", 362.039, 22.627),
     "heif444": ("heif444", 28, 58),
     "heif420": ("heif420", 26, 58),
     "heif444_psnr": ("heif444_psnr", 24, 62),
