@@ -18,8 +18,9 @@ def test_operating_points_interpolate_in_log_rate():
     res = {350.0: (0.2, 35.0, 0.97), 650.0: (0.1, 33.0, 0.96),
            8.0: (1.2, 43.0, 0.995), 12.0: (1.0, 42.0, 0.994), 16.0: (0.8, 41.0, 0.992),
            24.0: (0.6, 40.0, 0.990)}
-    psnr, (bpp, p) = tool_gain.operating_points(res)
+    (psnr, ms), (bpp, p) = tool_gain.operating_points(res)
     assert math.isclose(psnr, 33.0 + 2.0 * math.log(1.5) / math.log(2.0))
+    assert math.isclose(ms, 0.96 + 0.01 * math.log(1.5) / math.log(2.0))
     assert math.isclose(bpp, math.sqrt(0.8 * 1.0)) and math.isclose(p, 41.5)
 
 

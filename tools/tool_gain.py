@@ -9,7 +9,7 @@ two points (uniform lambda, no per-image allocation: the development-loop
 measurement) and prints, from log-linear interpolation between the
 neighbouring lambdas:
 
-  * aggregate PSNR at 0.15 bpp (from lambdas 350 and 650), and
+  * aggregate PSNR and mean MS-SSIM at 0.15 bpp (from lambdas 350 and 650), and
   * bpp at mean MS-SSIM 0.993 (from lambdas 12 and 24, or 8 and 16 when the
     variant reaches 0.993 only there), with the aggregate PSNR there.
 
@@ -81,9 +81,10 @@ def _interp(x0, y0, x1, y1, x):
 
 
 def operating_points(res):
-    """(PSNR at 0.15 bpp, (bpp, PSNR) at MS-SSIM 0.993) from a sweep's points."""
-    (b0, p0, _), (b1, p1, _) = res[LOW_LAMS[0]], res[LOW_LAMS[1]]
+    """((PSNR, MS-SSIM) at 0.15 bpp, (bpp, PSNR) at MS-SSIM 0.993) from a sweep's points."""
+    (b0, p0, m0), (b1, p1, m1) = res[LOW_LAMS[0]], res[LOW_LAMS[1]]
     psnr = _interp(math.log(b0), p0, math.log(b1), p1, math.log(TARGET_BPP))
+    msssim = _interp(math.log(b0), m0, math.log(b1), m1, math.log(TARGET_BPP))
     pts = sorted((res[lam] for lam in HIGH_LAMS), key=lambda v: v[2])
     lo = max((v for v in pts if v[2] <= TARGET_MSSSIM), key=lambda v: v[2], default=pts[0])
     hi = min((v for v in pts if v[2] >= TARGET_MSSSIM), key=lambda v: v[2], default=pts[-1])
@@ -91,7 +92,7 @@ def operating_points(res):
         lo, hi = pts[-2], pts[-1]
     lb = _interp(lo[2], math.log(lo[0]), hi[2], math.log(hi[0]), TARGET_MSSSIM)
     lp = _interp(lo[2], lo[1], hi[2], hi[1], TARGET_MSSSIM)
-    return psnr, (math.exp(lb), lp)
+    return (psnr, msssim), (math.exp(lb), lp)
 
 
 def main(argv=None):
@@ -114,12 +115,12 @@ def main(argv=None):
         print("tool_gain: no PNG images given", file=sys.stderr)
         return 2
     sets = [_parse_set(s) for s in a.set] or [("default", {})]
-    print("| variant | PSNR at 0.15 bpp | bpp at MS-SSIM 0.993 | PSNR there |")
-    print("|---|---:|---:|---:|")
+    print("| variant | PSNR at 0.15 bpp | MS-SSIM at 0.15 bpp | bpp at MS-SSIM 0.993 | PSNR there |")
+    print("|---|---:|---:|---:|---:|")
     for name, kw in sets:
         res = sweep(files, kw, LOW_LAMS + HIGH_LAMS, a.jobs, a.quiet)
-        psnr, (bpp, ps) = operating_points(res)
-        print(f"| {name} | {psnr:.3f} | {bpp:.4f} | {ps:.2f} |", flush=True)
+        (psnr, ms), (bpp, ps) = operating_points(res)
+        print(f"| {name} | {psnr:.3f} | {ms:.4f} | {bpp:.4f} | {ps:.2f} |", flush=True)
     return 0
 
 
