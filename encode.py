@@ -48,13 +48,13 @@ def _w_probe(path):
         return dict(ok=False, error=_msg(e))
 
 
-def _w_encode(path, lam, chroma, tune, dep_quant, want_msssim):
+def _w_encode(path, lam, chroma, tune, dep_quant, effort, want_msssim):
     import codec
     from codec.metrics import ms_ssim
     rgb, _ = _image(path)
     t = time.perf_counter()
     r = codec.encode_image(rgb, codec.EncoderConfig(lam=lam, chroma=chroma, tune=tune,
-                                                    dep_quant=dep_quant))
+                                                    dep_quant=dep_quant, effort=effort))
     dt = time.perf_counter() - t
     m = ms_ssim(rgb, r.recon) if want_msssim else float("nan")
     return dict(data=r.data, sse=r.sse, msssim=m, colour=r.colour, seconds=dt)
@@ -118,6 +118,9 @@ def parse_args(argv):
                    help="dependent quantisation (trellis over two quantisers): about 2%% fewer "
                         "bits near 40 dB for about 25%% more encode time; auto = on below "
                         "lambda 100 (quality > 55), where it pays")
+    p.add_argument("--effort", choices=("slow", "fast"), default="slow",
+                   help="encoder search effort (same format): slow = the best compression; "
+                        "fast = about 1.5x faster for about 0.06 dB at 0.15 bpp")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
     p.add_argument("--json", metavar="FILE", help="also write the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -149,7 +152,7 @@ def find_images(folder):
 class Runner:
     """Runs encodes on the pool with a progress bar and keeps their bytes."""
 
-    def __init__(self, pool, paths, want_msssim, chroma, tune, dep_quant, quiet):
+    def __init__(self, pool, paths, want_msssim, chroma, tune, dep_quant, effort, quiet):
         from tqdm import tqdm
         self.tqdm = tqdm
         self.pool = pool
@@ -158,6 +161,7 @@ class Runner:
         self.chroma = [chroma] * len(paths)
         self.tune = tune
         self.dep_quant = dep_quant
+        self.effort = effort
         self.data = {}
         self.quiet = quiet
         self.encode_seconds = 0.0
@@ -170,7 +174,7 @@ class Runner:
     def evaluate(self, reqs):
         from codec.allocate import Point
         futs = [self.pool.submit(_w_encode, self.paths[i], lam, self.chroma[i], self.tune,
-                                 self.dep_quant, self.want_msssim)
+                                 self.dep_quant, self.effort, self.want_msssim)
                 for i, lam in reqs]
         out = []
         with self.tqdm(total=len(futs), desc="encoding", unit="img", disable=self.quiet,
@@ -246,7 +250,8 @@ def _run(a):
         pixels = sum(pr["pixels"] for _, pr in good)
         n = len(gpaths)
         want_msssim = a.track == "transparent" or (a.track == "lowrate" and a.tune == "msssim")
-        runner = Runner(pool, gpaths, want_msssim, a.chroma, a.tune, a.dep_quant, a.quiet)
+        runner = Runner(pool, gpaths, want_msssim, a.chroma, a.tune, a.dep_quant, a.effort,
+                        a.quiet)
         target_met = True
         if a.track == "lowrate":
             budget = a.bytes if a.bytes is not None else math.ceil(pixels * (a.bpp or 0.15) / 8)
@@ -290,7 +295,8 @@ def _run(a):
     score = aggregate([ImageScore(os.path.basename(p), pr["pixels"], v["nbytes"], v["sse"],
                                   v["msssim"]) for (p, pr), v in zip(good, ver)])
     dec_sec = sum(v["seconds"] for v in ver)
-    summary = dict(images=n, failed=failed, tune=a.tune, pixels=pixels, bytes=score.nbytes,
+    summary = dict(images=n, failed=failed, tune=a.tune, effort=a.effort, pixels=pixels,
+                   bytes=score.nbytes,
                    bpp=score.bpp,
                    psnr=score.psnr, msssim=score.msssim, wall_seconds=enc_wall,
                    encode_cpu_seconds=runner.encode_seconds, encodes=len(runner.data),
@@ -299,7 +305,7 @@ def _run(a):
                                                          psnr=10 * math.log10(255 ** 2 * 3 * pr["pixels"] / v["sse"]) if v["sse"] else None,
                                                          msssim=v["msssim"])
                               for (p, pr), c, v in zip(good, chosen, ver)})
-    lines = [f"images     {n} encoded (tune {a.tune})"
+    lines = [f"images     {n} encoded (tune {a.tune}, effort {a.effort})"
              + (f", {len(failed)} failed: " + ", ".join(sorted(failed)) if failed else ""),
              f"bytes      {score.nbytes}"]
     if a.track == "lowrate":

@@ -33,15 +33,13 @@ from .transform import fdct2
 _INF = 1e300
 MAX_DEPTH = 8
 # Mode search: SATD of the residual (+ sqrt(lambda) * mode bits) over planar,
-# DC and every 4th (8th for large blocks) angle, then halving steps around
-# the best angle, and the
-# MPMs; the best MODES_FULL_RD[size class] go through the full DCT + RDOQ +
-# rate path (SATD ranks large blocks reliably, and their DCTs are costly).
-MODES_FULL_RD = np.array([3, 3, 2, 2, 1], dtype=np.int64)
-COARSE_STEP = 4
+# DC and every coarse-th angle (every 8th for large blocks), then halving
+# steps around the best angle, and the MPMs; the best few (the effort's
+# full-RD count per size class) go through the full DCT + RDOQ + rate path
+# (SATD ranks large blocks reliably, and their DCTs are costly).
+COARSE_STEP_LARGE = 8      # 32x32 and 64x64: coarse pass over every 8th angle
 # a runner-up goes through full RD only if its rough cost is within this factor of the best
 FULL_RD_MARGIN = 1.25
-COARSE_STEP_LARGE = 8      # 32x32 and 64x64: coarse pass over every 8th angle
 # chroma mostly follows luma (DM, CfL): searching its angles too costs ~40% of a
 # 4:4:4 encode for little gain
 CHROMA_MPM_ONLY = True
@@ -52,21 +50,42 @@ EARLY_STOP_LOG2 = 6
 # step, in 1/128 of the scale unit (1.77: as good as the lambda-equivalent
 # sqrt(LAMBDA_PER_STEP2_DQ / LAMBDA_PER_STEP2) = 2.24 in the measurements)
 DQ_RANK_STEP = 226
-# A leaf whose J is below this many bits' worth (lambda * bits) is not split:
-# [plane type, size class].  Chosen from the split gains logged on 6 corpus
-# images at lambda 362 and 16 (each skips 20-85 % of the split searches of
-# its size); on the whole corpus at lambda 362: +9 % speed for +0.07 % bits
-# and -0.005 dB.  (Seeding the angle search of small blocks with the
-# enclosing block's best angle was tried too: +1 % bits, -0.02 dB there.)
+# A leaf whose J is below this many bits' worth (lambda * bits, times the
+# effort's percentage) is not split: [plane type, size class].  Chosen from
+# the split gains logged on 6 corpus images at lambda 362 and 16 (each skips
+# 20-85 % of the split searches of its size); on the whole corpus at lambda
+# 362: +9 % speed for +0.07 % bits and -0.005 dB.  (Seeding the angle search
+# of small blocks with the enclosing block's best angle was tried too: +1 %
+# bits, -0.02 dB there.)
 SPLIT_SKIP_BITS = np.array([[0, 30, 50, 80, 100], [0, 20, 25, 30, 60]], dtype=np.float64)
+
+# Encoder effort: how much of the search runs (the format is the same).
+# Slots of the int64 parameter row the kernels read (scratch slot S_PARAMS):
+P_FULL_RD = 0          # 5 slots: modes through full RD per size class (4x4 .. 64x64)
+P_CHROMA_EXTRA = 5     # chroma: this many more (CfL competes with the luma-derived modes)
+P_COARSE = 6           # coarse angle step below 32x32
+P_SKIP_PCT = 7         # SPLIT_SKIP_BITS scale, percent
+P_RESTORE_FITS = 8     # restoration-filter fits (encoder.py; the 2nd refits on the CTUs it helped)
+# "fast" (measured on the whole corpus, docs/RESULTS.md): one mode through
+# full RD, coarse angles every 8th, twice the split-skip thresholds.
+EFFORTS = {
+    "slow": (3, 3, 2, 2, 1, 1, 4, 100, 2),
+    "fast": (1, 1, 1, 1, 1, 0, 8, 200, 1),
+}
+
+
+def search_params(effort):
+    """The kernels' search-parameter row for an effort name (see EFFORTS)."""
+    return np.array(EFFORTS[effort], np.int64)
+
 
 # scratch slots (see new_scratch)
 S_REF, S_AVAIL, S_PRED, S_BLK, S_COEF, S_TMPF, S_LV, S_CI, S_RI, S_TMPI, S_WORK, \
     S_SAVE_REC, S_SAVE_LV, S_CORG, S_CPRED, S_FREF, S_MAIN, S_EST, S_MPM, S_HAD, S_EO, S_MBITS, \
-    S_PROV, S_BPS, S_BPK, S_SCLU, S_BCOEF, S_IW = range(28)
+    S_PROV, S_BPS, S_BPK, S_SCLU, S_BCOEF, S_IW, S_PARAMS = range(29)
 
 
-def new_scratch():
+def new_scratch(effort="slow"):
     m = MAX_BLOCK
     return (np.zeros(4 * m + 1, np.int64), np.zeros(4 * m + 1, np.bool_),
             np.zeros((m, m), np.int64), np.zeros((m, m), np.float64),
@@ -82,7 +101,7 @@ def new_scratch():
             np.zeros(NUM_MODE_SLOTS, np.float64),
             np.zeros((m, m), np.int32), np.zeros((m * m, 4), np.int64),
             np.zeros((m * m, 4), np.int64), np.zeros((m, m), np.int64),
-            np.zeros((m, m), np.float64), np.zeros(8, np.int64))
+            np.zeros((m, m), np.float64), np.zeros(8, np.int64), search_params(effort))
 
 
 @njit(cache=True)
@@ -164,11 +183,11 @@ def _rough(org, rec, lrec, x, y, n, log2n, pt, mode, mbits, cshift, ctu_ulog2, l
 
 @njit(cache=True)
 def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
-                  ref, fref, pred, main, blk, had, est):
+                  ref, fref, pred, main, blk, had, est, coarse_small):
     """Rough costs (into est) of a coarse pass over the angles, then of
     halving steps around the best one."""
     best_ang = 2
-    coarse = COARSE_STEP_LARGE if log2s >= 5 else COARSE_STEP
+    coarse = COARSE_STEP_LARGE if log2s >= 5 else coarse_small
     step = coarse >> 1
     for m in range(2, NUM_MODES, coarse):
         j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt,
@@ -255,6 +274,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     cpred = scr[S_CPRED]
     est = scr[S_EST]
     mpm = scr[S_MPM]
+    prm = scr[S_PARAMS]
     build_refs(rec, x, y, n, ctu_ulog2, scr[S_REF], scr[S_AVAIL])
     mode_candidates(mmap, ux, uy, pt, lmmap, cshift, mpm)
     cflnb = nb_cfl(mmap, ux, uy) if pt != 0 else 0
@@ -274,12 +294,12 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
                ref, fref, pred, main, blk, had, est)
     if pt == 0 or not CHROMA_MPM_ONLY:
         _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, ctu_ulog2, lam_sqrt,
-                      wd_sqrt, ref, fref, pred, main, blk, had, est)
+                      wd_sqrt, ref, fref, pred, main, blk, had, est, prm[P_COARSE])
     for i in range(NUM_MPM + (1 if pt != 0 else 0)):
         m = mpm[i] if i < NUM_MPM else MODE_CFL
         _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
                ref, fref, pred, main, blk, had, est)
-    n_full = MODES_FULL_RD[sc] + (1 if pt != 0 else 0)
+    n_full = prm[P_FULL_RD + sc] + (prm[P_CHROMA_EXTRA] if pt != 0 else 0)
     # full RD on the best few
     for yy in range(n):
         for xx in range(n):
@@ -377,6 +397,7 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
     modes in smap/mmap and the matching reconstruction in rec."""
     h, w = rec.shape
     ctu_ulog2 = lg - LOG2_MIN_BLOCK
+    skip_scale = lam * (scr[S_PARAMS][P_SKIP_PCT] / 100.0)
     fx = np.zeros(MAX_DEPTH, np.int64)
     fy = np.zeros(MAX_DEPTH, np.int64)
     fl = np.zeros(MAX_DEPTH, np.int64)
@@ -421,7 +442,7 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
                 snb = nb_split(smap, x >> LOG2_MIN_BLOCK, y >> LOG2_MIN_BLOCK, log2s)
                 jleaf[d] = jl + lam * split_syntax(0, pt, sc, snb, probs, st, buf, False)
                 if (not bz and log2s <= EARLY_STOP_LOG2) or \
-                        jleaf[d] < lam * SPLIT_SKIP_BITS[pt, sc]:
+                        jleaf[d] < skip_scale * SPLIT_SKIP_BITS[pt, sc]:
                     # the leaf is cheap (or prediction alone is good enough): splitting rarely pays
                     ret = jleaf[d]
                     d -= 1

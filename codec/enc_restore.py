@@ -12,7 +12,6 @@ from numba import njit
 from .constants import RESTORE_COEF_BITS, RESTORE_COEF_MAX, RESTORE_COEF_MIN, RESTORE_SHIFT
 from .restore import NUM_TAPS, apply_restore, features
 
-FIT_ROUNDS = 2          # refit on the CTUs the previous fit helped
 
 
 @njit(cache=True)
@@ -68,10 +67,11 @@ def _flag_bits(flags):
     return n * -(p * math.log2(p) + (1 - p) * math.log2(1 - p)) + 8.0
 
 
-def choose_restore(org, rec, ctu, wd, lam):
+def choose_restore(org, rec, ctu, wd, lam, rounds=2):
     """(on, coefs int64[NUM_TAPS], flags uint8[rows, cols], restored plane) for one plane:
     org float64 and rec int16 of the same (padded) shape, CTU size ctu,
-    wd the plane's distortion weight, lam the Lagrange multiplier.
+    wd the plane's distortion weight, lam the Lagrange multiplier, rounds
+    the number of fits (each after the first on the CTUs the last one helped).
     The filter is fitted on all CTUs, then refitted on those it helps; the
     plane then uses it everywhere or per CTU, whichever costs less.  The
     restored plane is what apply_restore makes of rec with these parameters
@@ -86,7 +86,7 @@ def choose_restore(org, rec, ctu, wd, lam):
     sel = np.ones((rows, cols), bool)
     side = 1 + NUM_TAPS * RESTORE_COEF_BITS + 1
     best = (0.0, 0, np.zeros(NUM_TAPS, np.int64), np.zeros((rows, cols), np.uint8), rec)
-    for _ in range(FIT_ROUNDS):
+    for _ in range(rounds):
         At = A[sel].sum(axis=0)
         At = np.triu(At) + np.triu(At, 1).T
         bt = b[sel].sum(axis=0)

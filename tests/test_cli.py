@@ -80,6 +80,14 @@ def test_fixed_quality_and_bad_file(folder, monkeypatch):
     assert sorted(p for p in os.listdir(out) if p.endswith(".png")) == ["im0.png", "im1.png", "im2.png"]
 
 
+def test_effort_fast(folder):
+    out = folder / "fast"
+    rc = encode_cli.main([str(folder / "in"), str(out), "--quality", "50", "--effort", "fast",
+                          "--quiet", "--jobs", "1", "--json", str(folder / "f.json")])
+    assert rc == 0 and json.load(open(folder / "f.json"))["effort"] == "fast"
+    assert decode_cli.main([str(b) for b in sorted(out.glob("*.bin"))] + ["-o", str(out)]) == 0
+
+
 def test_help_texts(capsys):
     for mod in (encode_cli, decode_cli):
         with pytest.raises(SystemExit) as e:

@@ -93,6 +93,21 @@ def test_invalid_inputs_raise_typed_errors():
         codec.EncoderConfig(lam=1.0, quality=5)
     with pytest.raises(codec.ConfigError):
         codec.EncoderConfig(chroma="422")
+    with pytest.raises(codec.ConfigError):
+        codec.EncoderConfig(effort="turbo")
+
+
+@pytest.mark.parametrize("quality,chroma", [(30, "444"), (70, "420"), (90, "auto")])
+def test_effort_fast_round_trip(image_factory, quality, chroma):
+    """effort="fast" searches less (one mode through full RD, coarser angle
+    scan, earlier split stops) in the same format: its streams decode to its
+    reconstruction, and the lesser search does show in the stream."""
+    img = image_factory(96, 128, seed=quality)
+    fast = codec.encode_image(img, codec.EncoderConfig(quality=quality, chroma=chroma,
+                                                       effort="fast"))
+    slow = codec.encode_image(img, codec.EncoderConfig(quality=quality, chroma=chroma))
+    assert np.array_equal(codec.decode(fast.data), fast.recon)
+    assert fast.data != slow.data
 
 
 @pytest.mark.parametrize("h,w,chroma", [(7, 13, "420"), (33, 65, "444"), (72, 40, "auto")])

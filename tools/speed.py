@@ -20,11 +20,13 @@ from tools import bench_peers
 
 # (low-rate setting, transparent setting) per configuration; "ldc444"/"ldc420"
 # are LDC with the chroma format fixed (one coding pass), "ldc" picks it by RD
-# (luma coded once, chroma in both formats).
+# (luma coded once, chroma in both formats); "_fast": EncoderConfig(effort="fast").
 POINTS = {
     "ldc": ("ldc", 362.039, 22.627),
     "ldc444": ("ldc", 362.039, 22.627),
     "ldc420": ("ldc", 362.039, 22.627),
+    "ldc444_fast": ("ldc", 362.039, 22.627),
+    "ldc420_fast": ("ldc", 362.039, 22.627),
     "heif444": ("heif444", 28, 58),
     "heif420": ("heif420", 26, 58),
     "heif444_psnr": ("heif444_psnr", 24, 62),
@@ -34,17 +36,19 @@ POINTS = {
     "jxl": ("jxl", 10.0, 0.7),
     "webp": ("webp", 10, 95),
 }
-DEFAULT = "ldc,ldc444,ldc420,heif444,heif420,avif444"
+DEFAULT = "ldc,ldc444,ldc420,ldc444_fast,ldc420_fast,heif444,heif420,avif444"
 
 
 def _encoder(name):
     peer = bench_peers.PEERS[POINTS[name][0]]
-    if name in ("ldc444", "ldc420"):
+    if name.startswith(("ldc444", "ldc420")):
         import codec
-        chroma = name[3:]
+        chroma = name[3:6]
+        effort = "fast" if name.endswith("_fast") else "slow"
 
         def enc(rgb, lam):
-            return codec.encode_image(rgb, codec.EncoderConfig(lam=float(lam), chroma=chroma)).data
+            cfg = codec.EncoderConfig(lam=float(lam), chroma=chroma, effort=effort)
+            return codec.encode_image(rgb, cfg).data
         return peer.prepare, enc, peer.decode
     return peer.prepare, peer.encode, peer.decode
 
