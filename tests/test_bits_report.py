@@ -57,3 +57,16 @@ def test_report_tool(tmp_path, capsys):
     assert bits_report.main([str(tmp_path / "missing.png")]) == 2
     (tmp_path / "empty").mkdir()
     assert bits_report.main([str(tmp_path / "empty")]) == 2
+
+
+def test_report_tune_msssim_counts_delta_q(tmp_path):
+    """--tune msssim codes CTU quantiser deltas: their bits are accounted;
+    the PSNR tuning codes none."""
+    img = synthetic_image(128, 192, seed=5)
+    img[:, 96:] = img[:, 96:] // 8 + 100          # a flat half: its CTUs get a finer step
+    Image.fromarray(img).save(tmp_path / "a.png")
+    files = bits_report._files([str(tmp_path)])
+    ms = bits_report.report(files, [30.0], jobs=1, quiet=True, tune="msssim")[30.0][2]
+    ps = bits_report.report(files, [30.0], jobs=1, quiet=True)[30.0][2]
+    assert ms["luma delta q"] > 0 and ps["luma delta q"] == 0
+

@@ -26,17 +26,17 @@ def _files(paths):
 
 
 def _job(args):
-    path, lam = args
+    path, lam, tune = args
     import codec
     from codec.imageio import load_rgb
     rgb = load_rgb(path)[0]
-    r = codec.encode_image(rgb, codec.EncoderConfig(lam=lam))
+    r = codec.encode_image(rgb, codec.EncoderConfig(lam=lam, tune=tune))
     return lam, rgb.shape[0] * rgb.shape[1], 8 * r.nbytes, r.bits
 
 
-def report(files, lams, jobs=1, quiet=False):
+def report(files, lams, jobs=1, quiet=False, tune="psnr"):
     """{lam: (pixels, file bits, {category: bits})} summed over files."""
-    tasks = [(f, lam) for lam in lams for f in files]
+    tasks = [(f, lam, tune) for lam in lams for f in files]
     out = {lam: [0, 0, {}] for lam in lams}
     from tqdm import tqdm
     with ProcessPoolExecutor(jobs) as ex:
@@ -79,6 +79,8 @@ def main(argv=None):
     p.add_argument("--lam", type=float, action="append", default=[], help="lambda (repeatable)")
     p.add_argument("--quality", type=float, action="append", default=[],
                    help="quality 0..100 (repeatable)")
+    p.add_argument("--tune", choices=("psnr", "msssim"), default="psnr",
+                   help="encoder tuning (msssim: CTU quantiser deltas are coded)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     a = p.parse_args(argv)
@@ -94,7 +96,7 @@ def main(argv=None):
     if not files:
         print("bits_report: no PNG files given", file=sys.stderr)
         return 2
-    print(format_table(report(files, lams, a.jobs, a.quiet)))
+    print(format_table(report(files, lams, a.jobs, a.quiet, a.tune)))
     return 0
 
 
