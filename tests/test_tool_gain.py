@@ -24,10 +24,18 @@ def test_operating_points_interpolate_in_log_rate():
     assert math.isclose(bpp, math.sqrt(0.8 * 1.0)) and math.isclose(p, 41.5)
 
 
+def test_speed_is_pixels_per_cpu_second():
+    res = {1.0: (0.1, 30.0, 0.9, 2_000_000, 1.0), 2.0: (0.1, 30.0, 0.9, 2_000_000, 3.0)}
+    assert math.isclose(tool_gain.speed(res, (1.0, 2.0)), 1.0)
+    assert math.isclose(tool_gain.speed(res, (1.0,)), 2.0)
+
+
 def test_tiny_run(tmp_path, capsys):
     Image.fromarray(synthetic_image(40, 48, seed=2)).save(tmp_path / "a.png")
     assert tool_gain.main([str(tmp_path), "--set", "on:dep_quant=True", "--jobs", "1",
                            "--quiet"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("| variant |") and out[2].startswith("| on |")
+    cells = [c.strip() for c in out[2].strip("|").split("|")]
+    assert len(cells) == 7 and float(cells[5]) > 0 and float(cells[6]) > 0
     assert tool_gain.main([str(tmp_path / "missing")]) == 2

@@ -11,7 +11,10 @@ neighbouring lambdas:
 
   * aggregate PSNR and mean MS-SSIM at 0.15 bpp (from lambdas 350 and 650), and
   * bpp at mean MS-SSIM 0.993 (from lambdas 12 and 24, or 8 and 16 when the
-    variant reaches 0.993 only there), with the aggregate PSNR there.
+    variant reaches 0.993 only there), with the aggregate PSNR there;
+  * encode speed (megapixels per CPU second of the encode calls) at the
+    low-rate and at the transparent lambdas: what the tool costs in time
+    (indicative when other work shares the machine).
 
 The differences between variants are what the tool bought (docs/RESULTS.md,
 "What each LDC coding tool bought").
@@ -20,6 +23,7 @@ import argparse
 import math
 import os
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 from tools.bits_report import _files
@@ -54,26 +58,36 @@ def _job(args):
     from codec.imageio import load_rgb
     from codec.metrics import ms_ssim
     rgb = load_rgb(path)[0]
+    t = time.process_time()
     r = codec.encode_image(rgb, codec.EncoderConfig(lam=lam, **kw))
-    return lam, rgb.shape[0] * rgb.shape[1], r.nbytes, r.sse, ms_ssim(rgb, r.recon)
+    cpu = time.process_time() - t
+    return lam, rgb.shape[0] * rgb.shape[1], r.nbytes, r.sse, ms_ssim(rgb, r.recon), cpu
 
 
 def sweep(files, kw, lams, jobs=1, quiet=False):
-    """{lam: (bpp, aggregate PSNR, mean MS-SSIM)} over the files."""
+    """{lam: (bpp, aggregate PSNR, mean MS-SSIM, pixels, encode CPU seconds)} over the files."""
     from tqdm import tqdm
-    acc = {lam: [0, 0, 0.0, 0.0] for lam in lams}
+    acc = {lam: [0, 0, 0.0, 0.0, 0.0] for lam in lams}
     tasks = [(f, lam, kw) for lam in lams for f in files]
     with ProcessPoolExecutor(jobs) as ex:
-        for lam, px, nb, sse, ms in tqdm(ex.map(_job, tasks), total=len(tasks), unit="img",
-                                         desc="encoding", file=sys.stderr, disable=quiet):
+        for lam, px, nb, sse, ms, cpu in tqdm(ex.map(_job, tasks), total=len(tasks), unit="img",
+                                              desc="encoding", file=sys.stderr, disable=quiet):
             a = acc[lam]
             a[0] += px
             a[1] += nb
             a[2] += sse
             a[3] += ms
+            a[4] += cpu
     n = len(files)
-    return {lam: (8 * a[1] / a[0], 10 * math.log10(255 ** 2 * 3 * a[0] / a[2]), a[3] / n)
+    return {lam: (8 * a[1] / a[0], 10 * math.log10(255 ** 2 * 3 * a[0] / a[2]), a[3] / n, a[0], a[4])
             for lam, a in acc.items()}
+
+
+def speed(res, lams):
+    """Encode megapixels per CPU second over the given lambdas of a sweep."""
+    px = sum(res[lam][3] for lam in lams)
+    cpu = sum(res[lam][4] for lam in lams)
+    return px / 1e6 / cpu if cpu > 0 else float("nan")
 
 
 def _interp(x0, y0, x1, y1, x):
@@ -82,10 +96,10 @@ def _interp(x0, y0, x1, y1, x):
 
 def operating_points(res):
     """((PSNR, MS-SSIM) at 0.15 bpp, (bpp, PSNR) at MS-SSIM 0.993) from a sweep's points."""
-    (b0, p0, m0), (b1, p1, m1) = res[LOW_LAMS[0]], res[LOW_LAMS[1]]
+    (b0, p0, m0), (b1, p1, m1) = res[LOW_LAMS[0]][:3], res[LOW_LAMS[1]][:3]
     psnr = _interp(math.log(b0), p0, math.log(b1), p1, math.log(TARGET_BPP))
     msssim = _interp(math.log(b0), m0, math.log(b1), m1, math.log(TARGET_BPP))
-    pts = sorted((res[lam] for lam in HIGH_LAMS), key=lambda v: v[2])
+    pts = sorted((res[lam][:3] for lam in HIGH_LAMS), key=lambda v: v[2])
     lo = max((v for v in pts if v[2] <= TARGET_MSSSIM), key=lambda v: v[2], default=pts[0])
     hi = min((v for v in pts if v[2] >= TARGET_MSSSIM), key=lambda v: v[2], default=pts[-1])
     if hi is lo:
@@ -115,12 +129,14 @@ def main(argv=None):
         print("tool_gain: no PNG images given", file=sys.stderr)
         return 2
     sets = [_parse_set(s) for s in a.set] or [("default", {})]
-    print("| variant | PSNR at 0.15 bpp | MS-SSIM at 0.15 bpp | bpp at MS-SSIM 0.993 | PSNR there |")
-    print("|---|---:|---:|---:|---:|")
+    print("| variant | PSNR at 0.15 bpp | MS-SSIM at 0.15 bpp | bpp at MS-SSIM 0.993 | PSNR there "
+          "| encode MP/s low-rate | encode MP/s transparent |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, kw in sets:
         res = sweep(files, kw, LOW_LAMS + HIGH_LAMS, a.jobs, a.quiet)
         (psnr, ms), (bpp, ps) = operating_points(res)
-        print(f"| {name} | {psnr:.3f} | {ms:.4f} | {bpp:.4f} | {ps:.2f} |", flush=True)
+        print(f"| {name} | {psnr:.3f} | {ms:.4f} | {bpp:.4f} | {ps:.2f} "
+              f"| {speed(res, LOW_LAMS):.3f} | {speed(res, HIGH_LAMS):.3f} |", flush=True)
     return 0
 
 
