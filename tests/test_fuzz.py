@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pytest
 
+import codec
 from tools.fuzz import check_one, make_seeds, mutate
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
@@ -44,3 +45,16 @@ def test_empty_and_tiny_inputs():
 def test_stored_fuzz_regressions(name):
     with open(os.path.join(FUZZ, name), "rb") as f:
         assert check_one(f.read()) is None
+
+
+def test_hostile_streams_are_refused():
+    """The hand-made hostile streams (tools/make_test_streams.py) are stored
+    and each is refused with a CorruptStreamError, not decoded or crashed on."""
+    names = sorted(n for n in os.listdir(FUZZ) if n.startswith("hostile_"))
+    assert len(names) >= 5
+    for name in names:
+        with open(os.path.join(FUZZ, name), "rb") as f:
+            data = f.read()
+        with pytest.raises(codec.CorruptStreamError):
+            codec.decode(data)
+

@@ -1,12 +1,19 @@
 """(Re)generate the stored regression bitstreams in tests/data.
 
-  python -m tools.make_test_streams --regenerate
+  python -m tools.make_test_streams --regenerate      # or --hostile: only tests/data/fuzz
 
 Golden files change only on this explicit switch: encode a few generated
 images (grey, 4:2:0, 4:4:4, odd sizes, several qualities), store the .bin
 files and the SHA-256 of the decoded pixels in tests/data/streams.json.
 Run it when the format version changes, and keep the old streams (the test
 then checks they are refused with UnsupportedVersionError).
+
+It also writes hand-made hostile streams of the current version to
+tests/data/fuzz/ (valid header and CRC, payloads that lie: a 2048x2048 image
+behind 3 bytes, all-0xFF and all-zero payloads with every tool flag on, 1x1
+garbage); tests/test_fuzz.py decodes every file there and accepts only an
+image of the declared size or a CorruptStreamError, as it does for the
+crash inputs tools/fuzz.py saves there.
 """
 import argparse
 import hashlib
@@ -26,16 +33,45 @@ CASES = [
     ("c444_96x120_q70", 96, 120, 8, False, "444", 70, "psnr"),      # dependent quantisation
 ]
 DATA = os.path.join(os.path.dirname(__file__), "..", "tests", "data")
+HOSTILE = [
+    # name, width, height, colour, delta_q, dep_quant, payload
+    ("2048x2048_3_bytes", 2048, 2048, 2, 0, 0, b"\x5a\xa5\x01"),
+    ("256x256_c420_all_ff", 256, 256, 1, 1, 1, b"\xff" * 4096),
+    ("256x256_c444_all_zero", 256, 256, 2, 1, 1, b"\x00" * 4096),
+    ("1x1_garbage", 1, 1, 2, 0, 0, bytes(range(7, 7 + 16))),
+    ("200x136_grey_1_byte", 200, 136, 0, 1, 0, b"\x80"),
+]
+
+
+def write_hostile(codec, folder):
+    """The HOSTILE streams of the current format version into folder."""
+    from codec import container
+    from codec.constants import FORMAT_VERSION
+    os.makedirs(folder, exist_ok=True)
+    for name, w, h, colour, dq, dep, payload in HOSTILE:
+        hdr = container.Header(version=FORMAT_VERSION, width=w, height=h, colour=colour,
+                               qidx_y=40, qidx_cb=44, qidx_cr=44, weight_slope=0, deblock_y=3,
+                               deblock_c=3, delta_q=dq, dep_quant=dep, payload_len=len(payload))
+        fname = f"hostile_v{FORMAT_VERSION}_{name}.bin"
+        with open(os.path.join(folder, fname), "wb") as f:
+            f.write(container.pack(hdr, payload))
+        print(os.path.join("fuzz", fname), len(payload), "payload bytes")
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--regenerate", action="store_true", help="overwrite tests/data")
+    p.add_argument("--regenerate", action="store_true",
+                   help="overwrite tests/data (golden streams and the hostile ones)")
+    p.add_argument("--hostile", action="store_true",
+                   help="only (re)write the hostile streams in tests/data/fuzz")
     a = p.parse_args(argv)
-    if not a.regenerate:
+    if not (a.regenerate or a.hostile):
         p.error("nothing done: pass --regenerate to overwrite the golden streams")
     sys.path.insert(0, os.path.join(DATA, ".."))
     import codec
+    if a.hostile and not a.regenerate:
+        write_hostile(codec, os.path.join(DATA, "fuzz"))
+        return
     from codec.constants import FORMAT_VERSION
     from conftest import synthetic_image
     manifest_path = os.path.join(DATA, "streams.json")
@@ -52,6 +88,7 @@ def main(argv=None):
         print(fname, len(data), "bytes")
     with open(manifest_path, "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
+    write_hostile(codec, os.path.join(DATA, "fuzz"))
 
 
 if __name__ == "__main__":
