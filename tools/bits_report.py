@@ -8,21 +8,13 @@ length summed over the set (the arithmetic coder's cost of every coded bin,
 as the encoder counted it while writing) as bits per pixel and as a share of
 all file bits.  Header and coder flush make up the rest of the file.
 """
-import argparse
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
-def _files(paths):
-    out = []
-    for p in paths:
-        if os.path.isdir(p):
-            out += sorted(os.path.join(p, n) for n in os.listdir(p) if n.lower().endswith(".png"))
-        elif os.path.isfile(p):
-            out.append(p)
-        else:
-            raise FileNotFoundError(f"no such file or folder: {p}")
-    return out
+from tools.cli import doc_parser, images_or_error, png_paths
+
+_files = png_paths       # the older name (tests)
 
 
 def _job(args):
@@ -72,9 +64,7 @@ def format_table(results):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m tools.bits_report", description=__doc__.split("\n\n")[0],
-                                epilog=__doc__.split("\n\n", 1)[1],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = doc_parser("python -m tools.bits_report", __doc__)
     p.add_argument("images", nargs="+", help="PNG files or folders")
     p.add_argument("--lam", type=float, action="append", default=[], help="lambda (repeatable)")
     p.add_argument("--quality", type=float, action="append", default=[],
@@ -88,13 +78,8 @@ def main(argv=None):
     lams = a.lam + [lam_from_quality(q) for q in a.quality]
     if not lams:
         lams = [lam_from_quality(75.0)]
-    try:
-        files = _files(a.images)
-    except FileNotFoundError as e:
-        print(f"bits_report: {e}", file=sys.stderr)
-        return 2
-    if not files:
-        print("bits_report: no PNG files given", file=sys.stderr)
+    files = images_or_error(a.images, "bits_report")
+    if files is None:
         return 2
     print(format_table(report(files, lams, a.jobs, a.quiet, a.tune)))
     return 0

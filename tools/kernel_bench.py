@@ -12,7 +12,6 @@ Multiplied by how often the search calls each kernel, this is the model to
 find where encode time goes (a sampling profiler cannot see numba's cached
 code here, and single-run timings on a shared machine vary by tens of %).
 """
-import argparse
 import sys
 import time
 
@@ -33,6 +32,7 @@ from codec.probmodel import new_contexts
 from codec.quant import scale_matrix
 from codec.recon import reconstruct
 from codec.transform import fdct2
+from tools.cli import doc_parser
 
 ANGULAR_MODE = 20       # a diagonal-ish angle: reads both reference sides
 
@@ -157,10 +157,7 @@ def format_table(rows, lam):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m tools.kernel_bench",
-                                description=__doc__.split("\n\n")[0],
-                                epilog=__doc__.split("\n\n", 1)[1],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = doc_parser("python -m tools.kernel_bench", __doc__)
     p.add_argument("--lam", type=float, default=362.039, help="lambda (default: the low-rate point)")
     p.add_argument("--reps-pixels", type=int, default=200_000,
                    help="pixels processed per timing (default 200000)")

@@ -19,14 +19,13 @@ neighbouring lambdas:
 The differences between variants are what the tool bought (docs/RESULTS.md,
 "What each LDC coding tool bought").
 """
-import argparse
 import math
 import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from tools.bits_report import _files
+from tools.cli import doc_parser, images_or_error
 
 LOW_LAMS = (350.0, 650.0)
 HIGH_LAMS = (8.0, 12.0, 16.0, 24.0)
@@ -110,23 +109,15 @@ def operating_points(res):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m tools.tool_gain",
-                                description=__doc__.split("\n\n")[0],
-                                epilog=__doc__.split("\n\n", 1)[1],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = doc_parser("python -m tools.tool_gain", __doc__)
     p.add_argument("images", nargs="+", help="PNG files or folders")
     p.add_argument("--set", action="append", default=[], metavar="NAME:KEY=VALUE,...",
                    help="an EncoderConfig variant (repeatable; default: one with the defaults)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     a = p.parse_args(argv)
-    try:
-        files = _files(a.images)
-    except FileNotFoundError as e:
-        print(f"tool_gain: {e}", file=sys.stderr)
-        return 2
-    if not files:
-        print("tool_gain: no PNG images given", file=sys.stderr)
+    files = images_or_error(a.images, "tool_gain")
+    if files is None:
         return 2
     sets = [_parse_set(s) for s in a.set] or [("default", {})]
     print("| variant | PSNR at 0.15 bpp | MS-SSIM at 0.15 bpp | bpp at MS-SSIM 0.993 | PSNR there "

@@ -1,0 +1,38 @@
+"""Shared pieces of the tools' command lines."""
+import argparse
+import os
+import sys
+
+
+def doc_parser(prog, doc):
+    """An ArgumentParser whose description is the first paragraph of a
+    module docstring and whose epilog is the rest (shown verbatim)."""
+    return argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0],
+                                   epilog=doc.split("\n\n", 1)[1],
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def png_paths(paths):
+    """PNG files named directly or found in the given folders (sorted per folder)."""
+    out = []
+    for p in paths:
+        if os.path.isdir(p):
+            out += sorted(os.path.join(p, n) for n in os.listdir(p) if n.lower().endswith(".png"))
+        elif os.path.isfile(p):
+            out.append(p)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {p}")
+    return out
+
+
+def images_or_error(paths, tool):
+    """png_paths(paths), or None after one error line on stderr (missing or no PNGs)."""
+    try:
+        files = png_paths(paths)
+    except FileNotFoundError as e:
+        print(f"{tool}: {e}", file=sys.stderr)
+        return None
+    if not files:
+        print(f"{tool}: no PNG images given", file=sys.stderr)
+        return None
+    return files
