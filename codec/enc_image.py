@@ -235,9 +235,9 @@ def _transform_sse(coef, lv, scl, n, sc, nz, dep, ci):
 def _quantise(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv, dep, st,
               buf, work, iw, prov, bps, bpk, ci):
     """Levels of one residual block into lv; returns (nz, estimated bits of
-    the cbf and the coefficients), the bits from the quantiser's own
-    estimate (RDOQ or the trellis) instead of a re-count.  Scratch arrays
-    one by one (see _rough)."""
+    the cbf and the coefficients, transform-domain squared error), the bits
+    from the quantiser's own estimate (RDOQ or the trellis) instead of a
+    re-count.  Scratch arrays one by one (see _rough)."""
     if dep:
         nz, jc = dq_trellis(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1,
                             lv, work, iw, prov, bps, bpk)
@@ -245,9 +245,9 @@ def _quantise(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf
         nz, jc = rdoq(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv,
                       work, st, buf)
     if not nz:
-        return False, cbf0
+        return False, cbf0, _transform_sse(coef, lv, scl, n, sc, False, dep, ci)
     d = _transform_sse(coef, lv, scl, n, sc, True, dep, ci)
-    return True, cbf1 + max(jc - d * wd, 0.0) / lam
+    return True, cbf1 + max(jc - d * wd, 0.0) / lam, d
 
 
 @njit(cache=True)
@@ -275,16 +275,16 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     est = scr[S_EST]
     mpm = scr[S_MPM]
     prm = scr[S_PARAMS]
-    build_refs(rec, x, y, n, ctu_ulog2, scr[S_REF], scr[S_AVAIL])
+    ref = scr[S_REF]
+    fref = scr[S_FREF]
+    main = scr[S_MAIN]
+    build_refs(rec, x, y, n, ctu_ulog2, ref, scr[S_AVAIL])
     mode_candidates(mmap, ux, uy, pt, lmmap, cshift, mpm)
     cflnb = nb_cfl(mmap, ux, uy) if pt != 0 else 0
     for m in range(NUM_MODE_SLOTS):
         est[m] = _INF
     lam_sqrt = math.sqrt(lam)
     wd_sqrt = math.sqrt(wd)
-    ref = scr[S_REF]
-    fref = scr[S_FREF]
-    main = scr[S_MAIN]
     had = scr[S_HAD]
     # coarse pass, then refine around the best angle, then the MPMs (and CfL)
     mbits = scr[S_MBITS]
@@ -339,16 +339,16 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
         elif est[mode] > FULL_RD_MARGIN * first:
             break
         est[mode] = _INF
-        predict_any(mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], lrec, rec, x,
-                    y, cshift, ctu_ulog2)
+        predict_any(mode, ref, fref, n, log2s, pred, pt, main, lrec, rec, x, y, cshift,
+                    ctu_ulog2)
         fdct2(pred, n, sc, cpred, tmpf, scr[S_EO])
         for kv in range(n):
             for ku in range(n):
                 coef[kv, ku] = corg[kv, ku] - cpred[kv, ku]
-        nz, r = _quantise(coef, qscl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1,
-                          lv, False, st, buf, work, iw, prov, bps, bpk, ci)
+        nz, r, d = _quantise(coef, qscl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0,
+                             cbf1, lv, False, st, buf, work, iw, prov, bps, bpk, ci)
         r += mbits[mode]
-        j = _transform_sse(coef, lv, qscl, n, sc, nz, False, ci) * wd + lam * r
+        j = d * wd + lam * r
         if j < best:
             best = j
             best_mode = mode
@@ -361,14 +361,13 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
                         scr[S_BCOEF][yy, xx] = coef[yy, xx]
     if dep:
         bcoef = scr[S_BCOEF]
-        nz, r = _quantise(bcoef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1,
-                          save_lv, True, st, buf, work, iw, prov, bps, bpk, ci)
+        nz, r, _ = _quantise(bcoef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0,
+                             cbf1, save_lv, True, st, buf, work, iw, prov, bps, bpk, ci)
         best_nz = nz
         best_r = r + mbits[best_mode]
-    predict_any(best_mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], lrec, rec, x,
-                y, cshift, ctu_ulog2)
-    reconstruct(pred, save_lv, best_nz, scl, n, sc, rec, x, y, scr[S_CI], scr[S_RI], scr[S_TMPI],
-                dep)
+    predict_any(best_mode, ref, fref, n, log2s, pred, pt, main, lrec, rec, x, y, cshift,
+                ctu_ulog2)
+    reconstruct(pred, save_lv, best_nz, scl, n, sc, rec, x, y, ci, scr[S_RI], scr[S_TMPI], dep)
     d = 0.0
     for yy in range(n):
         for xx in range(n):

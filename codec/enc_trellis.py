@@ -32,7 +32,6 @@ from .scan import SCAN_X, SCAN_Y
 _INF = 1e300
 _NSTATES = 4
 START = 4          # back-pointer: the path starts (its last position) here
-ZERO_ONLY = 0.0    # |coefficient| below this many scale units: only zero is tried
 
 
 @njit(cache=True, inline='always')
@@ -100,18 +99,6 @@ def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_b
             ctx = ctx_sig(pt, sc, dd, tsum, coloc, q)
             sig0[q] = bit_cost(probs, ctx, 0)
             sig1[q] = bit_cost(probs, ctx, 1)
-        if c < ZERO_ONLY * s:
-            # too small for any nonzero level to pay: every state codes a zero
-            for s2 in range(_NSTATES):
-                nxt[s2] = _INF
-            for st_ in range(_NSTATES):
-                if cost[st_] < _INF:
-                    _relax(nxt, bp_s, bp_k, i, DQ_NEXT[st_, 0],
-                           cost[st_] + d0 + lam * sig0[dq_qset(st_)], st_, 0)
-            idle += d0
-            for s2 in range(_NSTATES):
-                cost[s2] = nxt[s2]
-            continue
         # two nearest nonzero levels of each quantiser, their errors and level
         # bits; Q0: t = 2ks, Q1: t = (2k - 1)s, so k = floor((c/s + q) / 2) and
         # one more: at most 3 distinct levels, whose bits are counted once

@@ -15,7 +15,7 @@ from .constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSIO
 from .contexts import NUM_CTX
 from .deblock import deblock_plane
 from .constants import MAX_DEBLOCK_LEVEL
-from .enc_image import P_RESTORE_FITS, encode_planes, new_scratch, search_params
+from .enc_image import EFFORTS, P_RESTORE_FITS, encode_planes, new_scratch
 from .enc_restore import choose_restore
 from .enc_syntax import restore_syntax
 from .restore import NUM_TAPS
@@ -253,7 +253,7 @@ def _restore_plane(org, rec, ctu, wd, lam, cfg):
     """Fit and decide one plane's restoration filter, and apply it to rec."""
     if not cfg.restore:
         return 0, np.zeros(NUM_TAPS, np.int64), np.zeros((1, 1), np.uint8)
-    rounds = int(search_params(cfg.effort)[P_RESTORE_FITS])
+    rounds = EFFORTS[cfg.effort][P_RESTORE_FITS]
     on, coefs, flags, restored = choose_restore(org, rec, ctu, wd, lam, rounds)
     if on:
         rec[:] = restored
