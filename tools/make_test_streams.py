@@ -43,7 +43,7 @@ HOSTILE = [
 ]
 
 
-def write_hostile(codec, folder):
+def write_hostile(folder):
     """The HOSTILE streams of the current format version into folder."""
     from codec import container
     from codec.constants import FORMAT_VERSION
@@ -68,10 +68,10 @@ def main(argv=None):
     if not (a.regenerate or a.hostile):
         p.error("nothing done: pass --regenerate to overwrite the golden streams")
     sys.path.insert(0, os.path.join(DATA, ".."))
-    import codec
     if a.hostile and not a.regenerate:
-        write_hostile(codec, os.path.join(DATA, "fuzz"))
+        write_hostile(os.path.join(DATA, "fuzz"))
         return
+    import codec
     from codec.constants import FORMAT_VERSION
     from conftest import synthetic_image
     manifest_path = os.path.join(DATA, "streams.json")
@@ -88,7 +88,7 @@ def main(argv=None):
         print(fname, len(data), "bytes")
     with open(manifest_path, "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
-    write_hostile(codec, os.path.join(DATA, "fuzz"))
+    write_hostile(os.path.join(DATA, "fuzz"))
 
 
 if __name__ == "__main__":
