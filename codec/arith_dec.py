@@ -7,8 +7,8 @@ than the bytes the encoder flushed, so callers treat overread > 0 at the end
 (or > MAX_OVERREAD at any point) as a corrupt or truncated stream.
 """
 import numpy as np
-from numba import njit
 
+from .jit import kernel
 from .probmodel import PROB_BITS, PROB_ONE, update
 
 _TOP = 1 << 24
@@ -26,7 +26,7 @@ def new_decoder(data):
     return st, buf
 
 
-@njit(cache=True)
+@kernel
 def _read(st, buf):
     p = st[ST_POS]
     st[ST_POS] = p + 1
@@ -36,7 +36,7 @@ def _read(st, buf):
     return np.int64(0)
 
 
-@njit(cache=True)
+@kernel
 def dec_init(st, buf):
     st[ST_LEN] = buf.shape[0]
     st[ST_POS] = 0
@@ -48,7 +48,7 @@ def dec_init(st, buf):
     st[ST_CODE] = c
 
 
-@njit(cache=True)
+@kernel
 def dec_bit(st, buf, probs, ctx):
     p1 = (probs[ctx, 0] + probs[ctx, 1]) >> 1
     bound = (st[ST_RANGE] >> PROB_BITS) * (PROB_ONE - p1)
@@ -66,7 +66,7 @@ def dec_bit(st, buf, probs, ctx):
     return bit
 
 
-@njit(cache=True)
+@kernel
 def dec_bypass(st, buf):
     st[ST_RANGE] >>= 1
     if st[ST_CODE] >= st[ST_RANGE]:
@@ -80,7 +80,7 @@ def dec_bypass(st, buf):
     return bit
 
 
-@njit(cache=True)
+@kernel
 def dec_bypass_bits(st, buf, nbits):
     v = np.int64(0)
     for _ in range(nbits):
@@ -88,7 +88,7 @@ def dec_bypass_bits(st, buf, nbits):
     return v
 
 
-@njit(cache=True)
+@kernel
 def dec_failed(st):
     """Sticky error: read too far past the end, or a syntax element out of range."""
     return st[ST_OVERREAD] > MAX_OVERREAD or st[ST_ERR] != 0

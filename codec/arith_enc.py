@@ -15,9 +15,9 @@ The classic first output byte is always 0 and is not written; the decoder
 starts from 4 bytes instead of 5.
 """
 import numpy as np
-from numba import njit
 
 from .contexts import CAT_NAMES, CTX_CATEGORY, NUM_CATS, NPT
+from .jit import kernel
 from .probmodel import COST_SHIFT, COST_TABLE, PROB_BITS, PROB_ONE, update
 
 _TOP = 1 << 24
@@ -49,13 +49,13 @@ def bits_by_category(st):
     return out
 
 
-@njit(cache=True)
+@kernel
 def enc_category(st, slot):
     """Account the following bypass bins to category slot pt * NUM_CATS + cat."""
     st[ST_CAT] = slot
 
 
-@njit(cache=True)
+@kernel
 def enc_init(st):
     st[ST_LOW] = 0
     st[ST_RANGE] = _LOW_MASK
@@ -65,7 +65,7 @@ def enc_init(st):
     st[ST_OVERFLOW] = 0
 
 
-@njit(cache=True)
+@kernel
 def _put(st, buf, b):
     p = st[ST_POS]
     if p >= 0:
@@ -78,7 +78,7 @@ def _put(st, buf, b):
     st[ST_POS] = p + 1
 
 
-@njit(cache=True)
+@kernel
 def _shift_low(st, buf):
     low = st[ST_LOW]
     if low < 0xFF000000 or low > _LOW_MASK:
@@ -95,7 +95,7 @@ def _shift_low(st, buf):
     st[ST_LOW] = (low & 0x00FFFFFF) << 8
 
 
-@njit(cache=True)
+@kernel
 def enc_bit(st, buf, probs, ctx, bit):
     """Code one bit in an adaptive context and update the context."""
     p1 = (probs[ctx, 0] + probs[ctx, 1]) >> 1
@@ -113,7 +113,7 @@ def enc_bit(st, buf, probs, ctx, bit):
     update(probs, ctx, bit)
 
 
-@njit(cache=True)
+@kernel
 def enc_bypass(st, buf, bit):
     """Code one equiprobable bit (no context)."""
     st[ST_BITS + st[ST_CAT]] += _BYPASS_FIX
@@ -125,14 +125,14 @@ def enc_bypass(st, buf, bit):
         _shift_low(st, buf)
 
 
-@njit(cache=True)
+@kernel
 def enc_bypass_bits(st, buf, value, nbits):
     """Code the low `nbits` bits of value, most significant first."""
     for i in range(nbits - 1, -1, -1):
         enc_bypass(st, buf, (value >> i) & 1)
 
 
-@njit(cache=True)
+@kernel
 def enc_finish(st, buf):
     """Flush; returns the number of bytes written (may exceed the buffer: check ST_OVERFLOW)."""
     for _ in range(5):

@@ -8,9 +8,9 @@ by least squares so that the decoder's upsampler reproduces the full-
 resolution chroma as closely as possible.
 """
 import numpy as np
-from numba import njit
 
 from .constants import SAMPLE_MAX, SAMPLE_MID, SAMPLE_SHIFT
+from .jit import alloc_kernel, kernel
 
 # 4-tap upsampling filter, 7-bit: output at phase -1/4 uses c[i-2..i+1]
 UP_TAPS = np.array([-3, 29, 111, -9], dtype=np.int64)
@@ -40,7 +40,7 @@ def rgb_to_ycc(rgb, pad_to=None):
     return out[0], out[1], out[2]
 
 
-@njit(cache=True)
+@kernel
 def _rgb_to_ycc_kernel(rgb, m, mid, out):
     h, w = rgb.shape[0], rgb.shape[1]
     hp, wp = out.shape[1], out.shape[2]
@@ -56,7 +56,7 @@ def _rgb_to_ycc_kernel(rgb, m, mid, out):
             out[2, j, i] = m[2, 0] * r + m[2, 1] * g + m[2, 2] * b + mid
 
 
-@njit(cache=True)
+@kernel
 def sse_change(org, old, new):
     """sum of (org - new)^2 - (org - old)^2 (org float, old/new integer planes
     of one shape); only changed samples are visited (a filter's trial)."""
@@ -71,7 +71,7 @@ def sse_change(org, old, new):
     return acc
 
 
-@njit(cache=True)
+@kernel
 def rgb_sse(a, b):
     """Exact squared error between two uint8 RGB images (as float)."""
     acc = np.int64(0)
@@ -84,7 +84,7 @@ def rgb_sse(a, b):
     return float(acc)
 
 
-@njit(cache=True)
+@kernel
 def _tap_src(o, t, n_in):
     """Input index of tap t (0..3) for output o of the 2x upsampler, edge-clamped:
     odd outputs (phase +1/4) read c[i+2-t], even ones (phase -1/4) c[i-2+t], i = o/2."""
@@ -93,7 +93,7 @@ def _tap_src(o, t, n_in):
     return min(max(k, 0), n_in - 1)
 
 
-@njit(cache=True)
+@alloc_kernel
 def _up_rows(src, out_h):
     """Vertical 2x upsampling: int64 (h, w) -> (out_h, w), values * 128."""
     h, w = src.shape
@@ -107,7 +107,7 @@ def _up_rows(src, out_h):
     return out
 
 
-@njit(cache=True)
+@alloc_kernel
 def upsample420(c, out_h, out_w):
     """Normative chroma upsampling of an integer plane to (out_h, out_w), int16."""
     v = _up_rows(c.astype(np.int64), out_h)
@@ -129,7 +129,7 @@ def upsample420(c, out_h, out_w):
     return out
 
 
-@njit(cache=True)
+@kernel
 def ycc_to_rgb(y, cb, cr, out):
     """Normative YCbCr (internal units, equal sizes) -> RGB uint8 out[h, w, 3]."""
     h, w = out.shape[0], out.shape[1]
@@ -148,7 +148,7 @@ def ycc_to_rgb(y, cb, cr, out):
             out[j, i, 2] = 0 if b < 0 else (255 if b > 255 else b)
 
 
-@njit(cache=True)
+@kernel
 def grey_to_rgb(y, out):
     h, w = out.shape[0], out.shape[1]
     rnd = 1 << (SAMPLE_SHIFT - 1)
@@ -163,7 +163,7 @@ def grey_to_rgb(y, out):
 
 # --- encoder side: least-squares downsampling ---------------------------------
 
-@njit(cache=True)
+@alloc_kernel
 def _up_axis0(c, n_out):
     """Float version of the normative 1-D upsampler along axis 0."""
     n_in, w = c.shape
@@ -177,7 +177,7 @@ def _up_axis0(c, n_out):
     return out
 
 
-@njit(cache=True)
+@alloc_kernel
 def _up_axis0_adjoint(e, n_in):
     n_out, w = e.shape
     out = np.zeros((n_in, w))
@@ -190,7 +190,7 @@ def _up_axis0_adjoint(e, n_in):
     return out
 
 
-@njit(cache=True)
+@alloc_kernel
 def _up_axis1(c, n_out):
     """_up_axis0 along axis 1 (same arithmetic, no transposed copies)."""
     h, n_in = c.shape
@@ -204,7 +204,7 @@ def _up_axis1(c, n_out):
     return out
 
 
-@njit(cache=True)
+@alloc_kernel
 def _up_axis1_adjoint(e, n_in):
     h, n_out = e.shape
     out = np.zeros((h, n_in))

@@ -12,9 +12,9 @@ their callers (inline='always'): a numba call with array arguments costs
 tens of ns, more than the derivation itself.
 """
 import numpy as np
-from numba import njit
 
 from .constants import MODE_CFL, NUM_SIZES
+from .jit import inline_kernel, kernel
 
 NPT = 2
 NSC = NUM_SIZES
@@ -77,52 +77,52 @@ REM_PREFIX_MAX = 4          # unary prefix length before the Exp-Golomb escape
 EG_MAX_PREFIX = 20          # decoder refuses longer Exp-Golomb prefixes
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def ctx_split(pt, sc, nb):
     """Split flag of a node of size class sc >= 1; nb = number of left/top
     neighbour leaves smaller than the node (0..2)."""
     return CTX_SPLIT + (pt * (NSC - 1) + (sc - 1)) * 3 + nb
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def ctx_mode(pt, b):
     return CTX_MODE + pt * MODE_BINS + b
 
 
-@njit(cache=True)
+@kernel
 def ctx_restore(pt, b):
     """b = 0: the plane's filter flag; 1: per-CTU flags follow; 2 + nb: a CTU
     flag, nb = number of left/top CTUs filtered."""
     return CTX_RESTORE + pt * RESTORE_BINS + b
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def ctx_dq(b):
     return CTX_DQ + b
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def ctx_cfl(nb):
     """Chroma 'is chroma-from-luma' flag; nb = left/top chroma leaves using it (0..2)."""
     return CTX_CFL + nb
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def ctx_cbf(pt, sc, nb):
     return CTX_CBF + (pt * NSC + sc) * 3 + nb
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def ctx_last_cls(pt, sc, b):
     return CTX_LAST_CLS + (pt * NSC + sc) * NUM_LAST_CLS + b
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def ctx_last_bit(pt, sc, cls):
     return CTX_LAST_BIT + (pt * NSC + sc) * NUM_LAST_CLS + cls
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def diag_class(d):
     if d == 0:
         return 0
@@ -135,7 +135,7 @@ def diag_class(d):
     return 4
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def template(lv, n, x, y):
     """(sum of min(|l|,4), number of nonzeros, sum of |l| capped) over the template."""
     s = 0
@@ -169,7 +169,7 @@ def template(lv, n, x, y):
     return s, ns, min(full, RICE_SUM_CAP)
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def coloc_count(cmap, bx, by, n, x, y):
     """How many of the left/top same-size areas hold a nonzero level at the
     same frequency (x, y); only low frequencies (x, y < 4) look.  cmap holds
@@ -184,7 +184,7 @@ def coloc_count(cmap, bx, by, n, x, y):
     return c
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def ctx_sig(pt, sc, d, tsum, coloc, qset):
     """qset: 0 without dependent quantisation, else max(0, state - 1) (the
     quantiser and parity history change how likely a nonzero level is)."""
@@ -193,7 +193,7 @@ def ctx_sig(pt, sc, d, tsum, coloc, qset):
                       NUM_SIG_TMPL + t) * NUM_COLOC + coloc
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def _gt_diag(d):
     if d == 0:
         return 0
@@ -202,24 +202,24 @@ def _gt_diag(d):
     return 2
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def ctx_gt1(pt, d, tsum, tnz):
     g = min(max(tsum - tnz, 0), NUM_GT_TMPL - 1)
     return CTX_GT1 + (pt * NUM_GT_DIAG + _gt_diag(d)) * NUM_GT_TMPL + g
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def ctx_gt2(pt, d, tsum, tnz):
     g = min(max(tsum - tnz, 0), NUM_GT_TMPL - 1)
     return CTX_GT2 + (pt * NUM_GT_DIAG + _gt_diag(d)) * NUM_GT_TMPL + g
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def rice_param(full):
     return RICE_FROM_SUM[full]
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def bit_length(v):
     n = 0
     while v > 0:
@@ -230,7 +230,7 @@ def bit_length(v):
 
 # Neighbour counts over the 4x4-unit maps (left and top units of a block at
 # unit (ux, uy)) that select the split, cbf and chroma-from-luma contexts.
-@njit(cache=True, inline='always')
+@inline_kernel
 def nb_split(smap, ux, uy, log2s):
     nb = 0
     if ux > 0 and smap[uy, ux - 1] < log2s:
@@ -240,7 +240,7 @@ def nb_split(smap, ux, uy, log2s):
     return nb
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def nb_cbf(cbmap, ux, uy):
     nb = 0
     if ux > 0 and cbmap[uy, ux - 1] != 0:
@@ -250,7 +250,7 @@ def nb_cbf(cbmap, ux, uy):
     return nb
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def nb_cfl(mmap, ux, uy):
     nb = 0
     if ux > 0 and mmap[uy, ux - 1] == MODE_CFL:

@@ -16,9 +16,9 @@ sides, from the per-unit step-index map); the header's level (1..7) picks
 the scale, 0 switches the filter off.
 """
 import numpy as np
-from numba import njit
 
 from .constants import LOG2_MIN_BLOCK, MAX_DEBLOCK_LEVEL, SAMPLE_MAX
+from .jit import kernel
 from .quant import QSTEP
 
 # beta = step * BETA_NUM[level] >> 6, tc = step * TC_NUM[level] >> 6 (level 0 unused)
@@ -27,12 +27,12 @@ TC_NUM = np.array([0, 3, 5, 7, 10, 14, 19, 27], dtype=np.int64)
 assert BETA_NUM.shape[0] == MAX_DEBLOCK_LEVEL + 1
 
 
-@njit(cache=True)
+@kernel
 def _clip3(lo, hi, v):
     return lo if v < lo else (hi if v > hi else v)
 
 
-@njit(cache=True)
+@kernel
 def _filter_segment(s, base, stride, step, beta, tc, strong_ok):
     """Filter 4 lines across one edge.  s is the flat plane, base the index
     of q0 on line 0, stride the offset across the edge (1 or width), step
@@ -94,7 +94,7 @@ def _filter_segment(s, base, stride, step, beta, tc, strong_ok):
             s[b + stride] = _clip3(0, SAMPLE_MAX, q1 + dqq)
 
 
-@njit(cache=True)
+@kernel
 def _leaf_edge(smap, ux, uy, vertical):
     """Is there a leaf boundary on the left (vertical) / top edge of unit (ux, uy)?"""
     sz = smap[uy, ux] - LOG2_MIN_BLOCK      # log2 leaf size in units
@@ -102,7 +102,7 @@ def _leaf_edge(smap, ux, uy, vertical):
     return (pos & ((1 << sz) - 1)) == 0
 
 
-@njit(cache=True)
+@kernel
 def _edge_filter(s, base, stride, step, qa, qb, level, strong_ok, dep):
     """One segment with the thresholds of the mean step of its two sides
     (doubled with dependent quantisation, where each quantiser's levels are
@@ -115,7 +115,7 @@ def _edge_filter(s, base, stride, step, qa, qb, level, strong_ok, dep):
         _filter_segment(s, base, stride, step, (qs * BETA_NUM[level]) >> 6, tc, strong_ok)
 
 
-@njit(cache=True)
+@kernel
 def deblock_plane(rec, smap, qmap, level, dep):
     """Filter a reconstructed plane (int16, padded) in place; qmap: the step
     index of every 4x4 unit; dep: dependent quantisation."""

@@ -1,11 +1,11 @@
 """Decoder kernel: CTU loop and block reconstruction; mirror of enc_image.write_ctu."""
 import numpy as np
-from numba import njit
 
 from .arith_dec import dec_failed
 from .constants import LOG2_MIN_BLOCK, MAX_BLOCK, NUM_MPM
 from .contexts import nb_cbf, nb_cfl, nb_split
 from .dec_syntax import dec_any_mode, dec_cbf, dec_coeffs, dec_dq, dec_split
+from .jit import alloc_kernel
 from .planes import set_ctu_step
 from .quant import dq_limits
 from .predict import build_refs, fill_units, mode_candidates, predict_any
@@ -20,7 +20,7 @@ def new_scratch():
             np.zeros(4 * m + 1, np.int64), np.zeros(3 * m + 1, np.int64), np.zeros(NUM_MPM, np.int64))
 
 
-@njit(cache=True)
+@alloc_kernel
 def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt, scale, dep,
                probs, st, buf, scr):
     """Decode one CTU's quadtree (iterative pre-order walk in z-order)."""
@@ -76,7 +76,7 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
                 cmap[y + yy, x + xx] = lv[yy, xx] if nz else 0
 
 
-@njit(cache=True)
+@alloc_kernel
 def decode_planes(recs, cmaps, smaps, mmaps, cbmaps, qmaps, nplanes, ctu_log2, wmat, qbase, dq_on,
                   dep, probs, st, buf, scr):
     """Decode the luma group (plane 0, each CTU after its quantiser delta if

@@ -4,23 +4,23 @@ Out-of-range values (too long Exp-Golomb prefixes, levels beyond
 MAX_ABS_LEVEL) set the decoder's sticky ST_ERR flag and return a safe value,
 so the caller can stop at the next check without reading out of bounds.
 """
-from numba import njit
 
 from .arith_dec import ST_ERR, dec_bit, dec_bypass, dec_bypass_bits
 from .constants import MAX_ABS_LEVEL, MODE_CFL, RESTORE_COEF_BITS, RESTORE_COEF_MIN
 from .contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_cfl, ctx_dq, ctx_gt1,
                        ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig,
                        ctx_split, rice_param, template)
+from .jit import kernel
 from .quant import DQ_NEXT, dq_qset
 from .scan import SCAN_X, SCAN_Y
 
 
-@njit(cache=True)
+@kernel
 def dec_split(pt, sc, nb, probs, st, buf):
     return dec_bit(st, buf, probs, ctx_split(pt, sc, nb))
 
 
-@njit(cache=True)
+@kernel
 def dec_mode(mpm, pt, probs, st, buf):
     if dec_bit(st, buf, probs, ctx_mode(pt, 0)):
         if dec_bit(st, buf, probs, ctx_mode(pt, 1)) == 0:
@@ -46,19 +46,19 @@ def dec_mode(mpm, pt, probs, st, buf):
     return mode
 
 
-@njit(cache=True)
+@kernel
 def dec_any_mode(mpm, pt, cflnb, probs, st, buf):
     if pt != 0 and dec_bit(st, buf, probs, ctx_cfl(cflnb)):
         return MODE_CFL
     return dec_mode(mpm, pt, probs, st, buf)
 
 
-@njit(cache=True)
+@kernel
 def dec_cbf(pt, sc, nb, probs, st, buf):
     return dec_bit(st, buf, probs, ctx_cbf(pt, sc, nb))
 
 
-@njit(cache=True)
+@kernel
 def dec_last(pt, sc, log2n, probs, st, buf):
     cls = 0
     for b in range(2 * log2n):
@@ -74,7 +74,7 @@ def dec_last(pt, sc, log2n, probs, st, buf):
     return v
 
 
-@njit(cache=True)
+@kernel
 def dec_remainder(k, st, buf):
     q = 0
     while q < REM_PREFIX_MAX and dec_bypass(st, buf) == 1:
@@ -92,7 +92,7 @@ def dec_remainder(k, st, buf):
     return (REM_PREFIX_MAX << k) + v + dec_bypass_bits(st, buf, g)
 
 
-@njit(cache=True)
+@kernel
 def dec_coeffs(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep):
     """Fill lv[:n,:n] with the levels of a block whose cbf is 1 (dep:
     dependent quantisation, whose state selects the significance contexts)."""
@@ -125,7 +125,7 @@ def dec_coeffs(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep):
         s = DQ_NEXT[s, a & 1]
 
 
-@njit(cache=True)
+@kernel
 def dec_dq(probs, st, buf):
     """Mirror of enc_syntax.dq_syntax; an Exp-Golomb prefix beyond
     EG_MAX_PREFIX sets the error flag (the caller range-checks the result)."""
@@ -146,7 +146,7 @@ def dec_dq(probs, st, buf):
     return -a if neg else a
 
 
-@njit(cache=True)
+@kernel
 def dec_restore(pt, coefs, flags, probs, st, buf):
     """Mirror of enc_syntax.restore_syntax; returns the plane's on flag."""
     if dec_bit(st, buf, probs, ctx_restore(pt, 0)) == 0:

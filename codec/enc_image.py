@@ -15,13 +15,13 @@ maps smap (log2 leaf size), mmap (mode), cbmap (coded-block flag).
 import math
 
 import numpy as np
-from numba import njit
 
 from .constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANAR, NUM_MODE_SLOTS,
                         NUM_MODES, NUM_MPM)
 from .contexts import nb_cbf, nb_cfl, nb_split
 from .enc_rdoq import rdoq
 from .enc_trellis import dq_trellis
+from .jit import alloc_kernel, kernel
 from .quant import dequantise
 from .enc_syntax import (any_mode_syntax, cbf_syntax, coeff_syntax, dq_syntax, mode_bits_table,
                          split_syntax)
@@ -104,7 +104,7 @@ def new_scratch(effort="slow"):
             np.zeros((m, m), np.float64), np.zeros(8, np.int64), search_params(effort))
 
 
-@njit(cache=True)
+@kernel
 def _had4(a0, a1, a2, a3):
     b0 = a0 + a1
     b1 = a0 - a1
@@ -113,7 +113,7 @@ def _had4(a0, a1, a2, a3):
     return b0 + b2, b1 + b3, b0 - b2, b1 - b3
 
 
-@njit(cache=True)
+@kernel
 def _satd(org, x, y, pred, n, blk, had):
     """Sum of |Hadamard coefficients| (4x4 blocks for n = 4, else 8x8), scaled
     to ~ the sum of |orthonormal transform coefficients| of org - pred.
@@ -154,7 +154,7 @@ def _satd(org, x, y, pred, n, blk, had):
     return s / 8
 
 
-@njit(cache=True)
+@kernel
 def _set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv):
     ux = x >> LOG2_MIN_BLOCK
     uy = y >> LOG2_MIN_BLOCK
@@ -167,7 +167,7 @@ def _set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv):
             cmap[y + yy, x + xx] = lv[yy, xx] if nz else 0
 
 
-@njit(cache=True)
+@kernel
 def _rough(org, rec, lrec, x, y, n, log2n, pt, mode, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
            ref, fref, pred, main, blk, had, est):
     """SATD-based cost of a mode (cached in est).  Takes its scratch arrays one
@@ -181,7 +181,7 @@ def _rough(org, rec, lrec, x, y, n, log2n, pt, mode, mbits, cshift, ctu_ulog2, l
     return j
 
 
-@njit(cache=True)
+@kernel
 def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
                   ref, fref, pred, main, blk, had, est, coarse_small):
     """Rough costs (into est) of a coarse pass over the angles, then of
@@ -205,7 +205,7 @@ def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, ctu_ulog2, 
         step >>= 1
 
 
-@njit(cache=True)
+@kernel
 def _unit_mean(m, ux, uy, nu):
     acc = 0.0
     for j in range(nu):
@@ -214,7 +214,7 @@ def _unit_mean(m, ux, uy, nu):
     return acc / (nu * nu)
 
 
-@njit(cache=True)
+@kernel
 def _transform_sse(coef, lv, scl, n, sc, nz, dep, ci):
     """Squared error between coef and the dequantised levels (all of coef if not nz)."""
     d = 0.0
@@ -231,7 +231,7 @@ def _transform_sse(coef, lv, scl, n, sc, nz, dep, ci):
     return d
 
 
-@njit(cache=True)
+@kernel
 def _quantise(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv, dep, st,
               buf, work, iw, prov, bps, bpk, ci):
     """Levels of one residual block into lv; returns (nz, estimated bits of
@@ -250,7 +250,7 @@ def _quantise(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf
     return True, cbf1 + max(jc - d * wd, 0.0) / lam, d
 
 
-@njit(cache=True)
+@kernel
 def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, depth, pt,
                  ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr):
     """Choose the intra mode of the leaf at (x, y), reconstruct it into rec and
@@ -379,7 +379,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     return d * wd + lam * best_r, best_mode, best_nz
 
 
-@njit(cache=True)
+@kernel
 def _restore_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, mode, nz, save_rec, save_lv):
     n = 1 << log2s
     for yy in range(n):
@@ -388,7 +388,7 @@ def _restore_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, mode, nz, save_rec,
     _set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, save_lv)
 
 
-@njit(cache=True)
+@alloc_kernel
 def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt, scale, dep,
                lam, wd, aq, probs, st, buf, scr):
     """RD search of one CTU's quadtree (iterative post-order walk: numba's
@@ -470,7 +470,7 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
     return ret
 
 
-@njit(cache=True)
+@alloc_kernel
 def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, dep, probs, st,
               buf, scr):
     """Code one CTU's decided quadtree with live contexts (pre-order, z-order).
@@ -522,7 +522,7 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
             coeff_syntax(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf, True, dep)
 
 
-@njit(cache=True)
+@alloc_kernel
 def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, qmaps, p_first, p_last, ctu_log2, wmat,
                   qbase, dqmap, dq_on, dep, lam, wds, aqs, probs, st, buf, scr):
     """Code planes p_first..p_last-1 into the arithmetic coder (st, buf): CTUs

@@ -8,17 +8,17 @@ finally the whole block is compared with coding nothing (cbf = 0).
 Distortion is measured in the transform domain (orthonormal DCT), weighted
 to RGB squared error by `wd`.
 """
-from numba import njit
 
 from .contexts import coloc_count, ctx_sig, template
 from .enc_syntax import last_bits, last_bits_table, level_cost
+from .jit import kernel
 from .probmodel import bit_cost
 from .scan import SCAN_X, SCAN_Y
 
 _INF = 1e300
 
 
-@njit(cache=True)
+@kernel
 def clear_and_last(coef, scl, n, sc, lv):
     """Zero lv[:n,:n]; return the last scan index whose |coef| reaches half
     its scale (nothing beyond can quantise to a nonzero level), or -1."""
@@ -33,7 +33,7 @@ def clear_and_last(coef, scl, n, sc, lv):
     return -1
 
 
-@njit(cache=True)
+@kernel
 def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, cbf1_bits,
          lv, work, st, buf):
     """Fill lv[:n,:n] (int32, signed levels); return (any level nonzero, J) with

@@ -7,14 +7,14 @@ is restore.apply_restore on exactly the coefficients and flags coded.
 import math
 
 import numpy as np
-from numba import njit
 
 from .constants import RESTORE_COEF_BITS, RESTORE_COEF_MAX, RESTORE_COEF_MIN, RESTORE_SHIFT
+from .jit import alloc_kernel, kernel
 from .restore import NUM_TAPS, apply_restore, features
 
 
 
-@njit(cache=True)
+@alloc_kernel
 def _ctu_stats(org, rec, ctu, A, b):
     """Per CTU normal equations of the taps' second differences against the
     error org - rec, on every second row (enough for a 10-tap fit).  Only the
@@ -43,7 +43,7 @@ def _ctu_stats(org, rec, ctu, A, b):
             b[cy, cx] = v
 
 
-@njit(cache=True)
+@kernel
 def _ctu_sse(org, a, ctu, out):
     """Squared error org - a summed per CTU into out."""
     h, w = a.shape

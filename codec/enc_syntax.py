@@ -3,7 +3,6 @@
 Keeping cost and write in one function makes the RD estimates follow the
 syntax exactly.  The decoder mirror is dec_syntax.py.
 """
-from numba import njit
 
 from .arith_enc import enc_bit, enc_bypass, enc_bypass_bits, enc_category
 from .constants import MAX_ABS_LEVEL, MODE_CFL, NUM_MPM, RESTORE_COEF_BITS, RESTORE_COEF_MIN
@@ -11,12 +10,13 @@ from .contexts import (CAT_DQ, CAT_LAST, CAT_MODE, CAT_REM, CAT_RESTORE, CAT_SIG
                        REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_gt1, ctx_gt2,
                        ctx_dq, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig, ctx_split,
                        rice_param, template)
+from .jit import inline_kernel, kernel
 from .probmodel import bit_cost
 from .quant import DQ_NEXT, dq_qset
 from .scan import SCAN_X, SCAN_Y
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def sym(probs, ctx, bit, st, buf, write):
     if write:
         enc_bit(st, buf, probs, ctx, bit)
@@ -24,7 +24,7 @@ def sym(probs, ctx, bit, st, buf, write):
     return bit_cost(probs, ctx, bit)
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def bypass(value, nbits, slot, st, buf, write):
     """nbits equiprobable bins, accounted to category slot pt * NUM_CATS + cat."""
     if write:
@@ -33,12 +33,12 @@ def bypass(value, nbits, slot, st, buf, write):
     return float(nbits)
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def split_syntax(split, pt, sc, nb, probs, st, buf, write):
     return sym(probs, ctx_split(pt, sc, nb), split, st, buf, write)
 
 
-@njit(cache=True)
+@kernel
 def mode_syntax(mode, mpm, pt, probs, st, buf, write):
     """Intra mode: MPM flag; MPM index (truncated unary, 2 context bins) or the
     rank of the mode among the 32 non-MPM modes (5 bypass bits)."""
@@ -57,7 +57,7 @@ def mode_syntax(mode, mpm, pt, probs, st, buf, write):
     return bits + bypass(r, 5, pt * NUM_CATS + CAT_MODE, st, buf, write)
 
 
-@njit(cache=True)
+@kernel
 def mode_bits_table(mpm, pt, cflnb, probs, out):
     """out[m] = the bits any_mode_syntax would spend on mode m (every slot,
     CfL included for chroma): one table per leaf instead of a syntax walk per
@@ -78,7 +78,7 @@ def mode_bits_table(mpm, pt, cflnb, probs, out):
     out[mpm[0]] = base + (f1 + bit_cost(probs, ctx_mode(pt, 1), 0))
 
 
-@njit(cache=True)
+@kernel
 def any_mode_syntax(mode, mpm, pt, cflnb, probs, st, buf, write):
     """Chroma first says whether the block is chroma-from-luma (context from
     the left/top chroma leaves), then codes a regular mode if not."""
@@ -90,12 +90,12 @@ def any_mode_syntax(mode, mpm, pt, cflnb, probs, st, buf, write):
                                                                        buf, write)
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def cbf_syntax(cbf, pt, sc, nb, probs, st, buf, write):
     return sym(probs, ctx_cbf(pt, sc, nb), cbf, st, buf, write)
 
 
-@njit(cache=True)
+@kernel
 def last_syntax(last, pt, sc, log2n, probs, st, buf, write):
     """Scan index of the last nonzero level: its bit length in truncated unary
     (contexts per bin), the bit below the MSB with a context, the rest bypass."""
@@ -114,7 +114,7 @@ def last_syntax(last, pt, sc, log2n, probs, st, buf, write):
     return bits
 
 
-@njit(cache=True)
+@kernel
 def last_bits_table(pt, sc, log2n, probs, lc):
     """Per-block table for last_bits: lc[c] the truncated-unary bits of bit
     length c, lc[16 + c] / lc[32 + c] the bits below the MSB when the next bit
@@ -129,7 +129,7 @@ def last_bits_table(pt, sc, log2n, probs, lc):
             lc[32 + c] = bit_cost(probs, ctx_last_bit(pt, sc, c), 1) + (c - 2)
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def last_bits(lc, last):
     """Bits of last position `last` from a last_bits_table (= last_syntax's count)."""
     cls = bit_length(last)
@@ -139,7 +139,7 @@ def last_bits(lc, last):
     return b
 
 
-@njit(cache=True)
+@kernel
 def remainder_syntax(rem, k, pt, st, buf, write):
     """Golomb-Rice(k) with a REM_PREFIX_MAX-long unary prefix, then Exp-Golomb(k+1)."""
     if not write:
@@ -165,7 +165,7 @@ def remainder_syntax(rem, k, pt, st, buf, write):
     return 0.0
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def level_cost(a, pt, d, tsum, tnz, full, probs):
     """Bits of |level| = a >= 1 after its significance (gt1, gt2, remainder, sign)."""
     bits = 1.0 + bit_cost(probs, ctx_gt1(pt, d, tsum, tnz), 1 if a > 1 else 0)
@@ -176,7 +176,7 @@ def level_cost(a, pt, d, tsum, tnz, full, probs):
     return bits
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def _rem_bits(rem, k):
     q = rem >> k
     if q < REM_PREFIX_MAX:
@@ -191,7 +191,7 @@ def _rem_bits(rem, k):
     return float(nb + 1 + g)
 
 
-@njit(cache=True)
+@kernel
 def coeff_syntax(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, write, dep):
     """Levels of a block with cbf = 1: last position, then reverse scan
     (dep: dependent quantisation, whose state selects the significance contexts)."""
@@ -228,7 +228,7 @@ def coeff_syntax(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, write, dep)
     return bits
 
 
-@njit(cache=True)
+@kernel
 def dq_syntax(delta, probs, st, buf, write):
     """A luma CTU's quantiser delta minus the previous CTU's: zero flag, sign,
     then |delta| - 1 as two context bins (> 1, > 2) and an Exp-Golomb(0)
@@ -246,7 +246,7 @@ def dq_syntax(delta, probs, st, buf, write):
     return bits
 
 
-@njit(cache=True)
+@kernel
 def _exp_golomb0(v, slot, st, buf, write):
     """Exp-Golomb order 0: prefix of ones (bit length of v + 1, minus 1), zero, suffix."""
     g = 0
@@ -261,7 +261,7 @@ def _exp_golomb0(v, slot, st, buf, write):
     return float(2 * g + 1)
 
 
-@njit(cache=True)
+@kernel
 def restore_syntax(on, coefs, flags, pt, probs, st, buf):
     """A plane's restoration parameters (written at the end of the payload):
     on flag; if on, the coefficients (7 bypass bits each, offset binary), then

@@ -19,12 +19,12 @@ a provisional quantisation (nearest level of Q0) so the rate of every
 candidate is known up front.  The written stream uses the exact contexts.
 """
 import numpy as np
-from numba import njit
 
 from .constants import MAX_ABS_LEVEL
 from .contexts import coloc_count, ctx_sig, template
 from .enc_rdoq import clear_and_last
 from .enc_syntax import last_bits, last_bits_table, level_cost
+from .jit import inline_kernel, kernel
 from .probmodel import bit_cost
 from .quant import DQ_NEXT, dq_qset
 from .scan import SCAN_X, SCAN_Y
@@ -34,7 +34,7 @@ _NSTATES = 4
 START = 4          # back-pointer: the path starts (its last position) here
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def _relax(cost, bp_s, bp_k, i, ns, c, prev, k):
     if c < cost[ns]:
         cost[ns] = c
@@ -42,7 +42,7 @@ def _relax(cost, bp_s, bp_k, i, ns, c, prev, k):
         bp_k[i, ns] = k
 
 
-@njit(cache=True)
+@kernel
 def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, cbf1_bits,
                lv, work, iw, prov, bp_s, bp_k):
     """Fill lv[:n,:n] (int32, signed levels) for dependent quantisation;

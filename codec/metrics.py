@@ -13,8 +13,9 @@
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 from scipy import ndimage
+
+from .jit import alloc_kernel
 
 MSSSIM_WEIGHTS = np.array([0.0448, 0.2856, 0.3001, 0.2363, 0.1333])
 _K1, _K2, _L = 0.01, 0.03, 255.0
@@ -33,7 +34,7 @@ def _gauss(size, sigma):
     return g / g.sum()
 
 
-@njit(cache=True)
+@alloc_kernel
 def _ssim_cs_kernel(a, b, g1, c1, c2):
     """Mean SSIM and CS over all channels of (h, w, c) float arrays with the
     separable kernel g1 x g1 ('valid').  Vertical pass of the five moments,

@@ -1,9 +1,9 @@
 """Plane geometry and assembly shared by encoder and decoder."""
 import numpy as np
-from numba import njit
 
 from .constants import (COLOUR_GREY, COLOUR_YCC420, LOG2_MAX_BLOCK, LOG2_MIN_BLOCK, MIN_BLOCK)
 from .colour import grey_to_rgb, upsample420, ycc_to_rgb
+from .jit import kernel
 from .quant import fill_scales
 
 
@@ -45,7 +45,7 @@ def new_plane_state(shapes):
     return tuple(recs), tuple(cmaps), tuple(smaps), tuple(mmaps), tuple(cbmaps), tuple(qmaps)
 
 
-@njit(cache=True)
+@kernel
 def set_ctu_step(qmap, scales, last, p, wmat, q, x0, y0, lg):
     """A CTU of plane p at (x0, y0), size 2**lg, is coded with step index q:
     record q in the unit map and make scales[p] the dequantisation scales of

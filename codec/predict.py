@@ -13,13 +13,13 @@ corner, 2n on top (incl. above-right); missing ones are copied from the
 nearest available one (all mid-grey if none is).
 """
 import numpy as np
-from numba import njit
 
 from .constants import (LOG2_MIN_BLOCK, MODE_CFL, MODE_DC, MODE_H, MODE_PLANAR, MODE_V,
                         SAMPLE_MAX, SAMPLE_MID)
+from .jit import inline_kernel, kernel
 
 
-@njit(cache=True)
+@kernel
 def _morton(x, y):
     r = 0
     for b in range(8):
@@ -28,7 +28,7 @@ def _morton(x, y):
     return r
 
 
-@njit(cache=True)
+@kernel
 def unit_available(ux, uy, cux, cuy, wu, hu, ctu_ulog2):
     """Is 4x4 unit (ux, uy) decoded before the block whose first unit is (cux, cuy)?"""
     if ux < 0 or uy < 0 or ux >= wu or uy >= hu:
@@ -45,7 +45,7 @@ def unit_available(ux, uy, cux, cuy, wu, hu, ctu_ulog2):
     return _morton(ux & m, uy & m) < _morton(cux & m, cuy & m)
 
 
-@njit(cache=True)
+@kernel
 def build_refs(rec, x, y, n, ctu_ulog2, ref, avail):
     """Fill ref[0:4n+1] = left (bottom to top), corner, top (left to right).
     Availability is decided per 4x4 unit (blocks are unit-aligned)."""
@@ -106,7 +106,7 @@ for _a, _v in ((2, 4096), (5, 1638), (9, 910), (13, 630), (17, 482), (21, 390), 
 _SMOOTH_THRESH = np.array([99, 7, 1, 0, 0], dtype=np.int64)
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def use_smoothing(mode, n_log2, pt):
     if pt != 0 or mode == MODE_DC:
         return False
@@ -117,7 +117,7 @@ def use_smoothing(mode, n_log2, pt):
     return d > _SMOOTH_THRESH[sc]
 
 
-@njit(cache=True)
+@kernel
 def smooth_refs(ref, n, out):
     """[1 2 1] filter along left-bottom -> corner -> top-right; ends kept."""
     total = 4 * n + 1
@@ -127,12 +127,12 @@ def smooth_refs(ref, n, out):
         out[k] = (ref[k - 1] + 2 * ref[k] + ref[k + 1] + 2) >> 2
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def _clip(v):
     return 0 if v < 0 else (SAMPLE_MAX if v > SAMPLE_MAX else v)
 
 
-@njit(cache=True)
+@kernel
 def predict(ref, n, log2n, mode, pred, pt, main):
     """pred[:n,:n] from refs built by build_refs (already smoothed if the mode
     wants it).  main: int64 scratch of >= 3n+1 for angular modes."""
@@ -211,7 +211,7 @@ def predict(ref, n, log2n, mode, pred, pt, main):
                 pred[0, xx] = _clip(ref[n2 - 1] + ((ref[n2 + 1 + xx] - corner) >> 1))
 
 
-@njit(cache=True)
+@kernel
 def mpm_list(a, b, out):
     """Three most probable modes from the left (a) and top (b) neighbour modes."""
     if a == b:
@@ -234,7 +234,7 @@ def mpm_list(a, b, out):
             out[2] = MODE_V
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def predict_mode(ref, fref, n, log2n, mode, pred, pt, main):
     """Prediction with the normative reference smoothing decision."""
     if use_smoothing(mode, log2n, pt):
@@ -244,7 +244,7 @@ def predict_mode(ref, fref, n, log2n, mode, pred, pt, main):
         predict(ref, n, log2n, mode, pred, pt, main)
 
 
-@njit(cache=True)
+@kernel
 def mode_candidates(mmap, ux, uy, pt, lmmap, cshift, out):
     """The 3 MPMs of a block whose first unit is (ux, uy).  Luma: from the left
     and top neighbours' modes (DC where absent).  Chroma: the co-located luma
@@ -281,7 +281,7 @@ CFL_SHIFT = 14
 CFL_MAX_ALPHA = 4 << CFL_SHIFT
 
 
-@njit(cache=True)
+@kernel
 def _luma_at(lrec, cx, cy, cshift):
     """Luma reconstruction co-located with chroma sample (cx, cy): the 2x2
     mean in 4:2:0 (cshift = 1), the sample itself in 4:4:4; edges repeated."""
@@ -295,7 +295,7 @@ def _luma_at(lrec, cx, cy, cshift):
     return (np.int64(lrec[y0, x0]) + lrec[y0, x1] + lrec[y1, x0] + lrec[y1, x1] + 2) >> 2
 
 
-@njit(cache=True)
+@kernel
 def predict_cfl(lrec, rec, x, y, n, cshift, ctu_ulog2, pred):
     """Chroma-from-luma: pred = alpha * L' + beta, (alpha, beta) the integer
     least-squares fit of the chroma neighbours (left column, top row) on
@@ -348,7 +348,7 @@ def predict_cfl(lrec, rec, x, y, n, cshift, ctu_ulog2, pred):
             pred[yy, xx] = 0 if v < 0 else (SAMPLE_MAX if v > SAMPLE_MAX else v)
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshift, ctu_ulog2):
     """Prediction of any mode (CfL reads the co-located luma reconstruction)."""
     if mode == MODE_CFL:
@@ -357,7 +357,7 @@ def predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshi
         predict_mode(ref, fref, n, log2n, mode, pred, pt, main)
 
 
-@njit(cache=True)
+@kernel
 def fill_units(m, ux, uy, nu, v):
     h, w = m.shape
     for j in range(uy, min(uy + nu, h)):

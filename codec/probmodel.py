@@ -12,7 +12,8 @@ way after each coded bit, so they always hold identical states.
 import math
 
 import numpy as np
-from numba import njit
+
+from .jit import inline_kernel, kernel
 
 PROB_BITS = 15
 PROB_ONE = 1 << PROB_BITS
@@ -32,12 +33,12 @@ def new_contexts(n):
     return np.full((n, 2), PROB_HALF, dtype=np.int32)
 
 
-@njit(cache=True)
+@kernel
 def p_one(probs, ctx):
     return (probs[ctx, 0] + probs[ctx, 1]) >> 1
 
 
-@njit(cache=True)
+@kernel
 def update(probs, ctx, bit):
     if bit:
         probs[ctx, 0] += (PROB_ONE - probs[ctx, 0]) >> RATE_FAST
@@ -47,7 +48,7 @@ def update(probs, ctx, bit):
         probs[ctx, 1] -= probs[ctx, 1] >> RATE_SLOW
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def bit_cost(probs, ctx, bit):
     """Estimated bits to code `bit` in context `ctx` (state not changed)."""
     p1 = (probs[ctx, 0] + probs[ctx, 1]) >> 1

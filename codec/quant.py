@@ -7,8 +7,8 @@ The weight grows linearly with radial frequency at a slope signalled in the
 header (0 = flat, best for PSNR); see `weight_matrix`.
 """
 import numpy as np
-from numba import njit
 
+from .jit import inline_kernel, kernel
 from .scan import SCAN_X, SCAN_Y
 from .constants import (DQ_MAX, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_QIDX, NUM_SIZES, QSTEP_BASE,
                         QSTEP_PER_OCTAVE, WEIGHT_UNIT)
@@ -45,13 +45,13 @@ def scale_matrix(qidx, slope):
 DQ_NEXT = np.array([[0, 2], [2, 0], [1, 3], [3, 1]], dtype=np.int64)
 
 
-@njit(cache=True, inline='always')
+@inline_kernel
 def dq_qset(state):
     """The significance context set of a dependent-quantisation state."""
     return max(0, state - 1)
 
 
-@njit(cache=True)
+@kernel
 def dequantise(lv, scl, n, sc, dep, out):
     """out[:n,:n] = the transform coefficients of levels lv (int64): lv * scl,
     or with dependent quantisation (dep) the state-machine reconstruction."""
@@ -78,7 +78,7 @@ def dequantise(lv, scl, n, sc, dep, out):
         s = DQ_NEXT[s, (k if k > 0 else -k) & 1]
 
 
-@njit(cache=True)
+@kernel
 def dq_limits(qbase, nplanes):
     """(lo, hi): the quantiser deltas allowed with base step indices
     qbase[:nplanes]: |dq| <= DQ_MAX and every plane's base + dq on the table."""
@@ -90,7 +90,7 @@ def dq_limits(qbase, nplanes):
     return lo, hi
 
 
-@njit(cache=True)
+@kernel
 def fill_scales(wmat, qidx, out):
     """out[s, v, u] = (QSTEP[qidx] * wmat[s, v, u] + 8) >> 4: the scales of step index qidx."""
     step = QSTEP[qidx]

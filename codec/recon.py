@@ -1,12 +1,12 @@
 """Block reconstruction shared by encoder and decoder (integer, normative)."""
-from numba import njit
 
 from .constants import SAMPLE_MAX
+from .jit import kernel
 from .quant import dequantise
 from .transform import idct2_int
 
 
-@njit(cache=True)
+@kernel
 def reconstruct(pred, lv, nz, scl, n, sc, rec, x, y, ci, ri, tmpi, dep):
     """rec[y:y+n, x:x+n] = clip(pred + IDCT(dequantised lv)) (just pred when
     nz is False); dep: dependent quantisation."""

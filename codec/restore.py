@@ -13,9 +13,9 @@ outside the plane repeat the nearest edge sample.  The filter reads only
 unfiltered samples (it works from a copy), so the CTU order does not matter.
 """
 import numpy as np
-from numba import njit
 
 from .constants import RESTORE_SHIFT, SAMPLE_MAX
+from .jit import alloc_kernel, kernel
 
 # (dx, dy) of one tap of each symmetric pair, inside the 5x5 window with |dx| + |dy| <= 3
 RESTORE_OFFSETS = np.array([(1, 0), (2, 0), (-2, 1), (-1, 1), (0, 1), (1, 1), (2, 1),
@@ -23,7 +23,7 @@ RESTORE_OFFSETS = np.array([(1, 0), (2, 0), (-2, 1), (-1, 1), (0, 1), (1, 1), (2
 NUM_TAPS = RESTORE_OFFSETS.shape[0]
 
 
-@njit(cache=True)
+@kernel
 def _at(src, y, x, h, w):
     if y < 0:
         y = 0
@@ -36,7 +36,7 @@ def _at(src, y, x, h, w):
     return np.int64(src[y, x])
 
 
-@njit(cache=True)
+@kernel
 def features(src, y, x, h, w, f):
     """Second differences along every tap pair at (y, x), into f (int64)."""
     c2 = 2 * np.int64(src[y, x])
@@ -52,7 +52,7 @@ def features(src, y, x, h, w, f):
         f[k] = _at(src, y + dy, x + dx, h, w) + _at(src, y - dy, x - dx, h, w) - c2
 
 
-@njit(cache=True)
+@kernel
 def _filter_at(src, y, x, h, w, coefs, f, rnd):
     features(src, y, x, h, w, f)
     acc = np.int64(0)
@@ -61,7 +61,7 @@ def _filter_at(src, y, x, h, w, coefs, f, rnd):
     return min(max(np.int64(src[y, x]) + ((acc + rnd) >> RESTORE_SHIFT), 0), SAMPLE_MAX)
 
 
-@njit(cache=True)
+@alloc_kernel
 def apply_restore(rec, coefs, flags, ctu):
     """Filter rec in place in the CTUs (ctu x ctu samples) whose flag is set.
     Interior samples take an unrolled path; the 2-sample frame clamps."""

@@ -10,9 +10,9 @@ from the integer inverse.
 import math
 
 import numpy as np
-from numba import njit
 
 from .constants import DCT_BITS, IDCT_MID_FRAC, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_SIZES
+from .jit import kernel
 
 
 def _basis(n):
@@ -43,7 +43,7 @@ DCT_EVEN = np.ascontiguousarray(DCT_FLOAT[:, 0::2, :MAX_BLOCK // 2].transpose(0,
 DCT_ODD = np.ascontiguousarray(DCT_FLOAT[:, 1::2, :MAX_BLOCK // 2].transpose(0, 2, 1))
 
 
-@njit(cache=True)
+@kernel
 def _fdct2_direct(block, n, sc, out, tmp):
     m = DCT_FLOAT[sc]
     mt = DCT_FLOAT_T[sc]
@@ -63,7 +63,7 @@ def _fdct2_direct(block, n, sc, out, tmp):
                 out[kv, ku] += a * tmp[y, ku]
 
 
-@njit(cache=True)
+@kernel
 def fdct2(block, n, sc, out, tmp, eo):
     """Forward 2-D DCT (float) of block[:n,:n] -> out[:n,:n] (rows = vertical
     frequency); tmp, eo: (>= n, >= n) float scratch.  Each 1-D pass folds the
@@ -115,7 +115,7 @@ def fdct2(block, n, sc, out, tmp, eo):
             out[kv, 2 * k + 1] = row[h + k]
 
 
-@njit(cache=True)
+@kernel
 def idct2_int(coef, n, sc, out, tmp):
     """Normative integer inverse DCT: coef[:n,:n] (int64) -> out[:n,:n] (int64 residual).
     Integer sums are exact, so skipping zero rows/columns changes nothing."""
