@@ -81,8 +81,8 @@ def search_params(effort):
 
 # scratch slots (see new_scratch)
 S_REF, S_AVAIL, S_PRED, S_BLK, S_COEF, S_TMPF, S_LV, S_CI, S_RI, S_TMPI, S_WORK, \
-    S_SAVE_REC, S_SAVE_LV, S_CORG, S_CPRED, S_FREF, S_MAIN, S_EST, S_MPM, S_HAD, S_EO, S_MBITS, \
-    S_PROV, S_BPS, S_BPK, S_SCLU, S_BCOEF, S_IW, S_PARAMS = range(29)
+    S_SAVE_REC, S_SAVE_LV, S_FREF, S_MAIN, S_EST, S_MPM, S_HAD, S_EO, S_MBITS, \
+    S_PROV, S_BPS, S_BPK, S_SCLU, S_BCOEF, S_IW, S_PARAMS = range(27)
 
 
 def new_scratch(effort="slow"):
@@ -94,7 +94,6 @@ def new_scratch(effort="slow"):
             np.zeros((m, m), np.int64), np.zeros((m, m), np.int64),
             np.zeros((4, m * m), np.float64),
             np.zeros((MAX_DEPTH, m, m), np.int32), np.zeros((MAX_DEPTH, m, m), np.int32),
-            np.zeros((m, m), np.float64), np.zeros((m, m), np.float64),
             np.zeros(4 * m + 1, np.int64), np.zeros(3 * m + 1, np.int64),
             np.zeros(NUM_MODE_SLOTS, np.float64), np.zeros(NUM_MPM, np.int64),
             np.zeros((8, 8), np.float64), np.zeros((m, m), np.float64),
@@ -171,8 +170,8 @@ def _set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv):
 def _rough(org, rec, lrec, x, y, n, log2n, pt, mode, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
            ref, fref, pred, main, blk, had, est):
     """SATD-based cost of a mode (cached in est).  Takes its scratch arrays one
-    by one: passing the scratch tuple costs ~0.3 us per call, as much as a
-    whole 4x4 prediction and SATD."""
+    by one: passing the scratch tuple cost ~0.3 us per call while kernels
+    counted references (codec/jit.py), as much as a whole 4x4 prediction and SATD."""
     if est[mode] < _INF:
         return est[mode]
     predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshift, ctu_ulog2)
@@ -270,8 +269,6 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     lv = scr[S_LV]
     save_rec = scr[S_SAVE_REC][depth]
     save_lv = scr[S_SAVE_LV][depth]
-    corg = scr[S_CORG]
-    cpred = scr[S_CPRED]
     est = scr[S_EST]
     mpm = scr[S_MPM]
     prm = scr[S_PARAMS]
@@ -300,11 +297,6 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
         _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
                ref, fref, pred, main, blk, had, est)
     n_full = prm[P_FULL_RD + sc] + (prm[P_CHROMA_EXTRA] if pt != 0 else 0)
-    # full RD on the best few
-    for yy in range(n):
-        for xx in range(n):
-            blk[yy, xx] = org[y + yy, x + xx]
-    fdct2(blk, n, sc, corg, tmpf, scr[S_EO])
     cnb = nb_cbf(cbmap, ux, uy)
     cbf0 = cbf_syntax(0, pt, sc, cnb, probs, st, buf, False)
     cbf1 = cbf_syntax(1, pt, sc, cnb, probs, st, buf, False)
@@ -341,10 +333,12 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
         est[mode] = _INF
         predict_any(mode, ref, fref, n, log2s, pred, pt, main, lrec, rec, x, y, cshift,
                     ctu_ulog2)
-        fdct2(pred, n, sc, cpred, tmpf, scr[S_EO])
-        for kv in range(n):
-            for ku in range(n):
-                coef[kv, ku] = corg[kv, ku] - cpred[kv, ku]
+        # the residual's DCT: one transform per candidate (the source's DCT,
+        # shared by the candidates, would cost one more per leaf)
+        for yy in range(n):
+            for xx in range(n):
+                blk[yy, xx] = org[y + yy, x + xx] - pred[yy, xx]
+        fdct2(blk, n, sc, coef, tmpf, scr[S_EO])
         nz, r, d = _quantise(coef, qscl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0,
                              cbf1, lv, False, st, buf, work, iw, prov, bps, bpk, ci)
         r += mbits[mode]
