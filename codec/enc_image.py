@@ -250,6 +250,18 @@ def _quantise(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf
 
 
 @kernel
+def _sole_candidate(est, n_full, limit):
+    """After the first full-RD candidate was taken out of est: whether the
+    mode loop would stop there (no other mode within the margin, or n_full 1)."""
+    if n_full <= 1:
+        return True
+    for m in range(NUM_MODE_SLOTS):
+        if est[m] <= limit:
+            return False
+    return True
+
+
+@kernel
 def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, depth, pt,
                  ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr):
     """Choose the intra mode of the leaf at (x, y), reconstruct it into rec and
@@ -314,6 +326,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     bpk = scr[S_BPK]
     ci = scr[S_CI]
     qscl = scl
+    bcoef = scr[S_BCOEF]
     if dep:
         qscl = scr[S_SCLU]
         for kv in range(n):
@@ -339,6 +352,13 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
             for xx in range(n):
                 blk[yy, xx] = org[y + yy, x + xx] - pred[yy, xx]
         fdct2(blk, n, sc, coef, tmpf, scr[S_EO])
+        if dep and k == 0 and _sole_candidate(est, n_full, FULL_RD_MARGIN * first):
+            # nothing to rank: the trellis alone quantises this mode
+            best_mode = mode
+            for yy in range(n):
+                for xx in range(n):
+                    bcoef[yy, xx] = coef[yy, xx]
+            break
         nz, r, d = _quantise(coef, qscl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0,
                              cbf1, lv, False, st, buf, work, iw, prov, bps, bpk, ci)
         r += mbits[mode]
@@ -352,9 +372,8 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
                 for xx in range(n):
                     save_lv[yy, xx] = lv[yy, xx]
                     if dep:
-                        scr[S_BCOEF][yy, xx] = coef[yy, xx]
+                        bcoef[yy, xx] = coef[yy, xx]
     if dep:
-        bcoef = scr[S_BCOEF]
         nz, r, _ = _quantise(bcoef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0,
                              cbf1, save_lv, True, st, buf, work, iw, prov, bps, bpk, ci)
         best_nz = nz
