@@ -36,11 +36,13 @@ _SHIFT1 = DCT_BITS - IDCT_MID_FRAC
 _SHIFT2 = DCT_BITS + IDCT_MID_FRAC
 
 
-# even / odd halves of the float basis: DCT_EVEN[s, i, k] = basis 2k at i,
+# even / odd halves of the float basis (float32): DCT_EVEN[s, i, k] = basis 2k at i,
 # DCT_ODD[s, i, k] = basis 2k+1 at i (i, k < n/2).  Basis k is symmetric
 # (even k) or antisymmetric (odd k) about the block centre, also after rounding.
-DCT_EVEN = np.ascontiguousarray(DCT_FLOAT[:, 0::2, :MAX_BLOCK // 2].transpose(0, 2, 1))
-DCT_ODD = np.ascontiguousarray(DCT_FLOAT[:, 1::2, :MAX_BLOCK // 2].transpose(0, 2, 1))
+DCT_EVEN = np.ascontiguousarray(DCT_FLOAT[:, 0::2, :MAX_BLOCK // 2].transpose(0, 2, 1),
+                                np.float32)
+DCT_ODD = np.ascontiguousarray(DCT_FLOAT[:, 1::2, :MAX_BLOCK // 2].transpose(0, 2, 1),
+                               np.float32)
 
 
 @kernel
@@ -66,10 +68,12 @@ def _fdct2_direct(block, n, sc, out, tmp):
 @kernel
 def fdct2(block, n, sc, out, tmp, eo):
     """Forward 2-D DCT (float) of block[:n,:n] -> out[:n,:n] (rows = vertical
-    frequency); tmp, eo: (>= n, >= n) float scratch.  Each 1-D pass folds the
+    frequency); tmp, eo: (>= n, >= n) float32 scratch.  Each 1-D pass folds the
     input into sums and differences of mirrored samples (even / odd basis
     halves: half the multiplies); inner loops run over independent outputs so
-    LLVM can vectorise them."""
+    LLVM can vectorise them, in float32 (twice the lanes of float64; the
+    result only steers encoder decisions: the corpus files came out identical
+    at lambda 362 and within 0.002 % in J at 22.6, 2-6 % less encode time)."""
     if n == 4:              # too short for the folding to pay
         _fdct2_direct(block, n, sc, out, tmp)
         return
@@ -83,8 +87,8 @@ def fdct2(block, n, sc, out, tmp, eo):
         for i in range(h):
             a = block[y, i]
             b = block[y, n - 1 - i]
-            e = float(a + b)
-            o = float(a - b)
+            e = np.float32(a + b)
+            o = np.float32(a - b)
             for k in range(h):
                 tmp[y, k] += e * me[i, k]
                 tmp[y, h + k] += o * mo[i, k]
@@ -95,24 +99,22 @@ def fdct2(block, n, sc, out, tmp, eo):
             b = tmp[n - 1 - i, c]
             eo[i, c] = a + b
             eo[h + i, c] = a - b
+    # (the rows of tmp are free again: the column sums go there, in float32)
     for k in range(h):
         for c in range(n):
-            out[2 * k, c] = 0.0
-            out[2 * k + 1, c] = 0.0
+            tmp[2 * k, c] = 0.0
+            tmp[2 * k + 1, c] = 0.0
         for i in range(h):
             a = me[i, k]
             b = mo[i, k]
             for c in range(n):
-                out[2 * k, c] += a * eo[i, c]
-                out[2 * k + 1, c] += b * eo[h + i, c]
+                tmp[2 * k, c] += a * eo[i, c]
+                tmp[2 * k + 1, c] += b * eo[h + i, c]
     # columns back to natural frequency order
-    row = eo[0]
     for kv in range(n):
-        for c in range(n):
-            row[c] = out[kv, c]
         for k in range(h):
-            out[kv, 2 * k] = row[k]
-            out[kv, 2 * k + 1] = row[h + k]
+            out[kv, 2 * k] = tmp[kv, k]
+            out[kv, 2 * k + 1] = tmp[kv, h + k]
 
 
 @kernel
