@@ -13,7 +13,7 @@ from .contexts import coloc_count, ctx_sig, template
 from .enc_syntax import last_bits, last_bits_table, level_cost
 from .jit import kernel
 from .probmodel import bit_cost
-from .scan import SCAN_X, SCAN_Y
+from .scan import SCAN_POS, SCAN_X, SCAN_Y
 
 _INF = 1e300
 
@@ -22,15 +22,16 @@ _INF = 1e300
 def clear_and_last(coef, scl, n, sc, lv):
     """Zero lv[:n,:n]; return the last scan index whose |coef| reaches half
     its scale (nothing beyond can quantise to a nonzero level), or -1."""
+    pos = SCAN_POS[sc]
+    last = -1
+    # raster order, not the scan: contiguous reads (a backward walk of the
+    # scan to the first significant position took 25 % of RDOQ at low rate)
     for y in range(n):
         for x in range(n):
             lv[y, x] = 0
-    sx = SCAN_X[sc]
-    sy = SCAN_Y[sc]
-    for i in range(n * n - 1, -1, -1):
-        if abs(coef[sy[i], sx[i]]) >= 0.5 * scl[sy[i], sx[i]]:
-            return i
-    return -1
+            if abs(coef[y, x]) >= 0.5 * scl[y, x] and pos[y, x] > last:
+                last = pos[y, x]
+    return last
 
 
 @kernel

@@ -25,3 +25,9 @@ for _s in range(NUM_SIZES):
     for _i, (_x, _y) in enumerate(_diag_scan(1 << (_s + LOG2_MIN_BLOCK))):
         SCAN_X[_s, _i] = _x
         SCAN_Y[_s, _i] = _y
+# SCAN_POS[s, y, x]: the scan index of (x, y), for finding the last
+# significant position with a raster (contiguous, vectorisable) pass
+SCAN_POS = np.zeros((NUM_SIZES, MAX_BLOCK, MAX_BLOCK), dtype=np.int64)
+for _s in range(NUM_SIZES):
+    _n = 1 << (_s + LOG2_MIN_BLOCK)
+    SCAN_POS[_s, SCAN_Y[_s, :_n * _n], SCAN_X[_s, :_n * _n]] = np.arange(_n * _n)
