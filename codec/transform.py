@@ -3,9 +3,9 @@
 The normative inverse is integer-only (bit-exact on every machine): basis
 matrices are round(2**15 * orthonormal DCT-II), passes are int64 with
 rounding shifts.  The encoder's forward transform uses the same matrices in
-float (their transpose, scaled), so forward and inverse agree to within the
-basis rounding (~1e-4 relative), and the encoder's reconstruction always comes
-from the integer inverse.
+float (their transpose, scaled; the folded passes in float32), so forward
+and inverse agree to within the basis rounding (~1e-4 relative), and the
+encoder's reconstruction always comes from the integer inverse.
 """
 import math
 
