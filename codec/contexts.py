@@ -8,8 +8,9 @@ Glossary: pt = plane type (0 luma, 1 chroma); sc = size class (0 = 4x4 ...
 already-coded neighbours (x+1,y), (x+2,y), (x,y+1), (x,y+2), (x+1,y+1).
 
 The derivations are tiny and run per coefficient, so they are inlined into
-their callers (inline='always'): a numba call with array arguments costs
-tens of ns, more than the derivation itself.
+their callers (inline='always'); like every kernel they run without
+reference counting (codec/jit.py), which made each call with array
+arguments cost tens of ns, more than the derivation itself.
 """
 import numpy as np
 

@@ -327,6 +327,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     ci = scr[S_CI]
     qscl = scl
     bcoef = scr[S_BCOEF]
+    pred_mode = -1           # the mode whose prediction pred holds
     if dep:
         qscl = scr[S_SCLU]
         for kv in range(n):
@@ -346,6 +347,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
         est[mode] = _INF
         predict_any(mode, ref, fref, n, log2s, pred, pt, main, lrec, rec, x, y, cshift,
                     ctu_ulog2)
+        pred_mode = mode
         # the residual's DCT: one transform per candidate (the source's DCT,
         # shared by the candidates, would cost one more per leaf)
         for yy in range(n):
@@ -355,9 +357,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
         if dep and k == 0 and _sole_candidate(est, n_full, FULL_RD_MARGIN * first):
             # nothing to rank: the trellis alone quantises this mode
             best_mode = mode
-            for yy in range(n):
-                for xx in range(n):
-                    bcoef[yy, xx] = coef[yy, xx]
+            bcoef = coef
             break
         nz, r, d = _quantise(coef, qscl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0,
                              cbf1, lv, False, st, buf, work, iw, prov, bps, bpk, ci)
@@ -378,8 +378,9 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
                              cbf1, save_lv, True, st, buf, work, iw, prov, bps, bpk, ci)
         best_nz = nz
         best_r = r + mbits[best_mode]
-    predict_any(best_mode, ref, fref, n, log2s, pred, pt, main, lrec, rec, x, y, cshift,
-                ctu_ulog2)
+    if pred_mode != best_mode:       # a later candidate overwrote the winner's prediction
+        predict_any(best_mode, ref, fref, n, log2s, pred, pt, main, lrec, rec, x, y, cshift,
+                    ctu_ulog2)
     reconstruct(pred, save_lv, best_nz, scl, n, sc, rec, x, y, ci, scr[S_RI], scr[S_TMPI], dep)
     d = 0.0
     for yy in range(n):

@@ -13,7 +13,6 @@ from .jit import alloc_kernel, kernel
 from .restore import NUM_TAPS, apply_restore, features
 
 
-
 @alloc_kernel
 def _ctu_stats(org, rec, ctu, A, b):
     """Per CTU normal equations of the taps' second differences against the
