@@ -22,7 +22,6 @@ from .contexts import nb_cbf, nb_cfl, nb_split
 from .enc_rdoq import rdoq
 from .enc_trellis import dq_trellis
 from .jit import alloc_kernel, kernel
-from .quant import dequantise
 from .enc_syntax import (any_mode_syntax, cbf_syntax, coeff_syntax, dq_syntax, mode_bits_table,
                          split_syntax)
 from .planes import set_ctu_step
@@ -214,38 +213,20 @@ def _unit_mean(m, ux, uy, nu):
 
 
 @kernel
-def _transform_sse(coef, lv, scl, n, sc, nz, dep, ci):
-    """Squared error between coef and the dequantised levels (all of coef if not nz)."""
-    d = 0.0
-    if nz:
-        dequantise(lv, scl, n, sc, dep, ci)
-        for kv in range(n):
-            for ku in range(n):
-                e = coef[kv, ku] - ci[kv, ku]
-                d += e * e
-    else:
-        for kv in range(n):
-            for ku in range(n):
-                d += coef[kv, ku] * coef[kv, ku]
-    return d
-
-
-@kernel
 def _quantise(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv, dep, st,
-              buf, work, iw, prov, bps, bpk, ci):
+              buf, work, iw, prov, bps, bpk):
     """Levels of one residual block into lv; returns (nz, estimated bits of
     the cbf and the coefficients, transform-domain squared error), the bits
-    from the quantiser's own estimate (RDOQ or the trellis) instead of a
-    re-count.  Scratch arrays one by one (see _rough)."""
+    and error from the quantiser's own estimate (RDOQ or the trellis) instead
+    of a re-count.  Scratch arrays one by one (see _rough)."""
     if dep:
-        nz, jc = dq_trellis(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1,
-                            lv, work, iw, prov, bps, bpk)
+        nz, jc, d = dq_trellis(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0,
+                               cbf1, lv, work, iw, prov, bps, bpk)
     else:
-        nz, jc = rdoq(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv,
-                      work, st, buf)
+        nz, jc, d = rdoq(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1,
+                         lv, work, st, buf)
     if not nz:
-        return False, cbf0, _transform_sse(coef, lv, scl, n, sc, False, dep, ci)
-    d = _transform_sse(coef, lv, scl, n, sc, True, dep, ci)
+        return False, cbf0, d
     return True, cbf1 + max(jc - d * wd, 0.0) / lam, d
 
 
@@ -360,7 +341,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
             bcoef = coef
             break
         nz, r, d = _quantise(coef, qscl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0,
-                             cbf1, lv, False, st, buf, work, iw, prov, bps, bpk, ci)
+                             cbf1, lv, False, st, buf, work, iw, prov, bps, bpk)
         r += mbits[mode]
         j = d * wd + lam * r
         if j < best:
@@ -375,7 +356,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
                         bcoef[yy, xx] = coef[yy, xx]
     if dep:
         nz, r, _ = _quantise(bcoef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0,
-                             cbf1, save_lv, True, st, buf, work, iw, prov, bps, bpk, ci)
+                             cbf1, save_lv, True, st, buf, work, iw, prov, bps, bpk)
         best_nz = nz
         best_r = r + mbits[best_mode]
     if pred_mode != best_mode:       # a later candidate overwrote the winner's prediction

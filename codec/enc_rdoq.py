@@ -35,11 +35,23 @@ def clear_and_last(coef, scl, n, sc, lv):
 
 
 @kernel
+def energy(coef, n):
+    """Sum of squares of coef[:n,:n] (the error of coding nothing)."""
+    e = 0.0
+    for y in range(n):
+        for x in range(n):
+            e += coef[y, x] * coef[y, x]
+    return e
+
+
+@kernel
 def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, cbf1_bits,
          lv, work, st, buf):
-    """Fill lv[:n,:n] (int32, signed levels); return (any level nonzero, J) with
-    J = weighted transform-domain distortion + lambda * coefficient bits (last
-    position and levels, not the cbf) as RDOQ estimated them.  The estimate
+    """Fill lv[:n,:n] (int32, signed levels); return (any level nonzero, J, D)
+    with J = weighted transform-domain distortion + lambda * coefficient bits
+    (last position and levels, not the cbf) as RDOQ estimated them and D the
+    unweighted squared error of the chosen levels (of all of coef if none:
+    the caller needs no dequantisation to measure it).  The estimate
     stands in for a re-count in the mode search: it differs from the exact
     count only where zeroing the tail changed a template.
 
@@ -52,7 +64,7 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, c
     nn = n * n
     last0 = clear_and_last(coef, scl, n, sc, lv)
     if last0 < 0:
-        return False, 0.0
+        return False, 0.0, energy(coef, n)
     coded = work[0]
     as_last = work[1]
     d0 = work[2]
@@ -114,10 +126,21 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, c
     if best_j < 0 or all_zero + lam * cbf0_bits <= best_total + lam * cbf1_bits:
         for i in range(last0 + 1):
             lv[sy[i], sx[i]] = 0
-        return False, 0.0
+        return False, 0.0, energy(coef, n)
     for i in range(best_j + 1, last0 + 1):
         lv[sy[i], sx[i]] = 0
+    # D: the chosen levels' error up to the last position, the energy beyond
+    dist = 0.0
+    for i in range(best_j + 1):
+        x = sx[i]
+        y = sy[i]
+        e = abs(coef[y, x]) - abs(lv[y, x]) * float(scl[y, x])
+        dist += e * e
+    tail = 0.0
     for i in range(last0 + 1, nn):      # beyond last0 everything quantises to 0
         c = coef[sy[i], sx[i]]
-        best_total += wd * c * c
-    return True, best_total
+        tail += c * c
+    for i in range(best_j + 1, last0 + 1):
+        c = coef[sy[i], sx[i]]
+        dist += c * c
+    return True, best_total + wd * tail, dist + tail

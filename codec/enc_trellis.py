@@ -22,7 +22,7 @@ import numpy as np
 
 from .constants import MAX_ABS_LEVEL
 from .contexts import coloc_count, ctx_sig, template
-from .enc_rdoq import clear_and_last
+from .enc_rdoq import clear_and_last, energy
 from .enc_syntax import last_bits, last_bits_table, level_cost
 from .jit import inline_kernel, kernel
 from .probmodel import bit_cost
@@ -46,9 +46,10 @@ def _relax(cost, bp_s, bp_k, i, ns, c, prev, k):
 def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, cbf1_bits,
                lv, work, iw, prov, bp_s, bp_k):
     """Fill lv[:n,:n] (int32, signed levels) for dependent quantisation;
-    return (any level nonzero, J) with J = weighted transform-domain
+    return (any level nonzero, J, D) with J = weighted transform-domain
     distortion + lambda * coefficient bits (last position and levels, not
-    the cbf) as the search estimated them.
+    the cbf) as the search estimated them and D the unweighted squared error
+    of the chosen levels (of all of coef if none).
 
     coef: float DCT coefficients; scl: int64 scale per position (the Q1
     level 1 reconstruction); work: float64[>= 2, >= 64] and iw: int64[>= 6]
@@ -62,7 +63,7 @@ def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_b
     # the smallest nonzero reconstruction is s (Q1, level 1)
     last0 = clear_and_last(coef, scl, n, sc, lv)
     if last0 < 0:
-        return False, 0.0
+        return False, 0.0, energy(coef, n)
     for y in range(n):
         for x in range(n):
             prov[y, x] = 0
@@ -85,6 +86,7 @@ def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_b
     for s in range(_NSTATES):
         cost[s] = _INF
     idle = 0.0               # the path with nothing coded yet: only zero distortion
+    head = 0.0               # unweighted energy up to last0
     for i in range(last0, -1, -1):
         x = sx[i]
         y = sy[i]
@@ -92,6 +94,7 @@ def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_b
         c = abs(cv)
         s = float(scl[y, x])
         d0 = wd * c * c
+        head += c * c
         tsum, tnz, full = template(prov, n, x, y)
         dd = x + y
         coloc = coloc_count(cmap, bx, by, n, x, y)
@@ -144,20 +147,28 @@ def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_b
         if cost[s2] < cost[best_s]:
             best_s = s2
     best_total = cost[best_s]
+    tail = 0.0
+    for i in range(last0 + 1, nn):      # beyond last0 everything is zero
+        c = coef[sy[i], sx[i]]
+        tail += c * c
     if best_total >= _INF or idle + lam * cbf0_bits <= best_total + lam * cbf1_bits:
-        return False, 0.0
-    # back-track from position 0 up to the path's start
+        return False, 0.0, head + tail
+    # back-track from position 0 up to the path's start; D from the energy
+    # with each nonzero level's error in place of its coefficient's square
     s2 = best_s
+    dist = head + tail
     for i in range(nn):
         k = bp_k[i, s2]
         x = sx[i]
         y = sy[i]
-        lv[y, x] = k if coef[y, x] >= 0 else -k
+        cv = coef[y, x]
+        lv[y, x] = k if cv >= 0 else -k
         prev = bp_s[i, s2]
+        if k != 0:
+            q = 0 if prev == START else prev >> 1
+            e = abs(cv) - (2 * k - q) * float(scl[y, x])
+            dist += e * e - cv * cv
         if prev == START:
             break
         s2 = prev
-    for i in range(last0 + 1, nn):      # beyond last0 everything is zero
-        c = coef[sy[i], sx[i]]
-        best_total += wd * c * c
-    return True, best_total
+    return True, best_total + wd * tail, dist

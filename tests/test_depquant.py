@@ -86,10 +86,14 @@ def test_trellis_beats_the_nearest_levels(n):
         coef = np.zeros((64, 64))
         f = 1.0 + np.add.outer(np.arange(n), np.arange(n))
         coef[:n, :n] = rng.laplace(0.0, 120.0 / f)
-        nz, _ = dq_trellis(coef, scl, n, n.bit_length() - 1, sc, 0, cmap, 0, 0, probs, lam, 1.0,
-                           1.0, 1.0, scr[S_LV], scr[S_WORK], scr[S_IW], scr[S_PROV], scr[S_BPS],
-                           scr[S_BPK])
+        nz, _, d = dq_trellis(coef, scl, n, n.bit_length() - 1, sc, 0, cmap, 0, 0, probs, lam,
+                              1.0, 1.0, 1.0, scr[S_LV], scr[S_WORK], scr[S_IW], scr[S_PROV],
+                              scr[S_BPS], scr[S_BPK])
         lv = scr[S_LV].copy() if nz else np.zeros((64, 64), np.int32)
+        # the distortion the trellis reports is that of the levels it chose
+        ci = np.zeros((64, 64))
+        dequantise(lv, scl, n, sc, True, ci)
+        assert d == pytest.approx(float(((coef[:n, :n] - ci[:n, :n]) ** 2).sum()), rel=1e-9)
         tot_t += _exact_cost(coef, lv, scl, n, sc, lam, probs, cmap, st, buf)
         tot_g += _exact_cost(coef, _greedy(coef, scl, n, sc), scl, n, sc, lam, probs, cmap, st,
                              buf)

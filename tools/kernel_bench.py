@@ -61,7 +61,7 @@ def _loop_fdct(blk, n, sc, out, tmp, eo, reps):
 def _loop_rdoq(coef, scl, n, log2n, sc, cmap, probs, lam, lv, work, st, buf, reps):
     k = 0
     for _ in range(reps):
-        nz, _j = rdoq(coef, scl, n, log2n, sc, 0, cmap, 0, 0, probs, lam, 1.0, 1.0, 1.0, lv, work,
+        nz, _j, _d = rdoq(coef, scl, n, log2n, sc, 0, cmap, 0, 0, probs, lam, 1.0, 1.0, 1.0, lv, work,
                       st, buf)
         k += nz
     return k
@@ -71,7 +71,7 @@ def _loop_rdoq(coef, scl, n, log2n, sc, cmap, probs, lam, lv, work, st, buf, rep
 def _loop_trellis(coef, scl, n, log2n, sc, cmap, probs, lam, lv, work, iw, prov, bps, bpk, reps):
     k = 0
     for _ in range(reps):
-        nz, _j = dq_trellis(coef, scl, n, log2n, sc, 0, cmap, 0, 0, probs, lam, 1.0, 1.0, 1.0, lv,
+        nz, _j, _d = dq_trellis(coef, scl, n, log2n, sc, 0, cmap, 0, 0, probs, lam, 1.0, 1.0, 1.0, lv,
                             work, iw, prov, bps, bpk)
         k += nz
     return k
