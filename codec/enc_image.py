@@ -18,7 +18,7 @@ import numpy as np
 
 from .constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANAR, NUM_MODE_SLOTS,
                         NUM_MODES, NUM_MPM)
-from .contexts import nb_cbf, nb_cfl, nb_split
+from .contexts import NUM_CTX, nb_cbf, nb_cfl, nb_split
 from .enc_rdoq import rdoq
 from .enc_trellis import dq_trellis
 from .jit import alloc_kernel, kernel
@@ -26,6 +26,7 @@ from .enc_syntax import (any_mode_syntax, cbf_syntax, coeff_syntax, dq_syntax, m
                          split_syntax)
 from .planes import set_ctu_step
 from .predict import build_refs, fill_units, mode_candidates, predict_any
+from .probmodel import fill_costs
 from .recon import reconstruct
 from .transform import fdct2
 
@@ -81,7 +82,7 @@ def search_params(effort):
 # scratch slots (see new_scratch)
 S_REF, S_AVAIL, S_PRED, S_BLK, S_COEF, S_TMPF, S_LV, S_CI, S_RI, S_TMPI, S_WORK, \
     S_SAVE_REC, S_SAVE_LV, S_FREF, S_MAIN, S_EST, S_MPM, S_HAD, S_EO, S_MBITS, \
-    S_PROV, S_BPS, S_BPK, S_SCLU, S_BCOEF, S_IW, S_PARAMS = range(27)
+    S_PROV, S_BPS, S_BPK, S_SCLU, S_BCOEF, S_IW, S_PARAMS, S_COSTS = range(28)
 
 
 def new_scratch(effort="slow"):
@@ -99,7 +100,8 @@ def new_scratch(effort="slow"):
             np.zeros(NUM_MODE_SLOTS, np.float64),
             np.zeros((m, m), np.int32), np.zeros((m * m, 4), np.int64),
             np.zeros((m * m, 4), np.int64), np.zeros((m, m), np.int64),
-            np.zeros((m, m), np.float64), np.zeros(8, np.int64), search_params(effort))
+            np.zeros((m, m), np.float64), np.zeros(8, np.int64), search_params(effort),
+            np.zeros((NUM_CTX, 2), np.float64))
 
 
 @kernel
@@ -213,17 +215,17 @@ def _unit_mean(m, ux, uy, nu):
 
 
 @kernel
-def _quantise(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1, lv, dep, st,
+def _quantise(coef, scl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0, cbf1, lv, dep, st,
               buf, work, iw, prov, bps, bpk):
     """Levels of one residual block into lv; returns (nz, estimated bits of
     the cbf and the coefficients, transform-domain squared error), the bits
     and error from the quantiser's own estimate (RDOQ or the trellis) instead
     of a re-count.  Scratch arrays one by one (see _rough)."""
     if dep:
-        nz, jc, d = dq_trellis(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0,
+        nz, jc, d = dq_trellis(coef, scl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0,
                                cbf1, lv, work, iw, prov, bps, bpk)
     else:
-        nz, jc, d = rdoq(coef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0, cbf1,
+        nz, jc, d = rdoq(coef, scl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0, cbf1,
                          lv, work, st, buf)
     if not nz:
         return False, cbf0, d
@@ -301,6 +303,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     # with dependent quantisation the candidate modes are ranked by RDOQ at
     # the equivalent uniform step, and only the winner gets the trellis
     work = scr[S_WORK]
+    costs = scr[S_COSTS]
     iw = scr[S_IW]
     prov = scr[S_PROV]
     bps = scr[S_BPS]
@@ -340,7 +343,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
             best_mode = mode
             bcoef = coef
             break
-        nz, r, d = _quantise(coef, qscl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0,
+        nz, r, d = _quantise(coef, qscl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0,
                              cbf1, lv, False, st, buf, work, iw, prov, bps, bpk)
         r += mbits[mode]
         j = d * wd + lam * r
@@ -355,7 +358,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
                     if dep:
                         bcoef[yy, xx] = coef[yy, xx]
     if dep:
-        nz, r, _ = _quantise(bcoef, scl, n, log2s, sc, pt, cmap, x, y, probs, lam, wd, cbf0,
+        nz, r, _ = _quantise(bcoef, scl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0,
                              cbf1, save_lv, True, st, buf, work, iw, prov, bps, bpk)
         best_nz = nz
         best_r = r + mbits[best_mode]
@@ -392,6 +395,7 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
     h, w = rec.shape
     ctu_ulog2 = lg - LOG2_MIN_BLOCK
     skip_scale = lam * (scr[S_PARAMS][P_SKIP_PCT] / 100.0)
+    fill_costs(probs, scr[S_COSTS])       # the states stay frozen during the search
     fx = np.zeros(MAX_DEPTH, np.int64)
     fy = np.zeros(MAX_DEPTH, np.int64)
     fl = np.zeros(MAX_DEPTH, np.int64)

@@ -12,7 +12,6 @@ to RGB squared error by `wd`.
 from .contexts import coloc_count, ctx_sig, template
 from .enc_syntax import last_bits, last_bits_table, level_cost
 from .jit import kernel
-from .probmodel import bit_cost
 from .scan import SCAN_POS, SCAN_X, SCAN_Y
 
 _INF = 1e300
@@ -45,7 +44,7 @@ def energy(coef, n):
 
 
 @kernel
-def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, cbf1_bits,
+def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, cbf1_bits,
          lv, work, st, buf):
     """Fill lv[:n,:n] (int32, signed levels); return (any level nonzero, J, D)
     with J = weighted transform-domain distortion + lambda * coefficient bits
@@ -83,8 +82,8 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, c
         sig1 = 0.0
         if i < last0:
             ctx = ctx_sig(pt, sc, d, tsum, coloc_count(cmap, bx, by, n, x, y), 0)
-            sig0 = bit_cost(probs, ctx, 0)
-            sig1 = bit_cost(probs, ctx, 1)
+            sig0 = costs[ctx, 0]
+            sig1 = costs[ctx, 1]
             best = dz + lam * sig0
         else:
             best = _INF
@@ -92,7 +91,7 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, c
         l = lmax
         while l >= 1 and l >= lmax - 1:
             e = c - l * s
-            j = wd * e * e + lam * (sig1 + level_cost(l, pt, d, tsum, tnz, full, probs))
+            j = wd * e * e + lam * (sig1 + level_cost(l, pt, d, tsum, tnz, full, costs))
             if j < best:
                 best = j
                 bl = l
@@ -105,7 +104,7 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, c
             as_last[i] = _INF
     # choose the last position; its cost from a per-block table
     lc = work[3]
-    last_bits_table(pt, sc, log2n, probs, lc)
+    last_bits_table(pt, sc, log2n, costs, lc)
     best_total = _INF
     best_j = -1
     prefix = 0.0

@@ -115,18 +115,18 @@ def last_syntax(last, pt, sc, log2n, probs, st, buf, write):
 
 
 @kernel
-def last_bits_table(pt, sc, log2n, probs, lc):
+def last_bits_table(pt, sc, log2n, costs, lc):
     """Per-block table for last_bits: lc[c] the truncated-unary bits of bit
     length c, lc[16 + c] / lc[32 + c] the bits below the MSB when the next bit
     is 0 / 1 (the quantisers price every candidate last position)."""
     maxcls = 2 * log2n
     acc = 0.0
     for c in range(maxcls + 1):
-        lc[c] = acc + (bit_cost(probs, ctx_last_cls(pt, sc, c), 0) if c < maxcls else 0.0)
-        acc += bit_cost(probs, ctx_last_cls(pt, sc, c), 1) if c < maxcls else 0.0
+        lc[c] = acc + (costs[ctx_last_cls(pt, sc, c), 0] if c < maxcls else 0.0)
+        acc += costs[ctx_last_cls(pt, sc, c), 1] if c < maxcls else 0.0
         if c >= 2:
-            lc[16 + c] = bit_cost(probs, ctx_last_bit(pt, sc, c), 0) + (c - 2)
-            lc[32 + c] = bit_cost(probs, ctx_last_bit(pt, sc, c), 1) + (c - 2)
+            lc[16 + c] = costs[ctx_last_bit(pt, sc, c), 0] + (c - 2)
+            lc[32 + c] = costs[ctx_last_bit(pt, sc, c), 1] + (c - 2)
 
 
 @inline_kernel
@@ -166,11 +166,12 @@ def remainder_syntax(rem, k, pt, st, buf, write):
 
 
 @inline_kernel
-def level_cost(a, pt, d, tsum, tnz, full, probs):
-    """Bits of |level| = a >= 1 after its significance (gt1, gt2, remainder, sign)."""
-    bits = 1.0 + bit_cost(probs, ctx_gt1(pt, d, tsum, tnz), 1 if a > 1 else 0)
+def level_cost(a, pt, d, tsum, tnz, full, costs):
+    """Bits of |level| = a >= 1 after its significance (gt1, gt2, remainder,
+    sign); costs: a fill_costs table."""
+    bits = 1.0 + costs[ctx_gt1(pt, d, tsum, tnz), 1 if a > 1 else 0]
     if a > 1:
-        bits += bit_cost(probs, ctx_gt2(pt, d, tsum, tnz), 1 if a > 2 else 0)
+        bits += costs[ctx_gt2(pt, d, tsum, tnz), 1 if a > 2 else 0]
         if a > 2:
             bits += _rem_bits(a - 3, rice_param(full))
     return bits

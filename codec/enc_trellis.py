@@ -25,7 +25,6 @@ from .contexts import coloc_count, ctx_sig, template
 from .enc_rdoq import clear_and_last, energy
 from .enc_syntax import last_bits, last_bits_table, level_cost
 from .jit import inline_kernel, kernel
-from .probmodel import bit_cost
 from .quant import DQ_NEXT, dq_qset
 from .scan import SCAN_X, SCAN_Y
 
@@ -43,7 +42,7 @@ def _relax(cost, bp_s, bp_k, i, ns, c, prev, k):
 
 
 @kernel
-def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_bits, cbf1_bits,
+def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, cbf1_bits,
                lv, work, iw, prov, bp_s, bp_k):
     """Fill lv[:n,:n] (int32, signed levels) for dependent quantisation;
     return (any level nonzero, J, D) with J = weighted transform-domain
@@ -72,7 +71,7 @@ def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_b
         y = sy[i]
         prov[y, x] = int(abs(coef[y, x]) / (2.0 * scl[y, x]) + 0.5)
     lc = work[0]
-    last_bits_table(pt, sc, log2n, probs, lc)
+    last_bits_table(pt, sc, log2n, costs, lc)
     w = work[1]
     cost = w[0:4]
     nxt = w[4:8]
@@ -100,8 +99,8 @@ def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_b
         coloc = coloc_count(cmap, bx, by, n, x, y)
         for q in range(3):
             ctx = ctx_sig(pt, sc, dd, tsum, coloc, q)
-            sig0[q] = bit_cost(probs, ctx, 0)
-            sig1[q] = bit_cost(probs, ctx, 1)
+            sig0[q] = costs[ctx, 0]
+            sig1[q] = costs[ctx, 1]
         # two nearest nonzero levels of each quantiser, their errors and level
         # bits; Q0: t = 2ks, Q1: t = (2k - 1)s, so k = floor((c/s + q) / 2) and
         # one more: at most 3 distinct levels, whose bits are counted once
@@ -117,7 +116,7 @@ def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, probs, lam, wd, cbf0_b
                 cand_k[2 * q + j] = k
                 cand_d[2 * q + j] = wd * e * e
                 while nk <= k - k0:
-                    lvc[nk] = level_cost(k0 + nk, pt, dd, tsum, tnz, full, probs)
+                    lvc[nk] = level_cost(k0 + nk, pt, dd, tsum, tnz, full, costs)
                     nk += 1
                 cand_r[2 * q + j] = lvc[k - k0]
         for s2 in range(_NSTATES):

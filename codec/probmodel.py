@@ -55,3 +55,13 @@ def bit_cost(probs, ctx, bit):
     if bit:
         return COST_TABLE[p1 >> COST_SHIFT]
     return COST_TABLE[(PROB_ONE - p1) >> COST_SHIFT]
+
+
+@kernel
+def fill_costs(probs, costs):
+    """costs[ctx, bit] = bit_cost(probs, ctx, bit) for every context: the
+    encoder's searches read frozen states, so one table per search saves the
+    probability arithmetic in their inner loops."""
+    for ctx in range(probs.shape[0]):
+        costs[ctx, 0] = bit_cost(probs, ctx, 0)
+        costs[ctx, 1] = bit_cost(probs, ctx, 1)

@@ -19,3 +19,27 @@ def synthetic_image(h, w, seed=0, grey=False):
 @pytest.fixture
 def image_factory():
     return synthetic_image
+
+
+class QuantBench:
+    """What a quantiser kernel needs outside the codec: fresh contexts and
+    their cost table, an arithmetic coder (for exact counts), an empty level
+    map, the search scratch and a flat scale of 20."""
+
+    def __init__(self):
+        from codec.arith_enc import new_encoder
+        from codec.contexts import NUM_CTX
+        from codec.enc_image import new_scratch
+        from codec.probmodel import fill_costs, new_contexts
+        self.probs = new_contexts(NUM_CTX)
+        self.costs = np.zeros((NUM_CTX, 2))
+        fill_costs(self.probs, self.costs)
+        self.st, self.buf = new_encoder(64)
+        self.cmap = np.zeros((64, 64), np.int16)
+        self.scr = new_scratch()
+        self.scl = np.full((64, 64), 20, np.int64)
+
+
+@pytest.fixture
+def quant_bench():
+    return QuantBench()

@@ -3,12 +3,9 @@ import numpy as np
 import pytest
 
 import codec
-from codec.arith_enc import new_encoder
-from codec.contexts import NUM_CTX
-from codec.enc_image import S_BPK, S_BPS, S_IW, S_LV, S_PROV, S_WORK, new_scratch
+from codec.enc_image import S_BPK, S_BPS, S_IW, S_LV, S_PROV, S_WORK
 from codec.enc_syntax import coeff_syntax
 from codec.enc_trellis import dq_trellis
-from codec.probmodel import new_contexts
 from codec.quant import dequantise
 from codec.scan import SCAN_X, SCAN_Y
 
@@ -69,24 +66,21 @@ def _greedy(coef, scl, n, sc):
 
 
 @pytest.mark.parametrize("n", [4, 8, 16])
-def test_trellis_beats_the_nearest_levels(n):
+def test_trellis_beats_the_nearest_levels(n, quant_bench):
     """On Laplacian blocks, the trellis' levels cost less (exact distortion
     via the decoder's dequantisation, exact bits via the syntax) than taking
     the nearest level of each state's quantiser."""
     rng = np.random.default_rng(10 + n)
     sc = n.bit_length() - 3
-    probs = new_contexts(NUM_CTX)
-    st, buf = new_encoder(64)
-    cmap = np.zeros((64, 64), np.int16)
-    scr = new_scratch()
-    scl = np.full((64, 64), 20, np.int64)
+    qb = quant_bench
+    probs, st, buf, cmap, scr, scl = qb.probs, qb.st, qb.buf, qb.cmap, qb.scr, qb.scl
     lam = 0.25 * 20 ** 2 * 4        # the codec's lambda for this scale (wd = 1), a little coarser
     tot_t = tot_g = 0.0
     for _ in range(30):
         coef = np.zeros((64, 64))
         f = 1.0 + np.add.outer(np.arange(n), np.arange(n))
         coef[:n, :n] = rng.laplace(0.0, 120.0 / f)
-        nz, _, d = dq_trellis(coef, scl, n, n.bit_length() - 1, sc, 0, cmap, 0, 0, probs, lam,
+        nz, _, d = dq_trellis(coef, scl, n, n.bit_length() - 1, sc, 0, cmap, 0, 0, qb.costs, lam,
                               1.0, 1.0, 1.0, scr[S_LV], scr[S_WORK], scr[S_IW], scr[S_PROV],
                               scr[S_BPS], scr[S_BPK])
         lv = scr[S_LV].copy() if nz else np.zeros((64, 64), np.int32)

@@ -6,7 +6,7 @@ from scipy.linalg import hadamard
 
 from codec.arith_enc import new_encoder
 from codec.contexts import NUM_CTX
-from codec.enc_image import S_LV, S_WORK, _satd, new_scratch
+from codec.enc_image import S_LV, S_WORK, _satd
 from codec.enc_rdoq import rdoq
 from codec.probmodel import new_contexts
 from codec.transform import fdct2
@@ -44,23 +44,20 @@ def test_satd_is_the_hadamard_sum(n):
 
 
 @pytest.mark.parametrize("n", [4, 8, 16, 32, 64])
-def test_rdoq_reports_the_error_of_its_levels(n):
+def test_rdoq_reports_the_error_of_its_levels(n, quant_bench):
     """The mode search takes D from RDOQ instead of dequantising: it must be
     the squared error of the levels RDOQ chose (of the whole block if none)."""
     rng = np.random.default_rng(200 + n)
     sc = n.bit_length() - 3
-    probs = new_contexts(NUM_CTX)
-    st, buf = new_encoder(64)
-    cmap = np.zeros((64, 64), np.int16)
-    scr = new_scratch()
-    scl = np.full((64, 64), 20, np.int64)
+    qb = quant_bench
+    scr = qb.scr
     seen_nz = seen_zero = False
     for k in range(20):
         coef = np.zeros((64, 64))
         f = 1.0 + np.add.outer(np.arange(n), np.arange(n))
         coef[:n, :n] = rng.laplace(0.0, (3.0 if k % 4 == 0 else 120.0) / f)
-        nz, _, d = rdoq(coef, scl, n, n.bit_length() - 1, sc, 0, cmap, 0, 0, probs, 400.0, 1.0,
-                        1.0, 1.0, scr[S_LV], scr[S_WORK], st, buf)
+        nz, _, d = rdoq(coef, qb.scl, n, n.bit_length() - 1, sc, 0, qb.cmap, 0, 0, qb.costs, 400.0,
+                        1.0, 1.0, 1.0, scr[S_LV], scr[S_WORK], qb.st, qb.buf)
         lv = scr[S_LV][:n, :n] if nz else np.zeros((n, n), np.int32)
         ref = float(((coef[:n, :n] - lv * 20.0) ** 2).sum())
         assert d == pytest.approx(ref, rel=1e-9)

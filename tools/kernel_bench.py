@@ -28,7 +28,7 @@ from codec.enc_trellis import dq_trellis
 from codec.enc_syntax import coeff_syntax
 from codec.encoder import _plane_weight, _qidx_for
 from codec.predict import predict_mode
-from codec.probmodel import new_contexts
+from codec.probmodel import fill_costs, new_contexts
 from codec.quant import scale_matrix
 from codec.recon import reconstruct
 from codec.transform import fdct2
@@ -58,20 +58,20 @@ def _loop_fdct(blk, n, sc, out, tmp, eo, reps):
 
 
 @njit(cache=True)
-def _loop_rdoq(coef, scl, n, log2n, sc, cmap, probs, lam, lv, work, st, buf, reps):
+def _loop_rdoq(coef, scl, n, log2n, sc, cmap, costs, lam, lv, work, st, buf, reps):
     k = 0
     for _ in range(reps):
-        nz, _j, _d = rdoq(coef, scl, n, log2n, sc, 0, cmap, 0, 0, probs, lam, 1.0, 1.0, 1.0, lv, work,
+        nz, _j, _d = rdoq(coef, scl, n, log2n, sc, 0, cmap, 0, 0, costs, lam, 1.0, 1.0, 1.0, lv, work,
                       st, buf)
         k += nz
     return k
 
 
 @njit(cache=True)
-def _loop_trellis(coef, scl, n, log2n, sc, cmap, probs, lam, lv, work, iw, prov, bps, bpk, reps):
+def _loop_trellis(coef, scl, n, log2n, sc, cmap, costs, lam, lv, work, iw, prov, bps, bpk, reps):
     k = 0
     for _ in range(reps):
-        nz, _j, _d = dq_trellis(coef, scl, n, log2n, sc, 0, cmap, 0, 0, probs, lam, 1.0, 1.0, 1.0, lv,
+        nz, _j, _d = dq_trellis(coef, scl, n, log2n, sc, 0, cmap, 0, 0, costs, lam, 1.0, 1.0, 1.0, lv,
                             work, iw, prov, bps, bpk)
         k += nz
     return k
@@ -107,6 +107,8 @@ def measure(lam, reps_pixels=200_000, seed=1):
     rng = np.random.default_rng(seed)
     scr = new_scratch()
     probs = new_contexts(NUM_CTX)
+    costs = np.zeros((NUM_CTX, 2))
+    fill_costs(probs, costs)
     st, buf = new_encoder(1 << 16)
     wd = _plane_weight(COLOUR_YCC444, 0)
     scales = scale_matrix(_qidx_for(lam, wd, False), 0)
@@ -131,12 +133,12 @@ def measure(lam, reps_pixels=200_000, seed=1):
         cost["satd"] = _timed(_loop_satd, (org, pred, n, scr[S_BLK], scr[S_HAD]), reps, n * n)
         cost["fdct"] = _timed(_loop_fdct, (org, n, sc, scr[S_COEF], scr[S_TMPF], scr[S_EO]), reps,
                               n * n)
-        cost["rdoq"] = _timed(_loop_rdoq, (coef, scl, n, log2n, sc, cmap, probs, float(lam), lv,
+        cost["rdoq"] = _timed(_loop_rdoq, (coef, scl, n, log2n, sc, cmap, costs, float(lam), lv,
                                            scr[S_WORK], st, buf), reps, n * n)
         nnz = int(np.count_nonzero(lv[:n, :n]))
         # the trellis at the scale unit of the same lambda (half the step, about)
         cost["trellis"] = _timed(_loop_trellis, (coef, np.maximum(scl // 2, 1), n, log2n, sc, cmap,
-                                                 probs, float(lam), scr[S_LV], scr[S_WORK],
+                                                 costs, float(lam), scr[S_LV], scr[S_WORK],
                                                  scr[S_IW], scr[S_PROV], scr[S_BPS], scr[S_BPK]),
                               reps, n * n)
         cost["syntax"] = _timed(_loop_syntax, (lv, n, log2n, sc, cmap, probs, st, buf), reps, n * n)
