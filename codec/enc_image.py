@@ -38,8 +38,6 @@ MAX_DEPTH = 8
 # full-RD count per size class) go through the full DCT + RDOQ + rate path
 # (SATD ranks large blocks reliably, and their DCTs are costly).
 COARSE_STEP_LARGE = 8      # 32x32 and 64x64: coarse pass over every 8th angle
-# a runner-up goes through full RD only if its rough cost is within this factor of the best
-FULL_RD_MARGIN = 1.25
 # chroma mostly follows luma (DM, CfL): searching its angles too costs ~40% of a
 # 4:4:4 encode for little gain
 CHROMA_MPM_ONLY = True
@@ -66,11 +64,18 @@ P_CHROMA_EXTRA = 5     # chroma: this many more (CfL competes with the luma-deri
 P_COARSE = 6           # coarse angle step below 32x32
 P_SKIP_PCT = 7         # SPLIT_SKIP_BITS scale, percent
 P_RESTORE_FITS = 8     # restoration-filter fits (encoder.py; the 2nd refits on the CTUs it helped)
+P_MARGIN = 9           # a runner-up goes through full RD only if its rough cost is
+                       # within this percentage of the best's
+P_MARGIN_DQ = 10       # the same with dependent quantisation (high rates)
+P_CHROMA_EXTRA_DQ = 11  # P_CHROMA_EXTRA with dependent quantisation
 # "fast" (measured on the whole corpus, docs/RESULTS.md): one mode through
 # full RD, coarse angles every 8th, twice the split-skip thresholds.
+# "slow" at high rates (dependent quantisation, lambda 22.6, whole corpus):
+# margin 125 -> 110 took 6 % off the encode time for +0.03 % J, no chroma
+# extra 5 % for +0.03 %; at lambda 362 the same cost +0.16 % / +0.12 % J.
 EFFORTS = {
-    "slow": (3, 3, 2, 2, 1, 1, 4, 100, 2),
-    "fast": (1, 1, 1, 1, 1, 0, 8, 200, 1),
+    "slow": (3, 3, 2, 2, 1, 1, 4, 100, 2, 125, 110, 0),
+    "fast": (1, 1, 1, 1, 1, 0, 8, 200, 1, 125, 125, 0),
 }
 
 
@@ -291,7 +296,10 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
         m = mpm[i] if i < NUM_MPM else MODE_CFL
         _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
                ref, fref, pred, main, blk, had, est)
-    n_full = prm[P_FULL_RD + sc] + (prm[P_CHROMA_EXTRA] if pt != 0 else 0)
+    n_full = prm[P_FULL_RD + sc]
+    if pt != 0:
+        n_full += prm[P_CHROMA_EXTRA_DQ if dep else P_CHROMA_EXTRA]
+    margin = prm[P_MARGIN_DQ if dep else P_MARGIN] * 0.01
     cnb = nb_cbf(cbmap, ux, uy)
     cbf0 = cbf_syntax(0, pt, sc, cnb, probs, st, buf, False)
     cbf1 = cbf_syntax(1, pt, sc, cnb, probs, st, buf, False)
@@ -326,7 +334,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
             break
         if k == 0:
             first = est[mode]
-        elif est[mode] > FULL_RD_MARGIN * first:
+        elif est[mode] > margin * first:
             break
         est[mode] = _INF
         predict_any(mode, ref, fref, n, log2s, pred, pt, main, lrec, rec, x, y, cshift,
@@ -338,7 +346,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
             for xx in range(n):
                 blk[yy, xx] = org[y + yy, x + xx] - pred[yy, xx]
         fdct2(blk, n, sc, coef, tmpf, scr[S_EO])
-        if dep and k == 0 and _sole_candidate(est, n_full, FULL_RD_MARGIN * first):
+        if dep and k == 0 and _sole_candidate(est, n_full, margin * first):
             # nothing to rank: the trellis alone quantises this mode
             best_mode = mode
             bcoef = coef
