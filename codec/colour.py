@@ -10,7 +10,7 @@ resolution chroma as closely as possible.
 import numpy as np
 
 from .constants import SAMPLE_MAX, SAMPLE_MID, SAMPLE_SHIFT
-from .jit import alloc_kernel, kernel
+from .jit import alloc_kernel, inline_kernel, kernel
 
 # 4-tap upsampling filter, 7-bit: output at phase -1/4 uses c[i-2..i+1]
 UP_TAPS = np.array([-3, 29, 111, -9], dtype=np.int64)
@@ -162,87 +162,167 @@ def grey_to_rgb(y, out):
 
 
 # --- encoder side: least-squares downsampling ---------------------------------
+# Float versions of the normative upsampler's two 1-D passes and their
+# adjoints, writing into given arrays: the least-squares solve below runs
+# them on whole planes several times, and fresh full-plane temporaries (page
+# faults) had cost more than the arithmetic.
 
-@alloc_kernel
-def _up_axis0(c, n_out):
-    """Float version of the normative 1-D upsampler along axis 0."""
+@kernel
+def _up_axis0(c, out):
+    """out (n_out, w) = c (n_in, w) upsampled along axis 0."""
     n_in, w = c.shape
-    out = np.zeros((n_out, w))
+    n_out = out.shape[0]
     for o in range(n_out):
+        for x in range(w):
+            out[o, x] = 0.0
         for t in range(4):
             k = _tap_src(o, t, n_in)
             f = UP_TAPS[t] / 128.0
             for x in range(w):
                 out[o, x] += f * c[k, x]
-    return out
 
 
-@alloc_kernel
-def _up_axis0_adjoint(e, n_in):
+@kernel
+def _up_axis0_adjoint(e, out):
+    """out (n_in, w) = the adjoint of _up_axis0 applied to e (n_out, w)."""
     n_out, w = e.shape
-    out = np.zeros((n_in, w))
+    n_in = out.shape[0]
+    for k in range(n_in):
+        for x in range(w):
+            out[k, x] = 0.0
     for o in range(n_out):
         for t in range(4):
             k = _tap_src(o, t, n_in)
             f = UP_TAPS[t] / 128.0
             for x in range(w):
                 out[k, x] += f * e[o, x]
-    return out
 
 
-@alloc_kernel
-def _up_axis1(c, n_out):
-    """_up_axis0 along axis 1 (same arithmetic, no transposed copies)."""
+@kernel
+def _up_axis1(c, out):
+    """out (h, n_out) = c (h, n_in) upsampled along axis 1; away from the
+    edges (i - 2 >= 0, i + 2 < n_in) the taps need no clamping."""
     h, n_in = c.shape
-    out = np.zeros((h, n_out))
+    n_out = out.shape[1]
+    f0 = UP_TAPS[0] / 128.0
+    f1 = UP_TAPS[1] / 128.0
+    f2 = UP_TAPS[2] / 128.0
+    f3 = UP_TAPS[3] / 128.0
+    ilo = 2
+    ihi = min(n_in - 2, n_out >> 1)
+    if ihi <= ilo:
+        ilo = ihi = n_out
     for y in range(h):
-        for o in range(n_out):
-            acc = 0.0
-            for t in range(4):
-                acc += UP_TAPS[t] / 128.0 * c[y, _tap_src(o, t, n_in)]
-            out[y, o] = acc
-    return out
+        for o in range(min(2 * ilo, n_out)):
+            out[y, o] = _up1_clamped(c, y, o, n_in)
+        for i in range(ilo, ihi):          # outputs 2i (phase -1/4) and 2i + 1 (+1/4)
+            out[y, 2 * i] = (f0 * c[y, i - 2] + f1 * c[y, i - 1] + f2 * c[y, i] +
+                             f3 * c[y, i + 1])
+            out[y, 2 * i + 1] = (f0 * c[y, i + 2] + f1 * c[y, i + 1] + f2 * c[y, i] +
+                                 f3 * c[y, i - 1])
+        for o in range(2 * ihi, n_out):
+            out[y, o] = _up1_clamped(c, y, o, n_in)
 
 
-@alloc_kernel
-def _up_axis1_adjoint(e, n_in):
+@inline_kernel
+def _up1_clamped(c, y, o, n_in):
+    acc = 0.0
+    for t in range(4):
+        acc += UP_TAPS[t] / 128.0 * c[y, _tap_src(o, t, n_in)]
+    return acc
+
+
+@kernel
+def _up_axis1_adjoint(e, out):
+    """out (h, n_in) = the adjoint of _up_axis1 applied to e (h, n_out)."""
     h, n_out = e.shape
-    out = np.zeros((h, n_in))
+    n_in = out.shape[1]
     for y in range(h):
+        for k in range(n_in):
+            out[y, k] = 0.0
         for o in range(n_out):
             for t in range(4):
                 out[y, _tap_src(o, t, n_in)] += UP_TAPS[t] / 128.0 * e[y, o]
-    return out
 
 
-def _up2d(c, h, w):
-    return _up_axis1(_up_axis0(np.ascontiguousarray(c), h), w)
+@kernel
+def _sumsq(a):
+    acc = 0.0
+    for j in range(a.shape[0]):
+        for i in range(a.shape[1]):
+            acc += a[j, i] * a[j, i]
+    return acc
 
 
-def _up2d_adjoint(e, hc, wc):
-    return _up_axis1_adjoint(_up_axis0_adjoint(np.ascontiguousarray(e), hc), wc)
+@kernel
+def _mean2x2(plane, out):
+    """out = the means of plane's 2x2 blocks (the last row / column repeated
+    when the size is odd)."""
+    h, w = plane.shape
+    hc, wc = out.shape
+    for j in range(hc):
+        y0 = 2 * j
+        y1 = min(y0 + 1, h - 1)
+        for i in range(wc):
+            x0 = 2 * i
+            x1 = min(x0 + 1, w - 1)
+            out[j, i] = 0.25 * (plane[y0, x0] + plane[y0, x1] + plane[y1, x0] + plane[y1, x1])
+
+
+@alloc_kernel
+def _cgls420(plane, c, iterations):
+    """CGLS on min ||up(c) - plane||^2 from c (refined in place); up is the
+    float upsampler (axis 0, then axis 1)."""
+    h, w = plane.shape
+    hc, wc = c.shape
+    rows = np.empty((h, wc))         # after the axis-0 pass
+    q = np.empty((h, w))
+    r = np.empty((h, w))
+    cols = np.empty((hc, w))          # after the axis-0 adjoint
+    s = np.empty((hc, wc))
+    d = np.empty((hc, wc))
+    _up_axis0(c, rows)
+    _up_axis1(rows, q)
+    for j in range(h):
+        for i in range(w):
+            r[j, i] = plane[j, i] - q[j, i]
+    _up_axis0_adjoint(r, cols)
+    _up_axis1_adjoint(cols, s)
+    for j in range(hc):
+        for i in range(wc):
+            d[j, i] = s[j, i]
+    gamma = _sumsq(s)
+    for _ in range(iterations):
+        if gamma <= 1e-9:
+            break
+        _up_axis0(d, rows)
+        _up_axis1(rows, q)
+        qq = _sumsq(q)
+        if qq <= 0.0:
+            break
+        alpha = gamma / qq
+        for j in range(hc):
+            for i in range(wc):
+                c[j, i] += alpha * d[j, i]
+        for j in range(h):
+            for i in range(w):
+                r[j, i] -= alpha * q[j, i]
+        _up_axis0_adjoint(r, cols)
+        _up_axis1_adjoint(cols, s)
+        g_new = _sumsq(s)
+        beta = g_new / gamma
+        for j in range(hc):
+            for i in range(wc):
+                d[j, i] = s[j, i] + beta * d[j, i]
+        gamma = g_new
 
 
 def downsample420(plane, iterations=2):
     """Chroma plane (h, w) float -> (ceil(h/2), ceil(w/2)) minimising the
     squared error after the decoder's upsampling (CGLS from the 2x2 mean)."""
     h, w = plane.shape
-    hc, wc = (h + 1) // 2, (w + 1) // 2
-    p = np.pad(plane, ((0, 2 * hc - h), (0, 2 * wc - w)), mode="edge")
-    c = p.reshape(hc, 2, wc, 2).mean(axis=(1, 3))
-    r = plane - _up2d(c, h, w)
-    s = _up2d_adjoint(r, hc, wc)
-    d = s.copy()
-    gamma = float((s * s).sum())
-    for _ in range(iterations):
-        if gamma <= 1e-9:
-            break
-        q = _up2d(d, h, w)
-        alpha = gamma / float((q * q).sum())
-        c += alpha * d
-        r -= alpha * q
-        s = _up2d_adjoint(r, hc, wc)
-        g_new = float((s * s).sum())
-        d = s + (g_new / gamma) * d
-        gamma = g_new
+    plane = np.ascontiguousarray(plane, dtype=np.float64)
+    c = np.empty(((h + 1) // 2, (w + 1) // 2))
+    _mean2x2(plane, c)
+    _cgls420(plane, c, iterations)
     return np.clip(c, 0.0, float(SAMPLE_MAX))
