@@ -292,7 +292,7 @@ def _cgls420(plane, c, iterations):
         for i in range(wc):
             d[j, i] = s[j, i]
     gamma = _sumsq(s)
-    for _ in range(iterations):
+    for it in range(iterations):
         if gamma <= 1e-9:
             break
         _up_axis0(d, rows)
@@ -304,6 +304,8 @@ def _cgls420(plane, c, iterations):
         for j in range(hc):
             for i in range(wc):
                 c[j, i] += alpha * d[j, i]
+        if it == iterations - 1:
+            break                   # the next direction would go unused
         for j in range(h):
             for i in range(w):
                 r[j, i] -= alpha * q[j, i]
