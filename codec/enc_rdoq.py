@@ -10,7 +10,7 @@ to RGB squared error by `wd`.
 """
 
 from .contexts import coloc_count, ctx_sig, template
-from .enc_syntax import last_bits, last_bits_table, level_cost
+from .enc_syntax import last_bits, last_bits_table, level_cost, level_costs
 from .jit import kernel
 from .scan import SCAN_POS, SCAN_X, SCAN_Y
 
@@ -89,9 +89,14 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, c
             best = _INF
         bl = 0
         l = lmax
+        if lmax >= 1:
+            one, two, more, rk = level_costs(pt, d, tsum, tnz, full, costs)
+        else:
+            one = two = more = 0.0
+            rk = 0
         while l >= 1 and l >= lmax - 1:
             e = c - l * s
-            j = wd * e * e + lam * (sig1 + level_cost(l, pt, d, tsum, tnz, full, costs))
+            j = wd * e * e + lam * (sig1 + level_cost(l, one, two, more, rk))
             if j < best:
                 best = j
                 bl = l

@@ -166,15 +166,25 @@ def remainder_syntax(rem, k, pt, st, buf, write):
 
 
 @inline_kernel
-def level_cost(a, pt, d, tsum, tnz, full, costs):
-    """Bits of |level| = a >= 1 after its significance (gt1, gt2, remainder,
-    sign); costs: a fill_costs table."""
-    bits = 1.0 + costs[ctx_gt1(pt, d, tsum, tnz), 1 if a > 1 else 0]
-    if a > 1:
-        bits += costs[ctx_gt2(pt, d, tsum, tnz), 1 if a > 2 else 0]
-        if a > 2:
-            bits += _rem_bits(a - 3, rice_param(full))
-    return bits
+def level_costs(pt, d, tsum, tnz, full, costs):
+    """What the bits of a level after its significance (gt1, gt2, remainder,
+    sign) depend on at one position: (bits of |level| 1, of 2, of 3 and up
+    without the remainder, Rice parameter), for level_cost; costs: a
+    fill_costs table.  Once per position: a quantiser prices 2-3 levels there."""
+    g1 = ctx_gt1(pt, d, tsum, tnz)
+    g2 = ctx_gt2(pt, d, tsum, tnz)
+    return (1.0 + costs[g1, 0], (1.0 + costs[g1, 1]) + costs[g2, 0],
+            (1.0 + costs[g1, 1]) + costs[g2, 1], rice_param(full))
+
+
+@inline_kernel
+def level_cost(a, one, two, more, k):
+    """Bits of |level| = a >= 1 from level_costs' (one, two, more, k)."""
+    if a == 1:
+        return one
+    if a == 2:
+        return two
+    return more + _rem_bits(a - 3, k)
 
 
 @inline_kernel

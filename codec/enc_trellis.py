@@ -23,7 +23,7 @@ import numpy as np
 from .constants import MAX_ABS_LEVEL
 from .contexts import coloc_count, ctx_sig, template
 from .enc_rdoq import clear_and_last, energy
-from .enc_syntax import last_bits, last_bits_table, level_cost
+from .enc_syntax import last_bits, last_bits_table, level_cost, level_costs
 from .jit import inline_kernel, kernel
 from .quant import DQ_NEXT, dq_qset
 from .scan import SCAN_X, SCAN_Y
@@ -79,7 +79,6 @@ def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_b
     sig1 = w[11:14]
     cand_d = w[14:18]            # [2 q + j]
     cand_r = w[18:22]
-    lvc = w[22:25]
     cand_k = iw[0:4]             # [2 q + j]
     ncand = iw[4:6]
     for s in range(_NSTATES):
@@ -103,9 +102,8 @@ def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_b
             sig1[q] = costs[ctx, 1]
         # two nearest nonzero levels of each quantiser, their errors and level
         # bits; Q0: t = 2ks, Q1: t = (2k - 1)s, so k = floor((c/s + q) / 2) and
-        # one more: at most 3 distinct levels, whose bits are counted once
-        k0 = min(max(int(c / s * 0.5), 1), MAX_ABS_LEVEL)
-        nk = 0
+        # one more
+        one, two, more, rk = level_costs(pt, dd, tsum, tnz, full, costs)
         for q in range(2):
             kf = int((c / s + q) * 0.5)
             ncand[q] = 1 if kf == 0 else 2       # below the first level: only level 1
@@ -115,10 +113,7 @@ def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_b
                 e = c - t
                 cand_k[2 * q + j] = k
                 cand_d[2 * q + j] = wd * e * e
-                while nk <= k - k0:
-                    lvc[nk] = level_cost(k0 + nk, pt, dd, tsum, tnz, full, costs)
-                    nk += 1
-                cand_r[2 * q + j] = lvc[k - k0]
+                cand_r[2 * q + j] = level_cost(k, one, two, more, rk)
         for s2 in range(_NSTATES):
             nxt[s2] = _INF
         for st_ in range(_NSTATES):
