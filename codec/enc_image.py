@@ -87,7 +87,7 @@ def search_params(effort):
 # scratch slots (see new_scratch)
 S_REF, S_AVAIL, S_PRED, S_BLK, S_COEF, S_TMPF, S_LV, S_CI, S_RI, S_TMPI, S_WORK, \
     S_SAVE_REC, S_SAVE_LV, S_FREF, S_MAIN, S_EST, S_MPM, S_HAD, S_EO, S_MBITS, \
-    S_PROV, S_BPS, S_BPK, S_SCLU, S_BCOEF, S_IW, S_PARAMS, S_COSTS = range(28)
+    S_PROV, S_BPS, S_BPK, S_SCLU, S_BCOEF, S_PARAMS, S_COSTS = range(27)
 
 
 def new_scratch(effort="slow"):
@@ -105,7 +105,7 @@ def new_scratch(effort="slow"):
             np.zeros(NUM_MODE_SLOTS, np.float64),
             np.zeros((m, m), np.int32), np.zeros((m * m, 4), np.int64),
             np.zeros((m * m, 4), np.int64), np.zeros((m, m), np.int64),
-            np.zeros((m, m), np.float64), np.zeros(8, np.int64), search_params(effort),
+            np.zeros((m, m), np.float64), search_params(effort),
             np.zeros((NUM_CTX, 2), np.float64))
 
 
@@ -221,14 +221,14 @@ def _unit_mean(m, ux, uy, nu):
 
 @kernel
 def _quantise(coef, scl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0, cbf1, lv, dep, st,
-              buf, work, iw, prov, bps, bpk):
+              buf, work, prov, bps, bpk):
     """Levels of one residual block into lv; returns (nz, estimated bits of
     the cbf and the coefficients, transform-domain squared error), the bits
     and error from the quantiser's own estimate (RDOQ or the trellis) instead
     of a re-count.  Scratch arrays one by one (see _rough)."""
     if dep:
         nz, jc, d = dq_trellis(coef, scl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0,
-                               cbf1, lv, work, iw, prov, bps, bpk)
+                               cbf1, lv, work, prov, bps, bpk)
     else:
         nz, jc, d = rdoq(coef, scl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0, cbf1,
                          lv, work, st, buf)
@@ -312,7 +312,6 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     # the equivalent uniform step, and only the winner gets the trellis
     work = scr[S_WORK]
     costs = scr[S_COSTS]
-    iw = scr[S_IW]
     prov = scr[S_PROV]
     bps = scr[S_BPS]
     bpk = scr[S_BPK]
@@ -352,7 +351,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
             bcoef = coef
             break
         nz, r, d = _quantise(coef, qscl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0,
-                             cbf1, lv, False, st, buf, work, iw, prov, bps, bpk)
+                             cbf1, lv, False, st, buf, work, prov, bps, bpk)
         r += mbits[mode]
         j = d * wd + lam * r
         if j < best:
@@ -367,7 +366,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
                         bcoef[yy, xx] = coef[yy, xx]
     if dep:
         nz, r, _ = _quantise(bcoef, scl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0,
-                             cbf1, save_lv, True, st, buf, work, iw, prov, bps, bpk)
+                             cbf1, save_lv, True, st, buf, work, prov, bps, bpk)
         best_nz = nz
         best_r = r + mbits[best_mode]
     if pred_mode != best_mode:       # a later candidate overwrote the winner's prediction

@@ -31,19 +31,85 @@ from .scan import SCAN_X, SCAN_Y
 _INF = 1e300
 _NSTATES = 4
 START = 4          # back-pointer: the path starts (its last position) here
+# the state before a level of even / odd parity that leads into state ns
+# (DQ_NEXT is a permutation of the states for either parity)
+SRC_EVEN = np.array([int(np.flatnonzero(DQ_NEXT[:, 0] == ns)[0]) for ns in range(_NSTATES)])
+SRC_ODD = np.array([int(np.flatnonzero(DQ_NEXT[:, 1] == ns)[0]) for ns in range(_NSTATES)])
 
 
 @inline_kernel
-def _relax(cost, bp_s, bp_k, i, ns, c, prev, k):
-    if c < cost[ns]:
-        cost[ns] = c
-        bp_s[i, ns] = prev
-        bp_k[i, ns] = k
+def _quant_cands(c, s, q, wd, one, two, more, rk):
+    """The nearest nonzero levels of quantiser q around c (Q0: t = 2ks, Q1:
+    t = (2k - 1)s, so k = floor((c/s + q) / 2) and one more; only level 1
+    below the first), split by parity: (even there?, k, weighted error,
+    level bits, odd there?, k, error, bits)."""
+    kf = int((c / s + q) * 0.5)
+    has_e = False
+    has_o = False
+    ke = 0
+    ko = 0
+    de = 0.0
+    do = 0.0
+    re = 0.0
+    ro = 0.0
+    for j in range(1 if kf == 0 else 2):
+        k = min(max(kf + j, 1), MAX_ABS_LEVEL)
+        e = c - (2 * k - q) * s
+        if k & 1:
+            if not has_o:
+                has_o = True
+                ko = k
+                do = wd * e * e
+                ro = level_cost(k, one, two, more, rk)
+        elif not has_e:
+            has_e = True
+            ke = k
+            de = wd * e * e
+            re = level_cost(k, one, two, more, rk)
+    return has_e, ke, de, re, has_o, ko, do, ro
+
+
+@inline_kernel
+def _take(c, p, k, best):
+    """best = (cost, previous state, level), kept unless c is strictly lower
+    (a select, not a branch: which way it goes is a coin toss per position)."""
+    if c < best[0]:
+        return (c, p, k)
+    return best
+
+
+@inline_kernel
+def _into(ns, cost, d0, lam, sig0, sig1, cq0, cq1, idle, lb):
+    """The cheapest path into state ns at this position: (cost, previous
+    state or START, level).  Candidates in the order of the states they come
+    from (zero before nonzero, the path start last), so ties resolve as a
+    sweep over the states would."""
+    se = SRC_EVEN[ns]
+    so = SRC_ODD[ns]
+    best = (_INF, -1, 0)
+    for t in range(2):
+        st_ = se if (t == 0) == (se < so) else so
+        base = cost[st_]
+        if base < _INF:
+            qs = dq_qset(st_)
+            cq = cq0 if st_ >> 1 == 0 else cq1
+            if st_ == se:
+                best = _take(base + d0 + lam * sig0[qs], st_, 0, best)
+                if cq[0]:
+                    best = _take(base + cq[2] + lam * (sig1[qs] + cq[3]), st_, cq[1], best)
+            elif cq[4]:
+                best = _take(base + cq[6] + lam * (sig1[qs] + cq[7]), st_, cq[5], best)
+    # starting here (this position is the last one): state 0, quantiser Q0
+    if ns == DQ_NEXT[0, 0] and cq0[0]:
+        best = _take(idle + cq0[2] + lam * (lb + cq0[3]), START, cq0[1], best)
+    if ns == DQ_NEXT[0, 1] and cq0[4]:
+        best = _take(idle + cq0[6] + lam * (lb + cq0[7]), START, cq0[5], best)
+    return best
 
 
 @kernel
 def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, cbf1_bits,
-               lv, work, iw, prov, bp_s, bp_k):
+               lv, work, prov, bp_s, bp_k):
     """Fill lv[:n,:n] (int32, signed levels) for dependent quantisation;
     return (any level nonzero, J, D) with J = weighted transform-domain
     distortion + lambda * coefficient bits (last position and levels, not
@@ -51,10 +117,10 @@ def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_b
     of the chosen levels (of all of coef if none).
 
     coef: float DCT coefficients; scl: int64 scale per position (the Q1
-    level 1 reconstruction); work: float64[>= 2, >= 64] and iw: int64[>= 6]
-    scratch (nothing is allocated here: a few small allocations cost as much
-    as a 4x4 block's search); prov: int32 (>= n, >= n) scratch; bp_s, bp_k:
-    int64 (>= n*n, 4) back-pointers.
+    level 1 reconstruction); work: float64[>= 1, >= 48] scratch (nothing is
+    allocated here: a few small allocations cost as much as a 4x4 block's
+    search); prov: int32 (>= n, >= n) scratch; bp_s, bp_k: int64 (>= n*n, 4)
+    back-pointers.
     """
     sx = SCAN_X[sc]
     sy = SCAN_Y[sc]
@@ -72,17 +138,7 @@ def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_b
         prov[y, x] = int(abs(coef[y, x]) / (2.0 * scl[y, x]) + 0.5)
     lc = work[0]
     last_bits_table(pt, sc, log2n, costs, lc)
-    w = work[1]
-    cost = w[0:4]
-    nxt = w[4:8]
-    sig0 = w[8:11]
-    sig1 = w[11:14]
-    cand_d = w[14:18]            # [2 q + j]
-    cand_r = w[18:22]
-    cand_k = iw[0:4]             # [2 q + j]
-    ncand = iw[4:6]
-    for s in range(_NSTATES):
-        cost[s] = _INF
+    cost = (_INF, _INF, _INF, _INF)
     idle = 0.0               # the path with nothing coded yet: only zero distortion
     head = 0.0               # unweighted energy up to last0
     for i in range(last0, -1, -1):
@@ -96,46 +152,31 @@ def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_b
         tsum, tnz, full = template(prov, n, x, y)
         dd = x + y
         coloc = coloc_count(cmap, bx, by, n, x, y)
-        for q in range(3):
-            ctx = ctx_sig(pt, sc, dd, tsum, coloc, q)
-            sig0[q] = costs[ctx, 0]
-            sig1[q] = costs[ctx, 1]
-        # two nearest nonzero levels of each quantiser, their errors and level
-        # bits; Q0: t = 2ks, Q1: t = (2k - 1)s, so k = floor((c/s + q) / 2) and
-        # one more
+        c0 = ctx_sig(pt, sc, dd, tsum, coloc, 0)
+        c1 = ctx_sig(pt, sc, dd, tsum, coloc, 1)
+        c2 = ctx_sig(pt, sc, dd, tsum, coloc, 2)
+        sig0 = (costs[c0, 0], costs[c1, 0], costs[c2, 0])
+        sig1 = (costs[c0, 1], costs[c1, 1], costs[c2, 1])
         one, two, more, rk = level_costs(pt, dd, tsum, tnz, full, costs)
-        for q in range(2):
-            kf = int((c / s + q) * 0.5)
-            ncand[q] = 1 if kf == 0 else 2       # below the first level: only level 1
-            for j in range(2):
-                k = min(max(kf + j, 1), MAX_ABS_LEVEL)
-                t = (2 * k - q) * s
-                e = c - t
-                cand_k[2 * q + j] = k
-                cand_d[2 * q + j] = wd * e * e
-                cand_r[2 * q + j] = level_cost(k, one, two, more, rk)
-        for s2 in range(_NSTATES):
-            nxt[s2] = _INF
-        for st_ in range(_NSTATES):
-            base = cost[st_]
-            if base >= _INF:
-                continue
-            qs = dq_qset(st_)
-            q = st_ >> 1
-            _relax(nxt, bp_s, bp_k, i, DQ_NEXT[st_, 0], base + d0 + lam * sig0[qs], st_, 0)
-            for j in range(2 * q, 2 * q + ncand[q]):
-                k = cand_k[j]
-                _relax(nxt, bp_s, bp_k, i, DQ_NEXT[st_, k & 1],
-                       base + cand_d[j] + lam * (sig1[qs] + cand_r[j]), st_, k)
-        # start here: this position is the last one (state 0, quantiser Q0)
+        cq0 = _quant_cands(c, s, 0, wd, one, two, more, rk)
+        cq1 = _quant_cands(c, s, 1, wd, one, two, more, rk)
         lb = last_bits(lc, i)
-        for j in range(ncand[0]):
-            k = cand_k[j]
-            _relax(nxt, bp_s, bp_k, i, DQ_NEXT[0, k & 1],
-                   idle + cand_d[j] + lam * (lb + cand_r[j]), START, k)
+        # the four states' costs live in registers (a tuple), not in memory
+        # that every back-pointer store might alias
+        b0 = _into(0, cost, d0, lam, sig0, sig1, cq0, cq1, idle, lb)
+        b1 = _into(1, cost, d0, lam, sig0, sig1, cq0, cq1, idle, lb)
+        b2 = _into(2, cost, d0, lam, sig0, sig1, cq0, cq1, idle, lb)
+        b3 = _into(3, cost, d0, lam, sig0, sig1, cq0, cq1, idle, lb)
+        bp_s[i, 0] = b0[1]
+        bp_k[i, 0] = b0[2]
+        bp_s[i, 1] = b1[1]
+        bp_k[i, 1] = b1[2]
+        bp_s[i, 2] = b2[1]
+        bp_k[i, 2] = b2[2]
+        bp_s[i, 3] = b3[1]
+        bp_k[i, 3] = b3[2]
+        cost = (b0[0], b1[0], b2[0], b3[0])
         idle += d0
-        for s2 in range(_NSTATES):
-            cost[s2] = nxt[s2]
     best_s = 0
     for s2 in range(1, _NSTATES):
         if cost[s2] < cost[best_s]:

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import codec
-from codec.enc_image import S_BPK, S_BPS, S_IW, S_LV, S_PROV, S_WORK
+from codec.enc_image import S_BPK, S_BPS, S_LV, S_PROV, S_WORK
 from codec.enc_syntax import coeff_syntax
 from codec.enc_trellis import dq_trellis
 from codec.quant import dequantise
@@ -81,7 +81,7 @@ def test_trellis_beats_the_nearest_levels(n, quant_bench):
         f = 1.0 + np.add.outer(np.arange(n), np.arange(n))
         coef[:n, :n] = rng.laplace(0.0, 120.0 / f)
         nz, _, d = dq_trellis(coef, scl, n, n.bit_length() - 1, sc, 0, cmap, 0, 0, qb.costs, lam,
-                              1.0, 1.0, 1.0, scr[S_LV], scr[S_WORK], scr[S_IW], scr[S_PROV],
+                              1.0, 1.0, 1.0, scr[S_LV], scr[S_WORK], scr[S_PROV],
                               scr[S_BPS], scr[S_BPK])
         lv = scr[S_LV].copy() if nz else np.zeros((64, 64), np.int32)
         # the distortion the trellis reports is that of the levels it chose

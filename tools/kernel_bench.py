@@ -22,7 +22,7 @@ from codec.arith_enc import new_encoder
 from codec.constants import COLOUR_YCC444, LOG2_MIN_BLOCK, NUM_SIZES
 from codec.contexts import NUM_CTX
 from codec.enc_image import S_BLK, S_COEF, S_EO, S_HAD, S_LV, S_MAIN, S_PRED, S_TMPF, S_WORK, \
-    S_CI, S_RI, S_TMPI, S_IW, S_PROV, S_BPS, S_BPK, _satd, new_scratch
+    S_CI, S_RI, S_TMPI, S_PROV, S_BPS, S_BPK, _satd, new_scratch
 from codec.enc_rdoq import rdoq
 from codec.enc_trellis import dq_trellis
 from codec.enc_syntax import coeff_syntax
@@ -68,11 +68,11 @@ def _loop_rdoq(coef, scl, n, log2n, sc, cmap, costs, lam, lv, work, st, buf, rep
 
 
 @njit(cache=True)
-def _loop_trellis(coef, scl, n, log2n, sc, cmap, costs, lam, lv, work, iw, prov, bps, bpk, reps):
+def _loop_trellis(coef, scl, n, log2n, sc, cmap, costs, lam, lv, work, prov, bps, bpk, reps):
     k = 0
     for _ in range(reps):
         nz, _j, _d = dq_trellis(coef, scl, n, log2n, sc, 0, cmap, 0, 0, costs, lam, 1.0, 1.0, 1.0, lv,
-                            work, iw, prov, bps, bpk)
+                            work, prov, bps, bpk)
         k += nz
     return k
 
@@ -139,7 +139,7 @@ def measure(lam, reps_pixels=200_000, seed=1):
         # the trellis at the scale unit of the same lambda (half the step, about)
         cost["trellis"] = _timed(_loop_trellis, (coef, np.maximum(scl // 2, 1), n, log2n, sc, cmap,
                                                  costs, float(lam), scr[S_LV], scr[S_WORK],
-                                                 scr[S_IW], scr[S_PROV], scr[S_BPS], scr[S_BPK]),
+                                                 scr[S_PROV], scr[S_BPS], scr[S_BPK]),
                               reps, n * n)
         cost["syntax"] = _timed(_loop_syntax, (lv, n, log2n, sc, cmap, probs, st, buf), reps, n * n)
         cost["recon"] = _timed(_loop_recon, (pred, lv, scl, n, sc, rec, scr[S_CI], scr[S_RI],
