@@ -10,7 +10,7 @@ resolution chroma as closely as possible.
 import numpy as np
 
 from .constants import SAMPLE_MAX, SAMPLE_MID, SAMPLE_SHIFT
-from .jit import alloc_kernel, inline_kernel, kernel
+from .jit import alloc_kernel, kernel
 
 # 4-tap upsampling filter, 7-bit: output at phase -1/4 uses c[i-2..i+1]
 UP_TAPS = np.array([-3, 29, 111, -9], dtype=np.int64)
@@ -162,29 +162,13 @@ def grey_to_rgb(y, out):
 
 
 # --- encoder side: least-squares downsampling ---------------------------------
-# Float versions of the normative upsampler's two 1-D passes and their
-# adjoints, writing into given arrays: the least-squares solve below runs
-# them on whole planes several times, and fresh full-plane temporaries (page
-# faults) had cost more than the arithmetic.
-
-@kernel
-def _up_axis0(c, out):
-    """out (n_out, w) = c (n_in, w) upsampled along axis 0."""
-    n_in, w = c.shape
-    n_out = out.shape[0]
-    for o in range(n_out):
-        for x in range(w):
-            out[o, x] = 0.0
-        for t in range(4):
-            k = _tap_src(o, t, n_in)
-            f = UP_TAPS[t] / 128.0
-            for x in range(w):
-                out[o, x] += f * c[k, x]
-
+# The adjoints of the normative upsampler's two 1-D passes (in float),
+# writing into given arrays.
 
 @kernel
 def _up_axis0_adjoint(e, out):
-    """out (n_in, w) = the adjoint of _up_axis0 applied to e (n_out, w)."""
+    """out (n_in, w) = the adjoint of the vertical 2x upsampling (taps as
+    _tap_src, weights UP_TAPS / 128) applied to e (n_out, w)."""
     n_out, w = e.shape
     n_in = out.shape[0]
     for k in range(n_in):
@@ -199,42 +183,9 @@ def _up_axis0_adjoint(e, out):
 
 
 @kernel
-def _up_axis1(c, out):
-    """out (h, n_out) = c (h, n_in) upsampled along axis 1; away from the
-    edges (i - 2 >= 0, i + 2 < n_in) the taps need no clamping."""
-    h, n_in = c.shape
-    n_out = out.shape[1]
-    f0 = UP_TAPS[0] / 128.0
-    f1 = UP_TAPS[1] / 128.0
-    f2 = UP_TAPS[2] / 128.0
-    f3 = UP_TAPS[3] / 128.0
-    ilo = 2
-    ihi = min(n_in - 2, n_out >> 1)
-    if ihi <= ilo:
-        ilo = ihi = n_out
-    for y in range(h):
-        for o in range(min(2 * ilo, n_out)):
-            out[y, o] = _up1_clamped(c, y, o, n_in)
-        for i in range(ilo, ihi):          # outputs 2i (phase -1/4) and 2i + 1 (+1/4)
-            out[y, 2 * i] = (f0 * c[y, i - 2] + f1 * c[y, i - 1] + f2 * c[y, i] +
-                             f3 * c[y, i + 1])
-            out[y, 2 * i + 1] = (f0 * c[y, i + 2] + f1 * c[y, i + 1] + f2 * c[y, i] +
-                                 f3 * c[y, i - 1])
-        for o in range(2 * ihi, n_out):
-            out[y, o] = _up1_clamped(c, y, o, n_in)
-
-
-@inline_kernel
-def _up1_clamped(c, y, o, n_in):
-    acc = 0.0
-    for t in range(4):
-        acc += UP_TAPS[t] / 128.0 * c[y, _tap_src(o, t, n_in)]
-    return acc
-
-
-@kernel
 def _up_axis1_adjoint(e, out):
-    """out (h, n_in) = the adjoint of _up_axis1 applied to e (h, n_out)."""
+    """out (h, n_in) = the adjoint of the horizontal 2x upsampling applied to
+    e (h, n_out)."""
     h, n_out = e.shape
     n_in = out.shape[1]
     for y in range(h):
@@ -245,86 +196,89 @@ def _up_axis1_adjoint(e, out):
                 out[y, _tap_src(o, t, n_in)] += UP_TAPS[t] / 128.0 * e[y, o]
 
 
-@kernel
-def _sumsq(a):
-    acc = 0.0
-    for j in range(a.shape[0]):
-        for i in range(a.shape[1]):
-            acc += a[j, i] * a[j, i]
-    return acc
-
-
-@kernel
-def _mean2x2(plane, out):
-    """out = the means of plane's 2x2 blocks (the last row / column repeated
-    when the size is odd)."""
-    h, w = plane.shape
-    hc, wc = out.shape
-    for j in range(hc):
-        y0 = 2 * j
-        y1 = min(y0 + 1, h - 1)
-        for i in range(wc):
-            x0 = 2 * i
-            x1 = min(x0 + 1, w - 1)
-            out[j, i] = 0.25 * (plane[y0, x0] + plane[y0, x1] + plane[y1, x0] + plane[y1, x1])
-
-
 @alloc_kernel
-def _cgls420(plane, c, iterations):
-    """CGLS on min ||up(c) - plane||^2 from c (refined in place); up is the
-    float upsampler (axis 0, then axis 1)."""
-    h, w = plane.shape
-    hc, wc = c.shape
-    rows = np.empty((h, wc))         # after the axis-0 pass
-    q = np.empty((h, w))
-    r = np.empty((h, w))
-    cols = np.empty((hc, w))          # after the axis-0 adjoint
-    s = np.empty((hc, wc))
-    d = np.empty((hc, wc))
-    _up_axis0(c, rows)
-    _up_axis1(rows, q)
-    for j in range(h):
-        for i in range(w):
-            r[j, i] = plane[j, i] - q[j, i]
-    _up_axis0_adjoint(r, cols)
-    _up_axis1_adjoint(cols, s)
-    for j in range(hc):
-        for i in range(wc):
-            d[j, i] = s[j, i]
-    gamma = _sumsq(s)
-    for it in range(iterations):
-        if gamma <= 1e-9:
-            break
-        _up_axis0(d, rows)
-        _up_axis1(rows, q)
-        qq = _sumsq(q)
-        if qq <= 0.0:
-            break
-        alpha = gamma / qq
-        for j in range(hc):
-            for i in range(wc):
-                c[j, i] += alpha * d[j, i]
-        if it == iterations - 1:
-            break                   # the next direction would go unused
-        for j in range(h):
-            for i in range(w):
-                r[j, i] -= alpha * q[j, i]
-        _up_axis0_adjoint(r, cols)
-        _up_axis1_adjoint(cols, s)
-        g_new = _sumsq(s)
-        beta = g_new / gamma
-        for j in range(hc):
-            for i in range(wc):
-                d[j, i] = s[j, i] + beta * d[j, i]
-        gamma = g_new
+def _normal_cholesky(n_in, n_out):
+    """Cholesky factor L of U^T U for the float 1-D upsampler U (n_out x
+    n_in), banded: L[k, d] = L(k, k - d), d = 0..3 (one output reads 4
+    consecutive inputs, so U^T U has bandwidth 3)."""
+    g = np.zeros((n_in, 4))
+    ks = np.zeros(4, np.int64)
+    fs = np.zeros(4)
+    for o in range(n_out):
+        for t in range(4):
+            ks[t] = _tap_src(o, t, n_in)
+            fs[t] = UP_TAPS[t] / 128.0
+        for a in range(4):
+            for b in range(4):
+                d = ks[a] - ks[b]
+                if 0 <= d <= 3:
+                    g[ks[a], d] += fs[a] * fs[b]
+    lo = np.zeros((n_in, 4))
+    for k in range(n_in):
+        for j in range(max(0, k - 3), k + 1):
+            acc = g[k, k - j]
+            for m in range(max(0, k - 3), j):
+                acc -= lo[k, k - m] * lo[j, j - m]
+            if j == k:
+                lo[k, 0] = np.sqrt(max(acc, 1e-12))
+            else:
+                lo[k, k - j] = acc / lo[j, 0]
+    return lo
 
 
-def downsample420(plane, iterations=2):
+@kernel
+def _solve_rows(lo, y):
+    """y (n, w) <- (L L^T)^-1 y, every column at once (L from _normal_cholesky)."""
+    n, w = y.shape
+    for k in range(n):
+        for d in range(1, min(k, 3) + 1):
+            f = lo[k, d]
+            for x in range(w):
+                y[k, x] -= f * y[k - d, x]
+        f = 1.0 / lo[k, 0]
+        for x in range(w):
+            y[k, x] *= f
+    for k in range(n - 1, -1, -1):
+        for d in range(1, min(n - 1 - k, 3) + 1):
+            f = lo[k + d, d]
+            for x in range(w):
+                y[k, x] -= f * y[k + d, x]
+        f = 1.0 / lo[k, 0]
+        for x in range(w):
+            y[k, x] *= f
+
+
+@kernel
+def _solve_cols(lo, y):
+    """y (h, n) <- y (L L^T)^-1, row by row."""
+    h, n = y.shape
+    for r in range(h):
+        for k in range(n):
+            acc = y[r, k]
+            for d in range(1, min(k, 3) + 1):
+                acc -= lo[k, d] * y[r, k - d]
+            y[r, k] = acc / lo[k, 0]
+        for k in range(n - 1, -1, -1):
+            acc = y[r, k]
+            for d in range(1, min(n - 1 - k, 3) + 1):
+                acc -= lo[k + d, d] * y[r, k + d]
+            y[r, k] = acc / lo[k, 0]
+
+
+def downsample420(plane):
     """Chroma plane (h, w) float -> (ceil(h/2), ceil(w/2)) minimising the
-    squared error after the decoder's upsampling (CGLS from the 2x2 mean)."""
+    squared error after the decoder's upsampling.  The upsampler is
+    separable, U0 c U1^T, so the least-squares optimum is separable too:
+    c = (U0^T U0)^-1 U0^T plane U1 (U1^T U1)^-1, two banded solves (a
+    conjugate-gradient solve of the 2-D problem took 5 full-plane passes
+    more and stopped short of the optimum)."""
     h, w = plane.shape
+    hc, wc = (h + 1) // 2, (w + 1) // 2
     plane = np.ascontiguousarray(plane, dtype=np.float64)
-    c = np.empty(((h + 1) // 2, (w + 1) // 2))
-    _mean2x2(plane, c)
-    _cgls420(plane, c, iterations)
+    cols = np.empty((hc, w))
+    _up_axis0_adjoint(plane, cols)
+    _solve_rows(_normal_cholesky(hc, h), cols)
+    c = np.empty((hc, wc))
+    _up_axis1_adjoint(cols, c)
+    _solve_cols(_normal_cholesky(wc, w), c)
     return np.clip(c, 0.0, float(SAMPLE_MAX))

@@ -98,7 +98,7 @@ def test_kernels_called_per_block_run_without_reference_counting():
 
     allowed = {"search_ctu", "write_ctu", "encode_planes", "decode_ctu", "decode_planes",
                "_ctu_stats", "apply_restore", "_ssim_cs_kernel", "upsample420", "_up_rows",
-               "_cgls420"}
+               "_normal_cholesky"}
     import codec
     seen = 0
     for info in pkgutil.iter_modules(codec.__path__):
@@ -126,16 +126,11 @@ def _up_matrix(n_in, n_out):
 
 
 @pytest.mark.parametrize("h,w", [(1, 1), (2, 3), (5, 4), (9, 11), (16, 14), (23, 30)])
-def test_float_upsampler_passes_and_adjoints_match_their_matrices(h, w):
-    from codec.colour import _up_axis0, _up_axis0_adjoint, _up_axis1, _up_axis1_adjoint
+def test_float_upsampler_adjoints_match_their_matrices(h, w):
+    from codec.colour import _up_axis0_adjoint, _up_axis1_adjoint
     rng = np.random.default_rng(h * 100 + w)
     hc, wc = (h + 1) // 2, (w + 1) // 2
     u0, u1 = _up_matrix(hc, h), _up_matrix(wc, w)
-    c = rng.normal(size=(hc, wc))
-    rows, up = np.full((h, wc), np.nan), np.full((h, w), np.nan)
-    _up_axis0(c, rows)
-    _up_axis1(rows, up)
-    assert np.allclose(up, u0 @ c @ u1.T, rtol=0, atol=1e-12)
     e = rng.normal(size=(h, w))
     cols, adj = np.full((hc, w), np.nan), np.full((hc, wc), np.nan)
     _up_axis0_adjoint(e, cols)
@@ -143,11 +138,11 @@ def test_float_upsampler_passes_and_adjoints_match_their_matrices(h, w):
     assert np.allclose(adj, u0.T @ e @ u1, rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("h,w", [(7, 9), (24, 20)])
+@pytest.mark.parametrize("h,w", [(1, 1), (2, 3), (7, 9), (24, 20), (33, 17)])
 def test_downsample420_approaches_the_least_squares_optimum(h, w):
     """The encoder's 4:2:0 planes minimise the error after the decoder's
-    upsampling: far below the 2x2 mean's, within 5 % of the exact optimum
-    (two CGLS steps)."""
+    upsampling: far below the 2x2 mean's, at the optimum of a dense
+    least-squares solve."""
     from codec.colour import downsample420
     rng = np.random.default_rng(h + w)
     y, x = np.mgrid[0:h, 0:w]
@@ -160,5 +155,6 @@ def test_downsample420_approaches_the_least_squares_optimum(h, w):
     p = np.pad(plane, ((0, 2 * hc - h), (0, 2 * wc - w)), mode="edge")
     mean = p.reshape(hc, 2, wc, 2).mean(axis=(1, 3))
     err_mean = ((u @ mean.ravel() - plane.ravel()) ** 2).sum()
-    assert err <= 1.05 * err_opt
-    assert err < 0.7 * err_mean
+    assert err <= (1 + 1e-9) * err_opt
+    assert np.allclose(downsample420(plane).ravel(), best, rtol=0, atol=1e-6)
+    assert err <= 0.7 * err_mean
