@@ -65,6 +65,15 @@ def _greedy(coef, scl, n, sc):
     return lv
 
 
+def test_trellis_paths_invert_the_state_machine():
+    """The trellis finds each state's predecessors by parity (SRC_EVEN /
+    SRC_ODD); they must be the states the machine moves from."""
+    from codec.enc_trellis import SRC_EVEN, SRC_ODD
+    for ns in range(4):
+        assert NEXT[int(SRC_EVEN[ns]), 0] == ns
+        assert NEXT[int(SRC_ODD[ns]), 1] == ns
+
+
 @pytest.mark.parametrize("n", [4, 8, 16])
 def test_trellis_beats_the_nearest_levels(n, quant_bench):
     """On Laplacian blocks, the trellis' levels cost less (exact distortion
