@@ -67,6 +67,7 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, c
     coded = work[0]
     as_last = work[1]
     d0 = work[2]
+    head = 0.0               # unweighted energy up to last0
     for i in range(last0, -1, -1):
         x = sx[i]
         y = sy[i]
@@ -75,6 +76,7 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, c
         s = float(scl[y, x])
         dz = wd * c * c
         d0[i] = dz
+        head += c * c
         tsum, tnz, full = template(lv, n, x, y)
         d = x + y
         lmax = int(c / s + 0.5)
@@ -127,24 +129,25 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, c
     all_zero = 0.0
     for i in range(last0 + 1):
         all_zero += d0[i]
-    if best_j < 0 or all_zero + lam * cbf0_bits <= best_total + lam * cbf1_bits:
-        for i in range(last0 + 1):
-            lv[sy[i], sx[i]] = 0
-        return False, 0.0, energy(coef, n)
-    for i in range(best_j + 1, last0 + 1):
-        lv[sy[i], sx[i]] = 0
-    # D: the chosen levels' error up to the last position, the energy beyond
-    dist = 0.0
-    for i in range(best_j + 1):
-        x = sx[i]
-        y = sy[i]
-        e = abs(coef[y, x]) - abs(lv[y, x]) * float(scl[y, x])
-        dist += e * e
     tail = 0.0
     for i in range(last0 + 1, nn):      # beyond last0 everything quantises to 0
         c = coef[sy[i], sx[i]]
         tail += c * c
+    if best_j < 0 or all_zero + lam * cbf0_bits <= best_total + lam * cbf1_bits:
+        for i in range(last0 + 1):
+            lv[sy[i], sx[i]] = 0
+        return False, 0.0, head + tail
     for i in range(best_j + 1, last0 + 1):
-        c = coef[sy[i], sx[i]]
-        dist += c * c
-    return True, best_total + wd * tail, dist + tail
+        lv[sy[i], sx[i]] = 0
+    # D as in the trellis: the energy, each nonzero level's error in place of
+    # its coefficient's square
+    dist = head + tail
+    for i in range(best_j + 1):
+        x = sx[i]
+        y = sy[i]
+        k = abs(lv[y, x])
+        if k != 0:
+            c = abs(coef[y, x])
+            e = c - k * float(scl[y, x])
+            dist += e * e - c * c
+    return True, best_total + wd * tail, dist
