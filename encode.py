@@ -39,7 +39,7 @@ def _worker_init():
 
 def _w_probe(path):
     try:
-        from codec.encoder import as_rgb
+        from codec.enc.encoder import as_rgb
         rgb, notes = _image(path)
         as_rgb(rgb)                         # the encoder's own size/type checks
         return dict(ok=True, pixels=int(rgb.shape[0] * rgb.shape[1]), shape=rgb.shape[:2],
@@ -50,7 +50,7 @@ def _w_probe(path):
 
 def _w_encode(path, lam, chroma, tune, dep_quant, effort, want_msssim):
     import codec
-    from codec.metrics import ms_ssim
+    from codec.sets.metrics import ms_ssim
     rgb, _ = _image(path)
     t = time.perf_counter()
     r = codec.encode_image(rgb, codec.EncoderConfig(lam=lam, chroma=chroma, tune=tune,
@@ -62,7 +62,7 @@ def _w_encode(path, lam, chroma, tune, dep_quant, effort, want_msssim):
 
 def _w_verify(path, bin_path):
     import codec
-    from codec.metrics import score_image
+    from codec.sets.metrics import score_image
     rgb, _ = _image(path)
     with open(bin_path, "rb") as f:
         data = f.read()
@@ -172,7 +172,7 @@ class Runner:
             self.tqdm.write(msg, file=sys.stderr)
 
     def evaluate(self, reqs):
-        from codec.allocate import Point
+        from codec.sets.allocate import Point
         futs = [self.pool.submit(_w_encode, self.paths[i], lam, self.chroma[i], self.tune,
                                  self.dep_quant, self.effort, self.want_msssim)
                 for i, lam in reqs]
@@ -223,7 +223,7 @@ def _run(a):
         return 2
     os.makedirs(a.output_dir, exist_ok=True)
     t0 = time.time()
-    from codec.allocate import Curves, search_lowrate, search_transparent
+    from codec.sets.allocate import Curves, search_lowrate, search_transparent
     from codec.imageio import atomic_write
     failed = {}
     with ProcessPoolExecutor(max_workers=a.jobs, initializer=_worker_init) as pool:
@@ -291,7 +291,7 @@ def _run(a):
             outs.append(out)
         enc_wall = time.time() - t0
         ver = list(pool.map(_w_verify, gpaths, outs))
-    from codec.metrics import ImageScore, aggregate
+    from codec.sets.metrics import ImageScore, aggregate
     score = aggregate([ImageScore(os.path.basename(p), pr["pixels"], v["nbytes"], v["sse"],
                                   v["msssim"]) for (p, pr), v in zip(good, ver)])
     dec_sec = sum(v["seconds"] for v in ver)

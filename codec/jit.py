@@ -10,9 +10,27 @@ compile np.zeros and friends there), so the few kernels that allocate their
 small work arrays are `alloc_kernel`s; the kernels they call are not.
 The generated arithmetic is the same either way: only the bookkeeping of
 array lifetimes goes, and every array a kernel sees outlives the call.
+
+Every option used here exists in numba 0.53 (the last release for Python
+3.6, which the CLIC 2019 decoder runtime runs) as well as in current numba.
+Each kernel's cache folder is checked against the package's sources as the
+kernel is created (_kernel_cache.py).
 """
 from numba import njit
 
-kernel = njit(cache=True, _nrt=False)
-inline_kernel = njit(cache=True, _nrt=False, inline="always")
-alloc_kernel = njit(cache=True)
+from . import _kernel_cache
+
+
+def _cached_njit(**options):
+    compile_ = njit(cache=True, **options)
+
+    def decorate(func):
+        dispatcher = compile_(func)
+        _kernel_cache.check(dispatcher)
+        return dispatcher
+    return decorate
+
+
+kernel = _cached_njit(_nrt=False)
+inline_kernel = _cached_njit(_nrt=False, inline="always")
+alloc_kernel = _cached_njit()

@@ -27,10 +27,10 @@ class QuantBench:
     map, the search scratch and a flat scale of 20."""
 
     def __init__(self):
-        from codec.arith_enc import new_encoder
-        from codec.contexts import NUM_CTX
-        from codec.enc_image import new_scratch
-        from codec.probmodel import fill_costs, new_contexts
+        from codec.enc.arith_enc import new_encoder
+        from codec.common.contexts import NUM_CTX
+        from codec.enc.image_enc import new_scratch
+        from codec.common.probmodel import fill_costs, new_contexts
         self.probs = new_contexts(NUM_CTX)
         self.costs = np.zeros((NUM_CTX, 2))
         fill_costs(self.probs, self.costs)

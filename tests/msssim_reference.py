@@ -1,9 +1,9 @@
 """Slow, literal MS-SSIM (FFT 'valid' convolution on (1, h, w, c) arrays, as
-the CLIC 2019 server computes it), used only to check codec.metrics."""
+the CLIC 2019 server computes it), used only to check codec.sets.metrics."""
 import numpy as np
 from scipy import ndimage, signal
 
-from codec.metrics import MSSSIM_WEIGHTS, _gauss
+from codec.sets.metrics import MSSSIM_WEIGHTS, _gauss
 
 
 def _ssim_cs(a, b, size_max=11, sigma_max=1.5):

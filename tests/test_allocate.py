@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from codec.allocate import (Curves, Point, choose_max_quality, choose_min_bytes, search_lowrate,
+from codec.sets.allocate import (Curves, Point, choose_max_quality, choose_min_bytes, search_lowrate,
                             search_transparent)
 
 

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from numba import njit
 
-from codec.arith_dec import ST_OVERREAD, ST_POS, dec_bit, dec_bypass, dec_failed, new_decoder
-from codec.arith_enc import ST_OVERFLOW, enc_bit, enc_bypass, enc_finish, new_encoder
-from codec.probmodel import PROB_ONE, new_contexts, p_one
+from codec.dec.arith_dec import ST_OVERREAD, ST_POS, dec_bit, dec_bypass, dec_failed, new_decoder
+from codec.enc.arith_enc import ST_OVERFLOW, enc_bit, enc_bypass, enc_finish, new_encoder
+from codec.common.probmodel import PROB_ONE, new_contexts, p_one
 
 
 @njit(cache=True)
@@ -95,7 +95,7 @@ def test_empty_sequence():
 
 def test_adaptation_direction():
     probs = new_contexts(1)
-    from codec.probmodel import update
+    from codec.common.probmodel import update
     for _ in range(50):
         update(probs, 0, 1)
     assert p_one(probs, 0) > 0.8 * PROB_ONE

@@ -104,7 +104,7 @@ def test_results_schema(results):
 def test_ldc_row_matches_codec(results, corpus):
     """A stored row is what the codec and the project's metrics give."""
     import codec
-    from codec.metrics import ms_ssim, sse
+    from codec.sets.metrics import ms_ssim, sse
     res = _load(results)
     rgb = synthetic_image(*SIZES[1], seed=1)
     r = codec.encode_image(rgb, codec.EncoderConfig(lam=32.0))
@@ -184,7 +184,7 @@ def test_report_and_plot(results, tmp_path):
 # --- allocation on synthetic curves ---------------------------------------------
 
 # per image, per setting: (bytes, sse, msssim); convex curves, so the
-# equal-slope + greedy choosers of codec.allocate reach the exact optimum
+# equal-slope + greedy choosers of codec.sets.allocate reach the exact optimum
 CURVES = {
     "a.png": {"s1": (100, 1000, 0.95), "s2": (200, 600, 0.97), "s3": (300, 400, 0.98)},
     "b.png": {"s1": (100, 1000, 0.95), "s2": (200, 400, 0.975), "s3": (290, 300, 0.98)},

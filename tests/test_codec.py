@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import codec
-from codec.constants import COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444
+from codec.common.constants import COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444
 
 
 def _psnr(a, b):
@@ -116,13 +116,14 @@ def test_tune_msssim_round_trip(image_factory, h, w, chroma):
     img = image_factory(h, w, seed=h + w)
     r = codec.encode_image(img, codec.EncoderConfig(quality=55, chroma=chroma, tune="msssim"))
     assert np.array_equal(codec.decode(r.data), r.recon)
-    from codec import config, container
-    assert container.parse(r.data)[0].weight_slope == config.MSSSIM_WEIGHT_SLOPE
+    from codec.common import container
+    from codec.enc.config_enc import MSSSIM_WEIGHT_SLOPE
+    assert container.parse(r.data)[0].weight_slope == MSSSIM_WEIGHT_SLOPE
 
 
 def test_aq_weights_favour_flat_areas():
     """SSIM-driven weights: a flat region's errors count more than a textured one's."""
-    from codec.encoder import AQ_RANGE, aq_weights
+    from codec.enc.encoder import AQ_RANGE, aq_weights
     rng = np.random.default_rng(0)
     y = np.full((64, 64), 128.0 * 16)
     y[:, 32:] += rng.normal(0, 40 * 16, (64, 32))        # right half: strong texture

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import codec
-from codec import container
-from codec.constants import FORMAT_VERSION, MAGIC
+from codec.common import container
+from codec.common.constants import FORMAT_VERSION, MAGIC
 
 
 def _header(**kw):

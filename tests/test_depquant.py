@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 
 import codec
-from codec.enc_image import S_BPK, S_BPS, S_LV, S_PROV, S_WORK
-from codec.enc_syntax import coeff_syntax
-from codec.enc_trellis import dq_trellis
-from codec.quant import dequantise
-from codec.scan import SCAN_X, SCAN_Y
+from codec.enc.image_enc import S_BPK, S_BPS, S_LV, S_PROV, S_WORK
+from codec.enc.syntax_enc import coeff_syntax
+from codec.enc.trellis import dq_trellis
+from codec.common.quant import dequantise
+from codec.common.scan import SCAN_X, SCAN_Y
 
 NEXT = {(0, 0): 0, (0, 1): 2, (1, 0): 2, (1, 1): 0, (2, 0): 1, (2, 1): 3, (3, 0): 3, (3, 1): 1}
 
@@ -68,7 +68,7 @@ def _greedy(coef, scl, n, sc):
 def test_trellis_paths_invert_the_state_machine():
     """The trellis finds each state's predecessors by parity (SRC_EVEN /
     SRC_ODD); they must be the states the machine moves from."""
-    from codec.enc_trellis import SRC_EVEN, SRC_ODD
+    from codec.enc.trellis import SRC_EVEN, SRC_ODD
     for ns in range(4):
         assert NEXT[int(SRC_EVEN[ns]), 0] == ns
         assert NEXT[int(SRC_ODD[ns]), 1] == ns
@@ -108,7 +108,7 @@ def test_round_trip_with_and_without_dependent_quantisation(image_factory, dep):
     img = image_factory(72, 88, seed=3)
     for q in (30, 80):
         r = codec.encode_image(img, codec.EncoderConfig(quality=q, dep_quant=dep))
-        assert codec.container.parse(r.data)[0].dep_quant == int(dep)
+        assert codec.common.container.parse(r.data)[0].dep_quant == int(dep)
         assert np.array_equal(codec.decode(r.data), r.recon)
 
 

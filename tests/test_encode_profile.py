@@ -1,7 +1,7 @@
 """tools.encode_profile: phase timers wrap and unwrap the encoder, no double counting."""
 from PIL import Image
 
-from codec import encoder
+from codec.enc import encoder
 from conftest import synthetic_image
 from tools import encode_profile
 

@@ -4,12 +4,12 @@ import pytest
 from scipy.fft import dctn
 from scipy.linalg import hadamard
 
-from codec.arith_enc import new_encoder
-from codec.contexts import NUM_CTX
-from codec.enc_image import S_LV, S_WORK, _satd
-from codec.enc_rdoq import rdoq
-from codec.probmodel import new_contexts
-from codec.transform import fdct2
+from codec.enc.arith_enc import new_encoder
+from codec.common.contexts import NUM_CTX
+from codec.enc.image_enc import S_LV, S_WORK, _satd
+from codec.enc.rdoq import rdoq
+from codec.common.probmodel import new_contexts
+from codec.common.transform import fdct2
 
 
 @pytest.mark.parametrize("n", [4, 8, 16, 32, 64])
@@ -68,11 +68,11 @@ def test_rdoq_reports_the_error_of_its_levels(n, quant_bench):
 
 @pytest.mark.parametrize("pt", [0, 1])
 def test_mode_bits_table_matches_the_mode_syntax(pt):
-    from codec.arith_enc import new_encoder
-    from codec.constants import MODE_CFL, NUM_MODE_SLOTS
-    from codec.contexts import NUM_CTX
-    from codec.enc_syntax import any_mode_syntax, mode_bits_table
-    from codec.probmodel import new_contexts
+    from codec.enc.arith_enc import new_encoder
+    from codec.common.constants import MODE_CFL, NUM_MODE_SLOTS
+    from codec.common.contexts import NUM_CTX
+    from codec.enc.syntax_enc import any_mode_syntax, mode_bits_table
+    from codec.common.probmodel import new_contexts
     rng = np.random.default_rng(7 + pt)
     probs = new_contexts(NUM_CTX)
     probs[:] = rng.integers(200, 32500, probs.shape)       # arbitrary adapted states
@@ -101,8 +101,8 @@ def test_kernels_called_per_block_run_without_reference_counting():
                "_normal_cholesky"}
     import codec
     seen = 0
-    for info in pkgutil.iter_modules(codec.__path__):
-        mod = importlib.import_module("codec." + info.name)
+    for info in pkgutil.walk_packages(codec.__path__, "codec."):
+        mod = importlib.import_module(info.name)
         for name, obj in vars(mod).items():
             if isinstance(obj, CPUDispatcher) and obj.py_func.__module__ == mod.__name__:
                 seen += 1
@@ -115,7 +115,7 @@ def _up_matrix(n_in, n_out):
     """The 2x upsampler along one axis as a matrix, from its definition:
     output o at phase -1/4 (even) or +1/4 (odd) of input o // 2, 4 taps,
     edge-clamped."""
-    from codec.colour import UP_TAPS
+    from codec.common.colour import UP_TAPS
     m = np.zeros((n_out, n_in))
     for o in range(n_out):
         i = o // 2
@@ -127,7 +127,7 @@ def _up_matrix(n_in, n_out):
 
 @pytest.mark.parametrize("h,w", [(1, 1), (2, 3), (5, 4), (9, 11), (16, 14), (23, 30)])
 def test_float_upsampler_adjoints_match_their_matrices(h, w):
-    from codec.colour import _up_axis0_adjoint, _up_axis1_adjoint
+    from codec.enc.colour_enc import _up_axis0_adjoint, _up_axis1_adjoint
     rng = np.random.default_rng(h * 100 + w)
     hc, wc = (h + 1) // 2, (w + 1) // 2
     u0, u1 = _up_matrix(hc, h), _up_matrix(wc, w)
@@ -143,7 +143,7 @@ def test_downsample420_approaches_the_least_squares_optimum(h, w):
     """The encoder's 4:2:0 planes minimise the error after the decoder's
     upsampling: far below the 2x2 mean's, at the optimum of a dense
     least-squares solve."""
-    from codec.colour import downsample420
+    from codec.enc.colour_enc import downsample420
     rng = np.random.default_rng(h + w)
     y, x = np.mgrid[0:h, 0:w]
     plane = 2048 + 600 * np.sin(x / 2.3) * np.cos(y / 3.1) + rng.normal(0, 10, (h, w))

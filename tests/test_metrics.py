@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from codec.metrics import ImageScore, MSSSIM_WEIGHTS, aggregate, ms_ssim, score_image, sse
+from codec.sets.metrics import ImageScore, MSSSIM_WEIGHTS, aggregate, ms_ssim, score_image, sse
 from msssim_reference import ms_ssim_reference
 
 

@@ -3,15 +3,15 @@ import numpy as np
 import pytest
 
 import codec
-from codec.arith_dec import ST_POS, dec_failed, new_decoder
-from codec.arith_enc import enc_finish, new_encoder
-from codec.constants import RESTORE_COEF_MAX, RESTORE_COEF_MIN, SAMPLE_MAX
-from codec.contexts import NUM_CTX
-from codec.dec_syntax import dec_restore
-from codec.enc_restore import choose_restore
-from codec.enc_syntax import restore_syntax
-from codec.probmodel import new_contexts
-from codec.restore import NUM_TAPS, RESTORE_OFFSETS, apply_restore
+from codec.dec.arith_dec import ST_POS, dec_failed, new_decoder
+from codec.enc.arith_enc import enc_finish, new_encoder
+from codec.common.constants import RESTORE_COEF_MAX, RESTORE_COEF_MIN, SAMPLE_MAX
+from codec.common.contexts import NUM_CTX
+from codec.dec.syntax_dec import dec_restore
+from codec.enc.restore_enc import choose_restore
+from codec.enc.syntax_enc import restore_syntax
+from codec.common.probmodel import new_contexts
+from codec.common.restore import NUM_TAPS, RESTORE_OFFSETS, apply_restore
 
 
 @pytest.mark.parametrize("kind", ["off", "all", "per_ctu"])

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import codec
-from codec import container
-from codec.constants import FORMAT_VERSION
+from codec.common import container
+from codec.common.constants import FORMAT_VERSION
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 MANIFEST = json.load(open(os.path.join(DATA, "streams.json")))
@@ -81,9 +81,9 @@ def test_random_payloads_raise_or_decode_cleanly():
                            qidx_cb=40, qidx_cr=40, weight_slope=0, deblock_y=0, deblock_c=0,
                            delta_q=0, dep_quant=0, payload_len=0)
     for k in range(60):
-        hdr = container.Header(**{**hdr.__dict__, "delta_q": k % 2, "dep_quant": (k >> 1) % 2})
+        hdr = hdr._replace(delta_q=k % 2, dep_quant=(k >> 1) % 2)
         payload = rng.integers(0, 256, int(rng.integers(0, 300)), dtype=np.uint8).tobytes()
-        data = container.pack(container.Header(**{**hdr.__dict__, "payload_len": len(payload)}), payload)
+        data = container.pack(hdr._replace(payload_len=len(payload)), payload)
         try:
             out = codec.decode(data)
             assert out.shape == (29, 37, 3)

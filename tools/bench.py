@@ -66,9 +66,9 @@ def _w_init():
 
 def _import_codec():
     """Import codec/ and return the fingerprint of the sources just imported."""
-    import codec.allocate  # noqa: F401
+    import codec.sets.allocate  # noqa: F401
     import codec.imageio  # noqa: F401
-    import codec.metrics  # noqa: F401
+    import codec.sets.metrics  # noqa: F401
     return bench_peers.codec_fingerprint()
 
 
@@ -83,7 +83,7 @@ def _image(path):
 
 def _w_job(name, path, value):
     """Encode + decode one image at one setting; a row of numbers or an error."""
-    from codec.metrics import ms_ssim, sse
+    from codec.sets.metrics import ms_ssim, sse
     try:
         peer = PEERS[name]
         rgb = _image(path)

@@ -251,15 +251,10 @@ def _jxl_version():
 # --- LDC (this codec) ----------------------------------------------------------------
 
 def codec_fingerprint(root=REPO):
-    """sha256 over the contents of codec/*.py (sorted by name), first 12 hex digits."""
-    h = hashlib.sha256()
-    folder = os.path.join(root, "codec")
-    for name in sorted(os.listdir(folder)):
-        if name.endswith(".py"):
-            h.update(name.encode() + b"\0")
-            with open(os.path.join(folder, name), "rb") as f:
-                h.update(f.read())
-    return h.hexdigest()[:12]
+    """sha256 over every .py file of the codec package (sub-packages included),
+    as the kernel cache computes it; first 12 hex digits."""
+    from codec._kernel_cache import fingerprint
+    return fingerprint(os.path.join(root, "codec"))[:12]
 
 
 def _ldc_available():

@@ -7,11 +7,11 @@ markers `<!-- bench_report:begin -->` and `<!-- bench_report:end -->`, only
 the text between them is replaced (hand-written text around them is kept);
 otherwise FILE is written with the tables alone.
 
-Definitions (CLIC 2019; aggregation by codec.metrics.aggregate):
+Definitions (CLIC 2019; aggregation by codec.sets.metrics.aggregate):
 bpp = 8 * sum(bytes) / sum(pixels); PSNR from one MSE = sum(SSE) / (3 * sum(pixels));
 MS-SSIM = plain mean over images.  Uniform curves use only settings measured
 on every image.  Per-image allocation picks one measured setting per image
-with codec.allocate.choose_max_quality (low-rate) / choose_min_bytes
+with codec.sets.allocate.choose_max_quality (low-rate) / choose_min_bytes
 (transparent).  BD-rate: log-rate as a PCHIP function of aggregate PSNR,
 averaged over 30-42 dB clipped to the overlap of both curves.
 """
@@ -59,7 +59,7 @@ def sse_max(res):
 
 def set_score(rows):
     """CLIC set score of image rows ({bytes, sse, pixels, msssim})."""
-    from codec.metrics import ImageScore, aggregate
+    from codec.sets.metrics import ImageScore, aggregate
     return aggregate(ImageScore(str(i), r["pixels"], r["bytes"], r["sse"], r["msssim"])
                      for i, r in enumerate(rows))
 
@@ -76,8 +76,8 @@ def uniform_curve(res, codec):
 
 
 def image_curves(res, codec):
-    """codec.allocate.Curves over the measured points of each image, and the labels."""
-    from codec.allocate import Curves, Point
+    """codec.sets.allocate.Curves over the measured points of each image, and the labels."""
+    from codec.sets.allocate import Curves, Point
     names = image_names(res)
     points, labels = [], []
     for n in names:
@@ -173,7 +173,7 @@ def bd_rate(anchor, test, lo=BD_RANGE[0], hi=BD_RANGE[1]):
 
 def lowrate(res, codec, budget=None):
     """Best aggregate PSNR within the budget: uniform setting, per-image allocation, interp."""
-    from codec.allocate import choose_max_quality
+    from codec.sets.allocate import choose_max_quality
     budget = lowrate_budget(res) if budget is None else budget
     bpp_budget = 8.0 * budget / total_pixels(res)
     curve = uniform_curve(res, codec)
@@ -193,7 +193,7 @@ def lowrate(res, codec, budget=None):
 
 def transparent(res, codec):
     """Fewest bytes with aggregate PSNR >= psnr_min and mean MS-SSIM >= msssim_min."""
-    from codec.allocate import choose_min_bytes
+    from codec.sets.allocate import choose_min_bytes
     pmin, mmin = res["protocol"]["psnr_min"], res["protocol"]["msssim_min"]
     curve = uniform_curve(res, codec)
     ok = [p for p in curve if p.psnr >= pmin and p.msssim >= mmin]

@@ -74,7 +74,7 @@ def main(argv=None):
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     a = p.parse_args(argv)
-    from codec.config import lam_from_quality
+    from codec.enc.config_enc import lam_from_quality
     lams = a.lam + [lam_from_quality(q) for q in a.quality]
     if not lams:
         lams = [lam_from_quality(75.0)]

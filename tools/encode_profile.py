@@ -48,7 +48,7 @@ class Profiler:
         setattr(mod, name, timed)
 
     def __enter__(self):
-        from codec import encoder
+        from codec.enc import encoder
         # _run_group(orgs, state, p_first, ...): plane group 0 is luma, 1 the chroma planes
         self._wrap(encoder, "_run_group", lambda a: "luma pass" if a[2] == 0 else "chroma pass")
         for name in PHASES:
@@ -56,7 +56,7 @@ class Profiler:
         return self
 
     def __exit__(self, *exc):
-        from codec import encoder
+        from codec.enc import encoder
         for name, fn in self._saved.items():
             setattr(encoder, name, fn)
         self._saved.clear()

@@ -21,7 +21,7 @@ def _load(path):
 
 def evaluate(orig_dir, dec_dir, bins_dir=None):
     """Per-image ImageScores and the SetScore; raises FileNotFoundError for a missing match."""
-    from codec.metrics import aggregate, score_image
+    from codec.sets.metrics import aggregate, score_image
     names = sorted(n for n in os.listdir(orig_dir) if n.lower().endswith(".png"))
     if not names:
         raise FileNotFoundError(f"no .png files in {orig_dir}")
@@ -54,7 +54,7 @@ def main(argv=None):
         out = dict(set=total.__dict__, images=[s.__dict__ for s in scores])
         print(json.dumps(out, indent=2))
         return 0
-    from codec.metrics import psnr_from_mse
+    from codec.sets.metrics import psnr_from_mse
     print(f"{'image':32s} {'bytes':>9s} {'bpp':>7s} {'PSNR':>7s} {'MS-SSIM':>8s}")
     for s in scores:
         bpp = 8 * s.nbytes / s.pixels

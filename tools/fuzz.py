@@ -28,7 +28,7 @@ import numpy as np
 
 
 def _container():
-    from codec import container
+    from codec.common import container
     return container
 
 
@@ -127,7 +127,7 @@ def mutate(rng, seed):
 def check_one(data, max_pixels=1 << 22):
     """Run the oracle on one input: returns None if fine, else a failure text."""
     import codec
-    from codec import container
+    from codec.common import container
     try:
         out = codec.decode(data, config=codec.DecoderConfig(max_pixels=max_pixels))
     except codec.CorruptStreamError:

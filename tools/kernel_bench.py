@@ -18,20 +18,20 @@ import time
 import numpy as np
 from numba import njit
 
-from codec.arith_enc import new_encoder
-from codec.constants import COLOUR_YCC444, LOG2_MIN_BLOCK, NUM_SIZES
-from codec.contexts import NUM_CTX
-from codec.enc_image import S_BLK, S_COEF, S_EO, S_HAD, S_LV, S_MAIN, S_PRED, S_TMPF, S_WORK, \
+from codec.enc.arith_enc import new_encoder
+from codec.common.constants import COLOUR_YCC444, LOG2_MIN_BLOCK, NUM_SIZES
+from codec.common.contexts import NUM_CTX
+from codec.enc.image_enc import S_BLK, S_COEF, S_EO, S_HAD, S_LV, S_MAIN, S_PRED, S_TMPF, S_WORK, \
     S_CI, S_RI, S_TMPI, S_PROV, S_BPS, S_BPK, _satd, new_scratch
-from codec.enc_rdoq import rdoq
-from codec.enc_trellis import dq_trellis
-from codec.enc_syntax import coeff_syntax
-from codec.encoder import _plane_weight, _qidx_for
-from codec.predict import predict_mode
-from codec.probmodel import fill_costs, new_contexts
-from codec.quant import scale_matrix
-from codec.recon import reconstruct
-from codec.transform import fdct2
+from codec.enc.rdoq import rdoq
+from codec.enc.trellis import dq_trellis
+from codec.enc.syntax_enc import coeff_syntax
+from codec.enc.encoder import _plane_weight, _qidx_for
+from codec.common.predict import predict_mode
+from codec.common.probmodel import fill_costs, new_contexts
+from codec.common.quant import scale_matrix
+from codec.common.recon import reconstruct
+from codec.common.transform import fdct2
 from tools.cli import doc_parser
 
 ANGULAR_MODE = 20       # a diagonal-ish angle: reads both reference sides

@@ -45,8 +45,8 @@ HOSTILE = [
 
 def write_hostile(folder):
     """The HOSTILE streams of the current format version into folder."""
-    from codec import container
-    from codec.constants import FORMAT_VERSION
+    from codec.common import container
+    from codec.common.constants import FORMAT_VERSION
     os.makedirs(folder, exist_ok=True)
     for name, w, h, colour, dq, dep, payload in HOSTILE:
         hdr = container.Header(version=FORMAT_VERSION, width=w, height=h, colour=colour,
@@ -72,7 +72,7 @@ def main(argv=None):
         write_hostile(os.path.join(DATA, "fuzz"))
         return
     import codec
-    from codec.constants import FORMAT_VERSION
+    from codec.common.constants import FORMAT_VERSION
     from conftest import synthetic_image
     manifest_path = os.path.join(DATA, "streams.json")
     manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}

@@ -55,7 +55,7 @@ def _job(args):
     path, lam, kw = args
     import codec
     from codec.imageio import load_rgb
-    from codec.metrics import ms_ssim
+    from codec.sets.metrics import ms_ssim
     rgb = load_rgb(path)[0]
     t = time.process_time()
     r = codec.encode_image(rgb, codec.EncoderConfig(lam=lam, **kw))

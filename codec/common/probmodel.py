@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from .jit import inline_kernel, kernel
+from ..jit import inline_kernel, kernel
 
 PROB_BITS = 15
 PROB_ONE = 1 << PROB_BITS

@@ -16,7 +16,7 @@ import numpy as np
 
 from .constants import (LOG2_MIN_BLOCK, MODE_CFL, MODE_DC, MODE_H, MODE_PLANAR, MODE_V,
                         SAMPLE_MAX, SAMPLE_MID)
-from .jit import inline_kernel, kernel
+from ..jit import inline_kernel, kernel
 
 
 @kernel

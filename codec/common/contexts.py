@@ -15,7 +15,7 @@ arguments cost tens of ns, more than the derivation itself.
 import numpy as np
 
 from .constants import MODE_CFL, NUM_SIZES
-from .jit import inline_kernel, kernel
+from ..jit import inline_kernel, kernel
 
 NPT = 2
 NSC = NUM_SIZES

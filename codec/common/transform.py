@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .constants import DCT_BITS, IDCT_MID_FRAC, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_SIZES
-from .jit import kernel
+from ..jit import kernel
 
 
 def _basis(n):

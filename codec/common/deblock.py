@@ -18,7 +18,7 @@ the scale, 0 switches the filter off.
 import numpy as np
 
 from .constants import LOG2_MIN_BLOCK, MAX_DEBLOCK_LEVEL, SAMPLE_MAX
-from .jit import kernel
+from ..jit import kernel
 from .quant import QSTEP
 
 # beta = step * BETA_NUM[level] >> 6, tc = step * TC_NUM[level] >> 6 (level 0 unused)

@@ -2,14 +2,14 @@
 import numpy as np
 
 from .arith_dec import dec_failed
-from .constants import LOG2_MIN_BLOCK, MAX_BLOCK, NUM_MPM
-from .contexts import nb_cbf, nb_cfl, nb_split
-from .dec_syntax import dec_any_mode, dec_cbf, dec_coeffs, dec_dq, dec_split
-from .jit import alloc_kernel
-from .planes import set_ctu_step
-from .quant import dq_limits
-from .predict import build_refs, fill_units, mode_candidates, predict_any
-from .recon import reconstruct
+from ..common.constants import LOG2_MIN_BLOCK, MAX_BLOCK, NUM_MPM
+from ..common.contexts import nb_cbf, nb_cfl, nb_split
+from .syntax_dec import dec_any_mode, dec_cbf, dec_coeffs, dec_dq, dec_split
+from ..jit import alloc_kernel
+from ..common.planes import set_ctu_step
+from ..common.quant import dq_limits
+from ..common.predict import build_refs, fill_units, mode_candidates, predict_any
+from ..common.recon import reconstruct
 
 
 def new_scratch():

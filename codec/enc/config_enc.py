@@ -1,11 +1,10 @@
-"""Public knobs, validated once at the library boundary."""
+"""The encoder's public knobs, validated once at the library boundary."""
 import math
 from dataclasses import dataclass
 from typing import Optional
 
-from .constants import DEFAULT_MAX_PIXELS
-from .errors import ConfigError
-from .quant import MAX_WEIGHT_SLOPE
+from ..errors import ConfigError
+from ..common.quant import MAX_WEIGHT_SLOPE
 
 CHROMA_CHOICES = ("auto", "420", "444")
 TUNE_CHOICES = ("psnr", "msssim")
@@ -96,13 +95,3 @@ class EncoderConfig:
             return float(self.lam)
         q = DEFAULT_QUALITY if self.quality is None else self.quality
         return lam_from_quality(q)
-
-
-@dataclass(frozen=True)
-class DecoderConfig:
-    """max_pixels: refuse streams declaring a larger image (memory bound)."""
-    max_pixels: int = DEFAULT_MAX_PIXELS
-
-    def __post_init__(self):
-        if not (isinstance(self.max_pixels, int) and self.max_pixels >= 1):
-            raise ConfigError(f"max_pixels={self.max_pixels} must be a positive integer")

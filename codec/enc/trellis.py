@@ -20,13 +20,13 @@ candidate is known up front.  The written stream uses the exact contexts.
 """
 import numpy as np
 
-from .constants import MAX_ABS_LEVEL
-from .contexts import coloc_count, ctx_sig, template
-from .enc_rdoq import clear_and_last, energy
-from .enc_syntax import last_bits, last_bits_table, level_cost, level_costs
-from .jit import inline_kernel, kernel
-from .quant import DQ_NEXT, dq_qset
-from .scan import SCAN_X, SCAN_Y
+from ..common.constants import MAX_ABS_LEVEL
+from ..common.contexts import coloc_count, ctx_sig, template
+from .rdoq import clear_and_last, energy
+from .syntax_enc import last_bits, last_bits_table, level_cost, level_costs
+from ..jit import inline_kernel, kernel
+from ..common.quant import DQ_NEXT, dq_qset
+from ..common.scan import SCAN_X, SCAN_Y
 
 _INF = 1e300
 _NSTATES = 4

@@ -16,19 +16,19 @@ import math
 
 import numpy as np
 
-from .constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANAR, NUM_MODE_SLOTS,
+from ..common.constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANAR, NUM_MODE_SLOTS,
                         NUM_MODES, NUM_MPM)
-from .contexts import NUM_CTX, nb_cbf, nb_cfl, nb_split
-from .enc_rdoq import rdoq
-from .enc_trellis import dq_trellis
-from .jit import alloc_kernel, kernel
-from .enc_syntax import (any_mode_syntax, cbf_syntax, coeff_syntax, dq_syntax, mode_bits_table,
+from ..common.contexts import NUM_CTX, nb_cbf, nb_cfl, nb_split
+from .rdoq import rdoq
+from .trellis import dq_trellis
+from ..jit import alloc_kernel, kernel
+from .syntax_enc import (any_mode_syntax, cbf_syntax, coeff_syntax, dq_syntax, mode_bits_table,
                          split_syntax)
-from .planes import set_ctu_step
-from .predict import build_refs, fill_units, mode_candidates, predict_any
-from .probmodel import fill_costs
-from .recon import reconstruct
-from .transform import fdct2
+from ..common.planes import set_ctu_step
+from ..common.predict import build_refs, fill_units, mode_candidates, predict_any
+from ..common.probmodel import fill_costs
+from ..common.recon import reconstruct
+from ..common.transform import fdct2
 
 _INF = 1e300
 MAX_DEPTH = 8

@@ -1,26 +1,13 @@
-"""Colour transform and chroma resampling.
-
-Decoder side (normative, integer): 4:2:0 chroma upsampling with a 4-tap
-cubic filter (a = -0.5) at phases -1/4 and +1/4 (chroma sited at the centre
-of each 2x2 luma block), and YCbCr -> RGB (BT.601 full range, 16-bit fixed
-point).  Encoder side (float): RGB -> YCbCr, and chroma downsampling chosen
-by least squares so that the decoder's upsampler reproduces the full-
-resolution chroma as closely as possible.
+"""Colour conversion, the encoder's side (float): RGB -> YCbCr, squared-error
+helpers, and 4:2:0 chroma downsampling chosen by least squares so that the
+decoder's upsampler (common/colour.py) reproduces the full-resolution
+chroma as closely as possible.
 """
 import numpy as np
 
-from .constants import SAMPLE_MAX, SAMPLE_MID, SAMPLE_SHIFT
-from .jit import alloc_kernel, kernel
-
-# 4-tap upsampling filter, 7-bit: output at phase -1/4 uses c[i-2..i+1]
-UP_TAPS = np.array([-3, 29, 111, -9], dtype=np.int64)
-_UP_SHIFT = 7
-
-# BT.601 full-range inverse, coefficients * 2**16
-_CR_R = 91881
-_CB_G = 22554
-_CR_G = 46802
-_CB_B = 116130
+from ..common.colour import UP_TAPS, up_tap_src
+from ..common.constants import SAMPLE_MAX, SAMPLE_MID, SAMPLE_SHIFT
+from ..jit import alloc_kernel, kernel
 
 _FWD = np.array([[0.299, 0.587, 0.114],
                  [-0.168735892, -0.331264108, 0.5],
@@ -84,83 +71,6 @@ def rgb_sse(a, b):
     return float(acc)
 
 
-@kernel
-def _tap_src(o, t, n_in):
-    """Input index of tap t (0..3) for output o of the 2x upsampler, edge-clamped:
-    odd outputs (phase +1/4) read c[i+2-t], even ones (phase -1/4) c[i-2+t], i = o/2."""
-    i = o >> 1
-    k = i + 2 - t if o & 1 else i - 2 + t
-    return min(max(k, 0), n_in - 1)
-
-
-@alloc_kernel
-def _up_rows(src, out_h):
-    """Vertical 2x upsampling: int64 (h, w) -> (out_h, w), values * 128."""
-    h, w = src.shape
-    out = np.empty((out_h, w), dtype=np.int64)
-    for oy in range(out_h):
-        for x in range(w):
-            acc = np.int64(0)
-            for t in range(4):
-                acc += UP_TAPS[t] * src[_tap_src(oy, t, h), x]
-            out[oy, x] = acc
-    return out
-
-
-@alloc_kernel
-def upsample420(c, out_h, out_w):
-    """Normative chroma upsampling of an integer plane to (out_h, out_w), int16."""
-    v = _up_rows(c.astype(np.int64), out_h)
-    h = v.shape[0]
-    w = c.shape[1]
-    out = np.empty((out_h, out_w), dtype=np.int16)
-    rnd = np.int64(1) << (2 * _UP_SHIFT - 1)
-    for y in range(h):
-        for ox in range(out_w):
-            acc = np.int64(0)
-            for t in range(4):
-                acc += UP_TAPS[t] * v[y, _tap_src(ox, t, w)]
-            r = (acc + rnd) >> (2 * _UP_SHIFT)
-            if r < 0:
-                r = 0
-            elif r > SAMPLE_MAX:
-                r = SAMPLE_MAX
-            out[y, ox] = r
-    return out
-
-
-@kernel
-def ycc_to_rgb(y, cb, cr, out):
-    """Normative YCbCr (internal units, equal sizes) -> RGB uint8 out[h, w, 3]."""
-    h, w = out.shape[0], out.shape[1]
-    sh = 16 + SAMPLE_SHIFT
-    rnd = np.int64(1) << (sh - 1)
-    for j in range(h):
-        for i in range(w):
-            yy = np.int64(y[j, i]) << 16
-            b_ = np.int64(cb[j, i]) - SAMPLE_MID
-            r_ = np.int64(cr[j, i]) - SAMPLE_MID
-            r = (yy + _CR_R * r_ + rnd) >> sh
-            g = (yy - _CB_G * b_ - _CR_G * r_ + rnd) >> sh
-            b = (yy + _CB_B * b_ + rnd) >> sh
-            out[j, i, 0] = 0 if r < 0 else (255 if r > 255 else r)
-            out[j, i, 1] = 0 if g < 0 else (255 if g > 255 else g)
-            out[j, i, 2] = 0 if b < 0 else (255 if b > 255 else b)
-
-
-@kernel
-def grey_to_rgb(y, out):
-    h, w = out.shape[0], out.shape[1]
-    rnd = 1 << (SAMPLE_SHIFT - 1)
-    for j in range(h):
-        for i in range(w):
-            v = (np.int64(y[j, i]) + rnd) >> SAMPLE_SHIFT
-            v = 0 if v < 0 else (255 if v > 255 else v)
-            out[j, i, 0] = v
-            out[j, i, 1] = v
-            out[j, i, 2] = v
-
-
 # --- encoder side: least-squares downsampling ---------------------------------
 # The adjoints of the normative upsampler's two 1-D passes (in float),
 # writing into given arrays.
@@ -168,7 +78,7 @@ def grey_to_rgb(y, out):
 @kernel
 def _up_axis0_adjoint(e, out):
     """out (n_in, w) = the adjoint of the vertical 2x upsampling (taps as
-    _tap_src, weights UP_TAPS / 128) applied to e (n_out, w)."""
+    up_tap_src, weights UP_TAPS / 128) applied to e (n_out, w)."""
     n_out, w = e.shape
     n_in = out.shape[0]
     for k in range(n_in):
@@ -176,7 +86,7 @@ def _up_axis0_adjoint(e, out):
             out[k, x] = 0.0
     for o in range(n_out):
         for t in range(4):
-            k = _tap_src(o, t, n_in)
+            k = up_tap_src(o, t, n_in)
             f = UP_TAPS[t] / 128.0
             for x in range(w):
                 out[k, x] += f * e[o, x]
@@ -193,7 +103,7 @@ def _up_axis1_adjoint(e, out):
             out[y, k] = 0.0
         for o in range(n_out):
             for t in range(4):
-                out[y, _tap_src(o, t, n_in)] += UP_TAPS[t] / 128.0 * e[y, o]
+                out[y, up_tap_src(o, t, n_in)] += UP_TAPS[t] / 128.0 * e[y, o]
 
 
 @alloc_kernel
@@ -206,7 +116,7 @@ def _normal_cholesky(n_in, n_out):
     fs = np.zeros(4)
     for o in range(n_out):
         for t in range(4):
-            ks[t] = _tap_src(o, t, n_in)
+            ks[t] = up_tap_src(o, t, n_in)
             fs[t] = UP_TAPS[t] / 128.0
         for a in range(4):
             for b in range(4):

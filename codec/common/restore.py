@@ -15,7 +15,7 @@ unfiltered samples (it works from a copy), so the CTU order does not matter.
 import numpy as np
 
 from .constants import RESTORE_SHIFT, SAMPLE_MAX
-from .jit import alloc_kernel, kernel
+from ..jit import alloc_kernel, kernel
 
 # (dx, dy) of one tap of each symmetric pair, inside the 5x5 window with |dx| + |dy| <= 3
 RESTORE_OFFSETS = np.array([(1, 0), (2, 0), (-2, 1), (-1, 1), (0, 1), (1, 1), (2, 1),

@@ -8,8 +8,8 @@ than the bytes the encoder flushed, so callers treat overread > 0 at the end
 """
 import numpy as np
 
-from .jit import kernel
-from .probmodel import PROB_BITS, PROB_ONE, update
+from ..jit import kernel
+from ..common.probmodel import PROB_BITS, PROB_ONE, update
 
 _TOP = 1 << 24
 _MASK = 0xFFFFFFFF

@@ -6,13 +6,13 @@ so the caller can stop at the next check without reading out of bounds.
 """
 
 from .arith_dec import ST_ERR, dec_bit, dec_bypass, dec_bypass_bits
-from .constants import MAX_ABS_LEVEL, MODE_CFL, RESTORE_COEF_BITS, RESTORE_COEF_MIN
-from .contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_cfl, ctx_dq, ctx_gt1,
+from ..common.constants import MAX_ABS_LEVEL, MODE_CFL, RESTORE_COEF_BITS, RESTORE_COEF_MIN
+from ..common.contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_cfl, ctx_dq, ctx_gt1,
                        ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig,
                        ctx_split, rice_param, template)
-from .jit import kernel
-from .quant import DQ_NEXT, dq_qset
-from .scan import SCAN_X, SCAN_Y
+from ..jit import kernel
+from ..common.quant import DQ_NEXT, dq_qset
+from ..common.scan import SCAN_X, SCAN_Y
 
 
 @kernel

@@ -8,9 +8,9 @@ import math
 
 import numpy as np
 
-from .constants import RESTORE_COEF_BITS, RESTORE_COEF_MAX, RESTORE_COEF_MIN, RESTORE_SHIFT
-from .jit import alloc_kernel, kernel
-from .restore import NUM_TAPS, apply_restore, features
+from ..common.constants import RESTORE_COEF_BITS, RESTORE_COEF_MAX, RESTORE_COEF_MIN, RESTORE_SHIFT
+from ..jit import alloc_kernel, kernel
+from ..common.restore import NUM_TAPS, apply_restore, features
 
 
 @alloc_kernel

@@ -1,18 +1,18 @@
 """Decoder API: bytes -> RGB array.  Deterministic and bit-exact."""
 import numpy as np
 
-from . import container
+from ..common import container
 from .arith_dec import ST_OVERREAD, ST_POS, ST_LEN, dec_failed, new_decoder
-from .config import DecoderConfig
-from .contexts import NUM_CTX
-from .deblock import deblock_plane
-from .dec_image import decode_planes, new_scratch
-from .dec_syntax import dec_restore
-from .errors import CorruptStreamError
-from .planes import ctu_log2, new_plane_state, plane_shapes, planes_to_rgb
-from .probmodel import new_contexts
-from .quant import weight_matrix
-from .restore import NUM_TAPS, apply_restore
+from .config_dec import DecoderConfig
+from ..common.contexts import NUM_CTX
+from ..common.deblock import deblock_plane
+from .image_dec import decode_planes, new_scratch
+from .syntax_dec import dec_restore
+from ..errors import CorruptStreamError
+from ..common.planes import ctu_log2, new_plane_state, plane_shapes, planes_to_rgb
+from ..common.probmodel import new_contexts
+from ..common.quant import weight_matrix
+from ..common.restore import NUM_TAPS, apply_restore
 
 
 def decode(data, *, config=None):

@@ -1,7 +1,7 @@
 """Block reconstruction shared by encoder and decoder (integer, normative)."""
 
 from .constants import SAMPLE_MAX
-from .jit import kernel
+from ..jit import kernel
 from .quant import dequantise
 from .transform import idct2_int
 

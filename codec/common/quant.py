@@ -8,7 +8,7 @@ header (0 = flat, best for PSNR); see `weight_matrix`.
 """
 import numpy as np
 
-from .jit import inline_kernel, kernel
+from ..jit import inline_kernel, kernel
 from .scan import SCAN_X, SCAN_Y
 from .constants import (DQ_MAX, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_QIDX, NUM_SIZES, QSTEP_BASE,
                         QSTEP_PER_OCTAVE, WEIGHT_UNIT)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from .jit import alloc_kernel
+from ..jit import alloc_kernel
 
 MSSSIM_WEIGHTS = np.array([0.0448, 0.2856, 0.3001, 0.2363, 0.1333])
 _K1, _K2, _L = 0.01, 0.03, 255.0

@@ -3,7 +3,7 @@ import numpy as np
 
 from .constants import (COLOUR_GREY, COLOUR_YCC420, LOG2_MAX_BLOCK, LOG2_MIN_BLOCK, MIN_BLOCK)
 from .colour import grey_to_rgb, upsample420, ycc_to_rgb
-from .jit import kernel
+from ..jit import kernel
 from .quant import fill_scales
 
 

@@ -5,15 +5,15 @@ syntax exactly.  The decoder mirror is dec_syntax.py.
 """
 
 from .arith_enc import enc_bit, enc_bypass, enc_bypass_bits, enc_category
-from .constants import MAX_ABS_LEVEL, MODE_CFL, NUM_MPM, RESTORE_COEF_BITS, RESTORE_COEF_MIN
-from .contexts import (CAT_DQ, CAT_LAST, CAT_MODE, CAT_REM, CAT_RESTORE, CAT_SIGN, NUM_CATS,
+from ..common.constants import MAX_ABS_LEVEL, MODE_CFL, NUM_MPM, RESTORE_COEF_BITS, RESTORE_COEF_MIN
+from ..common.contexts import (CAT_DQ, CAT_LAST, CAT_MODE, CAT_REM, CAT_RESTORE, CAT_SIGN, NUM_CATS,
                        REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_gt1, ctx_gt2,
                        ctx_dq, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig, ctx_split,
                        rice_param, template)
-from .jit import inline_kernel, kernel
-from .probmodel import bit_cost
-from .quant import DQ_NEXT, dq_qset
-from .scan import SCAN_X, SCAN_Y
+from ..jit import inline_kernel, kernel
+from ..common.probmodel import bit_cost
+from ..common.quant import DQ_NEXT, dq_qset
+from ..common.scan import SCAN_X, SCAN_Y
 
 
 @inline_kernel

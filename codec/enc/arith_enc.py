@@ -16,9 +16,9 @@ starts from 4 bytes instead of 5.
 """
 import numpy as np
 
-from .contexts import CAT_NAMES, CTX_CATEGORY, NUM_CATS, NPT
-from .jit import kernel
-from .probmodel import COST_SHIFT, COST_TABLE, PROB_BITS, PROB_ONE, update
+from ..common.contexts import CAT_NAMES, CTX_CATEGORY, NUM_CATS, NPT
+from ..jit import kernel
+from ..common.probmodel import COST_SHIFT, COST_TABLE, PROB_BITS, PROB_ONE, update
 
 _TOP = 1 << 24
 _LOW_MASK = 0xFFFFFFFF

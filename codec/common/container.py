@@ -10,22 +10,17 @@ list drives writing, parsing, range validation and the header size.
 """
 import struct
 import zlib
-from dataclasses import dataclass, fields
+from collections import namedtuple
 
 from .constants import (COLOUR_YCC420, DEFAULT_MAX_PIXELS, FORMAT_VERSION, MAGIC, MAX_DEBLOCK_LEVEL,
                         MAX_DIM, MAX_PAYLOAD, NUM_QIDX)
-from .errors import (ChecksumError, CorruptStreamError, LimitExceededError, TruncatedStreamError,
+from ..errors import (ChecksumError, CorruptStreamError, LimitExceededError, TruncatedStreamError,
                      UnsupportedVersionError)
 from .quant import MAX_WEIGHT_SLOPE
 
 
-@dataclass(frozen=True)
-class Field:
-    name: str
-    fmt: str       # struct code
-    lo: int
-    hi: int
-    doc: str
+# fmt: the struct code; lo..hi: the valid range; doc: what the field means
+Field = namedtuple("Field", ["name", "fmt", "lo", "hi", "doc"])
 
 
 HEADER_FIELDS = (
@@ -48,24 +43,8 @@ _CRC = struct.Struct(">I")
 HEADER_SIZE = len(MAGIC) + struct.calcsize(_FMT) + _CRC.size
 
 
-@dataclass(frozen=True)
-class Header:
-    version: int
-    width: int
-    height: int
-    colour: int
-    qidx_y: int
-    qidx_cb: int
-    qidx_cr: int
-    weight_slope: int
-    deblock_y: int
-    deblock_c: int
-    delta_q: int
-    dep_quant: int
-    payload_len: int
-
-
-assert tuple(f.name for f in fields(Header)) == tuple(f.name for f in HEADER_FIELDS)
+# The parsed header: one attribute per field, in HEADER_FIELDS order.
+Header = namedtuple("Header", [f.name for f in HEADER_FIELDS])
 
 
 def _check_ranges(h):

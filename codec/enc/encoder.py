@@ -5,24 +5,24 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.ndimage import uniform_filter
 
-from . import container
+from ..common import container
 from .arith_enc import ST_OVERFLOW, bits_by_category, enc_finish, new_encoder
-from .colour import RGB_WEIGHTS, downsample420, rgb_sse, rgb_to_ycc, sse_change
-from .config import EncoderConfig
-from .constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION,
+from .colour_enc import RGB_WEIGHTS, downsample420, rgb_sse, rgb_to_ycc, sse_change
+from .config_enc import EncoderConfig
+from ..common.constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION,
                         LOG2_MAX_BLOCK, LOG2_MIN_BLOCK, MAX_DIM, NUM_QIDX, QSTEP_BASE, QSTEP_PER_OCTAVE,
                         SAMPLE_SHIFT)
-from .contexts import NUM_CTX
-from .deblock import deblock_plane
-from .constants import MAX_DEBLOCK_LEVEL
-from .enc_image import EFFORTS, P_RESTORE_FITS, encode_planes, new_scratch
-from .enc_restore import choose_restore
-from .enc_syntax import restore_syntax
-from .restore import NUM_TAPS
-from .errors import InvalidImageError
-from .planes import ctu_log2, new_plane_state, padded, plane_shapes, planes_to_rgb
-from .probmodel import new_contexts
-from .quant import dq_limits, weight_matrix
+from ..common.contexts import NUM_CTX
+from ..common.deblock import deblock_plane
+from ..common.constants import MAX_DEBLOCK_LEVEL
+from .image_enc import EFFORTS, P_RESTORE_FITS, encode_planes, new_scratch
+from .restore_enc import choose_restore
+from .syntax_enc import restore_syntax
+from ..common.restore import NUM_TAPS
+from ..errors import InvalidImageError
+from ..common.planes import ctu_log2, new_plane_state, padded, plane_shapes, planes_to_rgb
+from ..common.probmodel import new_contexts
+from ..common.quant import dq_limits, weight_matrix
 
 # lambda = LAMBDA_PER_STEP2 * wd * step**2 picks each plane's quantiser step
 # (high-rate theory gives ~0.115; with RDOQ zeroing what does not pay and the

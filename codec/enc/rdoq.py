@@ -9,10 +9,10 @@ Distortion is measured in the transform domain (orthonormal DCT), weighted
 to RGB squared error by `wd`.
 """
 
-from .contexts import coloc_count, ctx_sig, template
-from .enc_syntax import last_bits, last_bits_table, level_cost, level_costs
-from .jit import kernel
-from .scan import SCAN_POS, SCAN_X, SCAN_Y
+from ..common.contexts import coloc_count, ctx_sig, template
+from .syntax_enc import last_bits, last_bits_table, level_cost, level_costs
+from ..jit import kernel
+from ..common.scan import SCAN_POS, SCAN_X, SCAN_Y
 
 _INF = 1e300
 
