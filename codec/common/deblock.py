@@ -18,7 +18,7 @@ the scale, 0 switches the filter off.
 import numpy as np
 
 from .constants import LOG2_MIN_BLOCK, MAX_DEBLOCK_LEVEL, SAMPLE_MAX
-from ..jit import kernel
+from ..jit import inline_kernel, kernel
 from .quant import QSTEP
 
 # beta = step * BETA_NUM[level] >> 6, tc = step * TC_NUM[level] >> 6 (level 0 unused)
@@ -32,6 +32,20 @@ def _clip3(lo, hi, v):
     return lo if v < lo else (hi if v > hi else v)
 
 
+@inline_kernel
+def _at(s, i):
+    """Sample i of the flat int16 plane, widened: every filter sum below is
+    int64 (numba widens int16 arithmetic, numpy scalars would wrap), so the
+    arithmetic is the same whatever runs it."""
+    return np.int64(s[i])
+
+
+@inline_kernel
+def _activity(s, b, stride):
+    """|second difference| of the 3 samples from b outwards, b + k * stride."""
+    return abs(_at(s, b) - 2 * _at(s, b + stride) + _at(s, b + 2 * stride))
+
+
 @kernel
 def _filter_segment(s, base, stride, step, beta, tc, strong_ok):
     """Filter 4 lines across one edge.  s is the flat plane, base the index
@@ -39,10 +53,8 @@ def _filter_segment(s, base, stride, step, beta, tc, strong_ok):
     the offset along the edge."""
     b0 = base
     b3 = base + 3 * step
-    dp = abs(s[b0 - 3 * stride] - 2 * s[b0 - 2 * stride] + s[b0 - stride]) + \
-        abs(s[b3 - 3 * stride] - 2 * s[b3 - 2 * stride] + s[b3 - stride])
-    dq = abs(s[b0 + 2 * stride] - 2 * s[b0 + stride] + s[b0]) + \
-        abs(s[b3 + 2 * stride] - 2 * s[b3 + stride] + s[b3])
+    dp = _activity(s, b0 - stride, -stride) + _activity(s, b3 - stride, -stride)
+    dq = _activity(s, b0, stride) + _activity(s, b3, stride)
     if dp + dq >= beta:
         return
     strong = False
@@ -50,26 +62,25 @@ def _filter_segment(s, base, stride, step, beta, tc, strong_ok):
         strong = True
         for li in (0, 3):
             b = base + li * step
-            p0 = s[b - stride]
-            p3 = s[b - 4 * stride]
-            q0 = s[b]
-            q3 = s[b + 3 * stride]
-            d = abs(s[b - 3 * stride] - 2 * s[b - 2 * stride] + p0) + \
-                abs(s[b + 2 * stride] - 2 * s[b + stride] + q0)
+            p0 = _at(s, b - stride)
+            p3 = _at(s, b - 4 * stride)
+            q0 = _at(s, b)
+            q3 = _at(s, b + 3 * stride)
+            d = _activity(s, b - stride, -stride) + _activity(s, b, stride)
             if not (2 * d < (beta >> 2) and abs(p3 - p0) + abs(q0 - q3) < (beta >> 3)
                     and abs(p0 - q0) < ((5 * tc + 1) >> 1)):
                 strong = False
     for li in range(4):
         b = base + li * step
-        p0 = s[b - stride]
-        p1 = s[b - 2 * stride]
-        p2 = s[b - 3 * stride]
-        q0 = s[b]
-        q1 = s[b + stride]
-        q2 = s[b + 2 * stride]
+        p0 = _at(s, b - stride)
+        p1 = _at(s, b - 2 * stride)
+        p2 = _at(s, b - 3 * stride)
+        q0 = _at(s, b)
+        q1 = _at(s, b + stride)
+        q2 = _at(s, b + 2 * stride)
         if strong:
-            p3 = s[b - 4 * stride]
-            q3 = s[b + 3 * stride]
+            p3 = _at(s, b - 4 * stride)
+            q3 = _at(s, b + 3 * stride)
             t2 = 2 * tc
             s[b - stride] = _clip3(p0 - t2, p0 + t2, (p2 + 2 * p1 + 2 * p0 + 2 * q0 + q1 + 4) >> 3)
             s[b - 2 * stride] = _clip3(p1 - t2, p1 + t2, (p2 + p1 + p0 + q0 + 2) >> 2)
@@ -97,7 +108,7 @@ def _filter_segment(s, base, stride, step, beta, tc, strong_ok):
 @kernel
 def _leaf_edge(smap, ux, uy, vertical):
     """Is there a leaf boundary on the left (vertical) / top edge of unit (ux, uy)?"""
-    sz = smap[uy, ux] - LOG2_MIN_BLOCK      # log2 leaf size in units
+    sz = np.int64(smap[uy, ux]) - LOG2_MIN_BLOCK      # log2 leaf size in units
     pos = ux if vertical else uy
     return (pos & ((1 << sz) - 1)) == 0
 

@@ -249,8 +249,9 @@ def mode_candidates(mmap, ux, uy, pt, lmmap, cshift, out):
     """The 3 MPMs of a block whose first unit is (ux, uy).  Luma: from the left
     and top neighbours' modes (DC where absent).  Chroma: the co-located luma
     mode (DM) first, then the neighbour-derived list without repeats."""
-    a = mmap[uy, ux - 1] if ux > 0 else MODE_DC
-    b = mmap[uy - 1, ux] if uy > 0 else MODE_DC
+    # int64 before any arithmetic on them (the map is int8; mpm_list adds to them)
+    a = np.int64(mmap[uy, ux - 1]) if ux > 0 else np.int64(MODE_DC)
+    b = np.int64(mmap[uy - 1, ux]) if uy > 0 else np.int64(MODE_DC)
     if a == MODE_CFL:
         a = MODE_DC
     if b == MODE_CFL:
