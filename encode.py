@@ -4,11 +4,14 @@
   encode.py IN_DIR OUT_DIR --track lowrate [--bpp 0.15 | --bytes N] [--tune msssim]
   encode.py IN_DIR OUT_DIR --track transparent [--psnr 40 --msssim 0.993] [--tune psnr]
   encode.py IN_DIR OUT_DIR --quality Q | --lam L
+  encode.py ... --submission SUB_DIR       also write a checked CLIC 2019 submission
 
 Writes OUT_DIR/<stem>.bin for every PNG in IN_DIR, then decodes every file it
 wrote and prints the set's CLIC scores (bpp from whole file sizes, one MSE over
-all RGB values, mean MS-SSIM).  Exit status: 0 success, 1 some images failed,
-3 the track's target could not be met.
+all RGB values, mean MS-SSIM).  With --submission, SUB_DIR/decoder.zip and
+SUB_DIR/images/ follow (tools/submission.py), once the target is met.
+Exit status: 0 success, 1 some images failed (or the submission check
+did), 3 the track's target could not be met.
 """
 import argparse
 import math
@@ -17,8 +20,6 @@ import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-
-import numpy as np
 
 # --- worker side (runs in the process pool) ----------------------------------
 _IMAGES = {}
@@ -93,7 +94,9 @@ def parse_args(argv):
                "  encode.py photos/ out/ --track lowrate --bytes 4722341\n"
                "  encode.py photos/ out/ --track lowrate --tune msssim  # same budget, best MS-SSIM\n"
                "  encode.py photos/ out/ --track transparent        # PSNR>=40, MS-SSIM>=0.993\n"
-               "  encode.py photos/ out/ --quality 80               # one setting for every image\n")
+               "  encode.py photos/ out/ --quality 80               # one setting for every image\n"
+               "  encode.py photos/ out/ --track lowrate --submission sub/  # + sub/decoder.zip, "
+               "sub/images/\n")
     p.add_argument("input_dir", help="folder of PNG images")
     p.add_argument("output_dir", help="folder for the .bin files (created if missing)")
     g = p.add_mutually_exclusive_group()
@@ -121,7 +124,11 @@ def parse_args(argv):
     p.add_argument("--effort", choices=("slow", "fast"), default="slow",
                    help="encoder search effort (same format): slow = the best compression; "
                         "fast = 1.4-1.5x faster for about -0.16 dB at 0.15 bpp")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="worker processes (default: the CPUs this process may use)")
+    p.add_argument("--submission", metavar="SUB_DIR",
+                   help="after the run, write SUB_DIR/decoder.zip and SUB_DIR/images/ for the "
+                        "CLIC 2019 server (checked: budget, names, every file decodes)")
     p.add_argument("--json", metavar="FILE", help="also write the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     a = p.parse_args(argv)
@@ -131,6 +138,9 @@ def parse_args(argv):
         p.error("--bpp must be positive")
     if a.bytes is not None and a.bytes <= 0:
         p.error("--bytes must be positive")
+    if a.jobs is None:
+        from codec.cpus import usable_cpus
+        a.jobs = usable_cpus()
     if a.jobs < 1:
         p.error("--jobs must be >= 1")
     a.dep_quant = {"auto": None, "on": True, "off": False}[a.dep_quant]
@@ -331,7 +341,27 @@ def _run(a):
         atomic_write(a.json, json.dumps(summary, indent=2).encode())
     if failed:
         return 1
-    return 0 if target_met else 3
+    if not target_met:
+        if a.submission:
+            print("encode.py: submission not written: the target was not met", file=sys.stderr)
+        return 3
+    if a.submission:
+        return _write_submission(a, outs, summary.get("budget"))
+    return 0
+
+
+def _write_submission(a, outs, budget):
+    from tools.submission import SubmissionError, build, report
+    try:
+        s = build(outs, a.submission, budget_bytes=budget, jobs=a.jobs,
+                  log=lambda m: print(f"submission: {m}", file=sys.stderr))
+    except SubmissionError as e:
+        for line in e.args[0]:
+            print(f"encode.py: submission: {line}", file=sys.stderr)
+        print("encode.py: submission not written", file=sys.stderr)
+        return 1
+    print(report(s))
+    return 0
 
 
 if __name__ == "__main__":

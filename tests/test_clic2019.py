@@ -1,0 +1,78 @@
+"""The submission runs where CLIC 2019 runs it: decoder.zip from
+tools.submission, replayed by ../shared/clic2019/check-submission in the 2019
+runtime (Python 3.6, numpy 1.14.1, no numba, no network, 2 CPUs), decodes
+every stored stream to exactly the pixels the current decoder gives, with the
+files in images/ (as the organisers' submit command packs them) and at the
+top of the folder.  Skipped only where that runtime is absent (a user's
+clone); set CLIC2019_DIR to use one elsewhere."""
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+import codec
+from codec.common.constants import FORMAT_VERSION
+from codec.imageio import save_png
+from tools import submission
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(REPO, "tests", "data")
+CLIC2019 = os.environ.get("CLIC2019_DIR") or os.path.join(os.path.dirname(REPO), "shared",
+                                                          "clic2019")
+CHECK = os.path.join(CLIC2019, "check-submission")
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHECK),
+                                reason=f"no CLIC 2019 runtime at {CLIC2019} (set CLIC2019_DIR)")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The stored streams of the current format version, their submission and
+    the current decoder's PNGs of them."""
+    top = tmp_path_factory.mktemp("clic2019")
+    bins, ref = top / "bins", top / "ref"
+    bins.mkdir()
+    ref.mkdir()
+    names = sorted(f for f in os.listdir(DATA)
+                   if f.startswith(f"v{FORMAT_VERSION}_") and f.endswith(".bin"))
+    assert len(names) >= 8
+    for f in names:
+        shutil.copyfile(os.path.join(DATA, f), bins / f)
+        save_png(str(ref / (f[:-4] + ".png")), codec.decode(open(bins / f, "rb").read()))
+    s = submission.build(submission.find_bins(str(bins)), str(top / "sub"))
+    return top, s, names
+
+
+def _check(args):
+    r = subprocess.run([CHECK] + [str(a) for a in args], capture_output=True, text=True,
+                       timeout=1800)
+    return r.returncode, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("layout", ["images", "flat"])
+def test_zip_decodes_every_stored_stream_bit_exactly_in_the_2019_runtime(built, layout):
+    top, s, names = built
+    args = [s.zip_path, s.images_dir, "--expect", top / "ref"] + (["--flat"] if layout == "flat"
+                                                                  else [])
+    code, out = _check(args)
+    assert code == 0, out
+    assert f"decoded {len(names)} of {len(names)} images" in out
+    assert "expect: all match" in out
+    assert "decoder exit status 0" in out
+    assert re.search(r"decoded \d+ of \d+ files in [\d.]+ s \(2 workers\)", out), out
+
+
+def test_a_bad_file_in_the_2019_runtime_costs_only_itself(built, tmp_path):
+    top, s, names = built
+    images = tmp_path / "images"
+    shutil.copytree(s.images_dir, images)
+    data = open(images / names[0], "rb").read()
+    (images / "zz_truncated.bin").write_bytes(data[:len(data) // 2])
+    code, out = _check([s.zip_path, images, "--expect", top / "ref"])
+    assert code == 1
+    assert "decoder exit status 1" in out
+    assert f"decoded {len(names)} of {len(names) + 1} images" in out
+    assert "Missing image zz_truncated.png" in out
+    assert re.search(r"zz_truncated\.bin: .*(payload|short|truncat)", out), out
