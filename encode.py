@@ -346,21 +346,9 @@ def _run(a):
             print("encode.py: submission not written: the target was not met", file=sys.stderr)
         return 3
     if a.submission:
-        return _write_submission(a, outs, summary.get("budget"))
-    return 0
-
-
-def _write_submission(a, outs, budget):
-    from tools.submission import SubmissionError, build, report
-    try:
-        s = build(outs, a.submission, budget_bytes=budget, jobs=a.jobs,
-                  log=lambda m: print(f"submission: {m}", file=sys.stderr))
-    except SubmissionError as e:
-        for line in e.args[0]:
-            print(f"encode.py: submission: {line}", file=sys.stderr)
-        print("encode.py: submission not written", file=sys.stderr)
-        return 1
-    print(report(s))
+        from tools.submission import build_and_report
+        return build_and_report(outs, a.submission, "encode.py: submission",
+                                budget_bytes=summary.get("budget"), jobs=a.jobs)
     return 0
 
 

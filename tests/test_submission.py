@@ -113,7 +113,7 @@ def test_nothing_is_written_when_a_check_fails(bins, tmp_path, fake_wheel, capsy
     assert submission.main([str(bins), str(out), "--bytes", "100"]) == 1
     assert not out.exists()
     err = capsys.readouterr().err
-    assert "exceed the budget of 100 bytes" in err and "nothing written" in err
+    assert "exceed the budget of 100 bytes" in err and "submission not written" in err
 
 
 def test_a_new_submission_replaces_the_old_images(bins, tmp_path, fake_wheel, capsys):

@@ -270,14 +270,20 @@ def main(argv=None):
     if not os.path.isdir(a.bin_dir):
         print(f"submission: no such folder: {a.bin_dir}", file=sys.stderr)
         return 2
+    return build_and_report(find_bins(a.bin_dir), a.out_dir, "submission", budget_bytes=a.bytes,
+                            bpp=a.bpp, wheels_dir=a.wheels, jobs=a.jobs, png_dir=a.pngs)
+
+
+def build_and_report(bins, out_dir, prog, **options):
+    """build() for a command line: the summary on stdout, each problem on
+    stderr as one line; returns the exit status."""
     t0 = time.time()
     try:
-        s = build(find_bins(a.bin_dir), a.out_dir, a.bytes, a.bpp, a.wheels, a.jobs, a.pngs,
-                  log=lambda m: print(f"submission: {m}", file=sys.stderr))
+        s = build(bins, out_dir, log=lambda m: print(f"{prog}: {m}", file=sys.stderr), **options)
     except SubmissionError as e:
         for line in e.args[0]:
-            print(f"submission: {line}", file=sys.stderr)
-        print("submission: nothing written", file=sys.stderr)
+            print(f"{prog}: {line}", file=sys.stderr)
+        print(f"{prog}: submission not written", file=sys.stderr)
         return 1
     print(report(s, time.time() - t0))
     return 0
