@@ -8,7 +8,7 @@ SSE over all RGB values, pixel count, MS-SSIM (codec/metrics.py) and the
 single-threaded encode and decode seconds (the codec calls only).  Results
 are cached in the JSON: a rerun computes only what is missing.  Rows are
 dropped and recomputed when an image's contents change or a codec's version
-string changes; for LDC the version carries a fingerprint of codec/*.py, so
+string changes; for LDC the version carries a fingerprint of codec/**/*.py, so
 editing the codec recomputes its rows.  With LDC selected, the project's own
 track searches (encode.py --track lowrate / transparent) are run too and
 their summaries stored.  The JSON is written atomically every
@@ -199,7 +199,7 @@ def corpus_info(paths):
 
 
 def track_fingerprint(codec_fp, root=bench_peers.REPO):
-    """The track rows depend on codec/*.py and on encode.py's search driver."""
+    """The track rows depend on codec/**/*.py and on encode.py's search driver."""
     h = hashlib.sha256(codec_fp.encode())
     with open(os.path.join(root, "encode.py"), "rb") as f:
         h.update(f.read())
@@ -372,7 +372,7 @@ class Run:
         self.computed += 1
 
     def adopt_ldc(self, r):
-        """codec/*.py changed between the start of the run and the workers' start:
+        """codec/**/*.py changed between the start of the run and the workers' start:
         once per run, the rows follow the code the workers actually run (the
         rows of the older fingerprint are dropped; a rerun completes them)."""
         if self.ldc_adopted:
@@ -380,7 +380,7 @@ class Run:
         self.ldc_adopted = True
         entry = self.res["codecs"]["ldc"]
         n = sum(len(s["images"]) for s in entry["settings"].values())
-        self.log(f"note: codec/*.py changed ({entry['fingerprint']} -> {r['fingerprint']}) before "
+        self.log(f"note: codec/**/*.py changed ({entry['fingerprint']} -> {r['fingerprint']}) before "
                  f"the workers started; {n} ldc rows of the old code dropped")
         entry.update(fingerprint=r["fingerprint"], version=bench_peers.ldc_version(r["fingerprint"]))
         for s in entry["settings"].values():

@@ -276,7 +276,7 @@ def _ldc_decode(data):
 
 
 def ldc_version(fingerprint=None):
-    """Version string of LDC; the fingerprint of codec/*.py is part of it."""
+    """Version string of LDC; the fingerprint of codec/**/*.py is part of it."""
     try:
         from importlib.metadata import version
         v = version("ldc-codec")
