@@ -15,7 +15,7 @@ from collections import namedtuple
 from .constants import (COLOUR_YCC420, DEFAULT_MAX_PIXELS, FORMAT_VERSION, MAGIC, MAX_DEBLOCK_LEVEL,
                         MAX_DIM, MAX_PAYLOAD, NUM_QIDX)
 from ..errors import (ChecksumError, CorruptStreamError, LimitExceededError, TruncatedStreamError,
-                     UnsupportedVersionError)
+                      UnsupportedVersionError)
 from .quant import MAX_WEIGHT_SLOPE
 
 

@@ -259,3 +259,16 @@ def nb_cfl(mmap, ux, uy):
     if uy > 0 and mmap[uy - 1, ux] == MODE_CFL:
         nb += 1
     return nb
+
+
+@inline_kernel
+def nb_restore(flags, cx, cy):
+    """Left/top CTUs of (cx, cy) whose restoration flag (0/1, uint8 map) is set.
+    Counted into an int: a sum of the uint8 flags would stay uint8 under
+    numpy's scalar rules (NUMBA_DISABLE_JIT) and overflow in ctx_restore."""
+    nb = 0
+    if cx > 0 and flags[cy, cx - 1] != 0:
+        nb += 1
+    if cy > 0 and flags[cy - 1, cx] != 0:
+        nb += 1
+    return nb

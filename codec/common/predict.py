@@ -14,8 +14,8 @@ nearest available one (all mid-grey if none is).
 """
 import numpy as np
 
-from .constants import (LOG2_MIN_BLOCK, MODE_CFL, MODE_DC, MODE_H, MODE_PLANAR, MODE_V,
-                        SAMPLE_MAX, SAMPLE_MID)
+from .constants import (LOG2_MIN_BLOCK, MODE_CFL, MODE_DC, MODE_H, MODE_PLANAR, MODE_V, SAMPLE_MAX,
+                        SAMPLE_MID)
 from ..jit import inline_kernel, kernel
 
 

@@ -10,8 +10,8 @@ from .arith_enc import ST_OVERFLOW, bits_by_category, enc_finish, new_encoder
 from .colour_enc import RGB_WEIGHTS, downsample420, rgb_sse, rgb_to_ycc, sse_change
 from .config_enc import EncoderConfig
 from ..common.constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION,
-                        LOG2_MAX_BLOCK, LOG2_MIN_BLOCK, MAX_DIM, NUM_QIDX, QSTEP_BASE, QSTEP_PER_OCTAVE,
-                        SAMPLE_SHIFT)
+                                LOG2_MAX_BLOCK, LOG2_MIN_BLOCK, MAX_DIM, NUM_QIDX, QSTEP_BASE,
+                                QSTEP_PER_OCTAVE, SAMPLE_SHIFT)
 from ..common.contexts import NUM_CTX
 from ..common.deblock import deblock_plane
 from ..common.constants import MAX_DEBLOCK_LEVEL

@@ -16,8 +16,8 @@ import math
 
 import numpy as np
 
-from ..common.constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANAR, NUM_MODE_SLOTS,
-                        NUM_MODES, NUM_MPM)
+from ..common.constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANAR,
+                                NUM_MODE_SLOTS, NUM_MODES, NUM_MPM)
 from ..common.contexts import NUM_CTX, nb_cbf, nb_cfl, nb_split
 from .rdoq import rdoq
 from .trellis import dq_trellis
