@@ -242,11 +242,16 @@ def nb_split(smap, ux, uy, log2s):
 
 
 @inline_kernel
-def nb_cbf(cbmap, ux, uy):
+def nb_nonzero(m, x, y):
+    """Left/top entries of map m at (x, y) that are nonzero (0..2): the cbf
+    neighbours over the 4x4-unit map, the restoration-flag neighbours over
+    the CTU map.  Counted into an int: a sum of the uint8 flags would stay
+    uint8 under numpy's scalar rules (NUMBA_DISABLE_JIT) and overflow the
+    context index."""
     nb = 0
-    if ux > 0 and cbmap[uy, ux - 1] != 0:
+    if x > 0 and m[y, x - 1] != 0:
         nb += 1
-    if uy > 0 and cbmap[uy - 1, ux] != 0:
+    if y > 0 and m[y - 1, x] != 0:
         nb += 1
     return nb
 
@@ -260,15 +265,3 @@ def nb_cfl(mmap, ux, uy):
         nb += 1
     return nb
 
-
-@inline_kernel
-def nb_restore(flags, cx, cy):
-    """Left/top CTUs of (cx, cy) whose restoration flag (0/1, uint8 map) is set.
-    Counted into an int: a sum of the uint8 flags would stay uint8 under
-    numpy's scalar rules (NUMBA_DISABLE_JIT) and overflow in ctx_restore."""
-    nb = 0
-    if cx > 0 and flags[cy, cx - 1] != 0:
-        nb += 1
-    if cy > 0 and flags[cy - 1, cx] != 0:
-        nb += 1
-    return nb

@@ -3,7 +3,7 @@ import numpy as np
 
 from .arith_dec import dec_failed
 from ..common.constants import LOG2_MIN_BLOCK, MAX_BLOCK, NUM_MPM
-from ..common.contexts import nb_cbf, nb_cfl, nb_split
+from ..common.contexts import nb_cfl, nb_nonzero, nb_split
 from .syntax_dec import dec_any_mode, dec_cbf, dec_coeffs, dec_dq, dec_split
 from ..jit import alloc_kernel
 from ..common.planes import set_ctu_step
@@ -60,7 +60,7 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
             continue
         mode_candidates(mmap, ux, uy, pt, lmmap, cshift, scr[9])
         mode = dec_any_mode(scr[9], pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st, buf)
-        nz = dec_cbf(pt, sc, nb_cbf(cbmap, ux, uy), probs, st, buf) == 1
+        nz = dec_cbf(pt, sc, nb_nonzero(cbmap, ux, uy), probs, st, buf) == 1
         if nz:
             dec_coeffs(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf, dep)
         build_refs(rec, x, y, n, ctu_ulog2, ref, scr[1])

@@ -9,7 +9,7 @@ from .arith_dec import ST_ERR, dec_bit, dec_bypass, dec_bypass_bits
 from ..common.constants import MAX_ABS_LEVEL, MODE_CFL, RESTORE_COEF_BITS, RESTORE_COEF_MIN
 from ..common.contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_cfl,
                                ctx_dq, ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode,
-                               ctx_restore, ctx_sig, ctx_split, nb_restore, rice_param, template)
+                               ctx_restore, ctx_sig, ctx_split, nb_nonzero, rice_param, template)
 from ..jit import kernel
 from ..common.quant import DQ_NEXT, dq_qset
 from ..common.scan import SCAN_X, SCAN_Y
@@ -158,5 +158,5 @@ def dec_restore(pt, coefs, flags, probs, st, buf):
         return 1
     for cy in range(flags.shape[0]):
         for cx in range(flags.shape[1]):
-            flags[cy, cx] = dec_bit(st, buf, probs, ctx_restore(pt, 2 + nb_restore(flags, cx, cy)))
+            flags[cy, cx] = dec_bit(st, buf, probs, ctx_restore(pt, 2 + nb_nonzero(flags, cx, cy)))
     return 1

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..common.constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANAR,
                                 NUM_MODE_SLOTS, NUM_MODES, NUM_MPM)
-from ..common.contexts import NUM_CTX, nb_cbf, nb_cfl, nb_split
+from ..common.contexts import NUM_CTX, nb_cfl, nb_nonzero, nb_split
 from .rdoq import rdoq
 from .trellis import dq_trellis
 from ..jit import alloc_kernel, kernel
@@ -300,7 +300,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     if pt != 0:
         n_full += prm[P_CHROMA_EXTRA_DQ if dep else P_CHROMA_EXTRA]
     margin = prm[P_MARGIN_DQ if dep else P_MARGIN] * 0.01
-    cnb = nb_cbf(cbmap, ux, uy)
+    cnb = nb_nonzero(cbmap, ux, uy)
     cbf0 = cbf_syntax(0, pt, sc, cnb, probs, st, buf, False)
     cbf1 = cbf_syntax(1, pt, sc, cnb, probs, st, buf, False)
     best = _INF
@@ -520,7 +520,7 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
         any_mode_syntax(mmap[uy, ux], mpm, pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st,
                         buf, True)
         nz = cbmap[uy, ux]
-        cbf_syntax(nz, pt, sc, nb_cbf(cbmap, ux, uy), probs, st, buf, True)
+        cbf_syntax(nz, pt, sc, nb_nonzero(cbmap, ux, uy), probs, st, buf, True)
         if nz:
             for yy in range(n):
                 for xx in range(n):

@@ -9,7 +9,7 @@ from ..common.constants import MAX_ABS_LEVEL, MODE_CFL, NUM_MPM, RESTORE_COEF_BI
 from ..common.contexts import (CAT_DQ, CAT_LAST, CAT_MODE, CAT_REM, CAT_RESTORE, CAT_SIGN, NUM_CATS,
                                REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_gt1,
                                ctx_gt2, ctx_dq, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore,
-                               ctx_sig, ctx_split, nb_restore, rice_param, template)
+                               ctx_sig, ctx_split, nb_nonzero, rice_param, template)
 from ..jit import inline_kernel, kernel
 from ..common.probmodel import bit_cost
 from ..common.quant import DQ_NEXT, dq_qset
@@ -294,4 +294,4 @@ def restore_syntax(on, coefs, flags, pt, probs, st, buf):
         return
     for cy in range(flags.shape[0]):
         for cx in range(flags.shape[1]):
-            enc_bit(st, buf, probs, ctx_restore(pt, 2 + nb_restore(flags, cx, cy)), flags[cy, cx])
+            enc_bit(st, buf, probs, ctx_restore(pt, 2 + nb_nonzero(flags, cx, cy)), flags[cy, cx])
