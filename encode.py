@@ -120,7 +120,7 @@ def parse_args(argv):
     p.add_argument("--dep-quant", choices=("auto", "on", "off"), default="auto",
                    help="dependent quantisation (trellis over two quantisers): about 2%% fewer "
                         "bits near 40 dB for about 25%% more encode time; auto = on below "
-                        "lambda 100 (quality > 55), where it pays")
+                        "lambda 100 (quality > 50), where it pays")
     p.add_argument("--effort", choices=("slow", "fast"), default="slow",
                    help="encoder search effort (same format): slow = the best compression; "
                         "fast = 1.4-1.5x faster for about -0.16 dB at 0.15 bpp")

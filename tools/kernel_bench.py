@@ -26,10 +26,10 @@ from codec.enc.image_enc import S_BLK, S_COEF, S_EO, S_HAD, S_LV, S_MAIN, S_PRED
 from codec.enc.rdoq import rdoq
 from codec.enc.trellis import dq_trellis
 from codec.enc.syntax_enc import coeff_syntax
-from codec.enc.encoder import _plane_weight, _qidx_for
+from codec.enc.encoder import plane_weight, step_index_for
 from codec.common.predict import predict_mode
 from codec.common.probmodel import fill_costs, new_contexts
-from codec.common.quant import scale_matrix
+from codec.common.quant import fill_scales, weight_matrix
 from codec.common.recon import reconstruct
 from codec.common.transform import fdct2
 from tools.cli import doc_parser
@@ -110,8 +110,8 @@ def measure(lam, reps_pixels=200_000, seed=1):
     costs = np.zeros((NUM_CTX, 2))
     fill_costs(probs, costs)
     st, buf = new_encoder(1 << 16)
-    wd = _plane_weight(COLOUR_YCC444, 0)
-    scales = scale_matrix(_qidx_for(lam, wd, False), 0)
+    scales = np.zeros((NUM_SIZES, 64, 64), np.int64)      # flat weighting, luma's step for lam
+    fill_scales(weight_matrix(0), step_index_for(lam, plane_weight(COLOUR_YCC444, 0), False), scales)
     org = rng.normal(2048, 300, (64, 64))
     ref = rng.integers(1500, 2600, 4 * 64 + 1).astype(np.int64)
     cmap = np.zeros((64, 64), np.int32)

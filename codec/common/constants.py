@@ -23,7 +23,6 @@ SAMPLE_MID = 128 << SAMPLE_SHIFT
 COLOUR_GREY = 0             # one plane: Y, the image is R=G=B
 COLOUR_YCC444 = 1
 COLOUR_YCC420 = 2
-COLOUR_MODES = (COLOUR_GREY, COLOUR_YCC444, COLOUR_YCC420)
 
 # --- block structure ----------------------------------------------------------
 # Transform sizes are 2**LOG2_MIN_BLOCK .. 2**LOG2_MAX_BLOCK; the coding tree

@@ -33,8 +33,9 @@ def new_contexts(n):
     return np.full((n, 2), PROB_HALF, dtype=np.int32)
 
 
-@kernel
+@inline_kernel
 def p_one(probs, ctx):
+    """The coder's P(bit = 1) of a context, in 1/PROB_ONE: the mean of its two estimates."""
     return (probs[ctx, 0] + probs[ctx, 1]) >> 1
 
 
@@ -51,7 +52,7 @@ def update(probs, ctx, bit):
 @inline_kernel
 def bit_cost(probs, ctx, bit):
     """Estimated bits to code `bit` in context `ctx` (state not changed)."""
-    p1 = (probs[ctx, 0] + probs[ctx, 1]) >> 1
+    p1 = p_one(probs, ctx)
     if bit:
         return COST_TABLE[p1 >> COST_SHIFT]
     return COST_TABLE[(PROB_ONE - p1) >> COST_SHIFT]

@@ -30,13 +30,6 @@ def weight_matrix(slope):
     return w
 
 
-def scale_matrix(qidx, slope):
-    """Dequantisation scale per (size class, v, u) for one plane, int64."""
-    out = np.zeros((NUM_SIZES, MAX_BLOCK, MAX_BLOCK), np.int64)
-    fill_scales(weight_matrix(slope), qidx, out)
-    return out
-
-
 # Dependent quantisation (header flag dep_quant): two quantisers share the
 # step scale s of a position: Q0 reconstructs level k as 2k*s, Q1 as
 # (2k - sgn k)*s.  A 4-state machine, run over a block in coding order

@@ -9,7 +9,7 @@ than the bytes the encoder flushed, so callers treat overread > 0 at the end
 import numpy as np
 
 from ..jit import kernel
-from ..common.probmodel import PROB_BITS, PROB_ONE, update
+from ..common.probmodel import PROB_BITS, PROB_ONE, p_one, update
 
 _TOP = 1 << 24
 _MASK = 0xFFFFFFFF
@@ -50,7 +50,7 @@ def dec_init(st, buf):
 
 @kernel
 def dec_bit(st, buf, probs, ctx):
-    p1 = (probs[ctx, 0] + probs[ctx, 1]) >> 1
+    p1 = p_one(probs, ctx)
     bound = (st[ST_RANGE] >> PROB_BITS) * (PROB_ONE - p1)
     if st[ST_CODE] < bound:
         st[ST_RANGE] = bound

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..common.contexts import CAT_NAMES, CTX_CATEGORY, NUM_CATS, NPT
 from ..jit import kernel
-from ..common.probmodel import COST_SHIFT, COST_TABLE, PROB_BITS, PROB_ONE, update
+from ..common.probmodel import COST_SHIFT, COST_TABLE, PROB_BITS, PROB_ONE, p_one, update
 
 _TOP = 1 << 24
 _LOW_MASK = 0xFFFFFFFF
@@ -98,7 +98,7 @@ def _shift_low(st, buf):
 @kernel
 def enc_bit(st, buf, probs, ctx, bit):
     """Code one bit in an adaptive context and update the context."""
-    p1 = (probs[ctx, 0] + probs[ctx, 1]) >> 1
+    p1 = p_one(probs, ctx)
     bound = (st[ST_RANGE] >> PROB_BITS) * (PROB_ONE - p1)
     p = p1 if bit else PROB_ONE - p1
     st[ST_BITS + CTX_CATEGORY[ctx]] += _COST_FIX[p >> COST_SHIFT]

@@ -11,7 +11,7 @@ TUNE_CHOICES = ("psnr", "msssim")
 EFFORT_CHOICES = ("slow", "fast")
 DEFAULT_QUALITY = 75.0
 MSSSIM_WEIGHT_SLOPE = 12     # --tune msssim: coarser high frequencies (8 -> 14: +0.0004 MS-SSIM)
-DQ_AUTO_MAX_LAMBDA = 100.0   # dependent quantisation by default below this lambda (quality > 55)
+DQ_AUTO_MAX_LAMBDA = 100.0   # dependent quantisation by default below this lambda (quality > 50)
 
 
 def lam_from_quality(quality):

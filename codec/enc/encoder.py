@@ -75,7 +75,9 @@ def as_rgb(image):
     return np.ascontiguousarray(a)
 
 
-def _qidx_for(lam, wd, dep):
+def step_index_for(lam, wd, dep):
+    """The quantiser step index of a plane whose squared error weighs wd
+    (dep: dependent quantisation): lambda = LAMBDA_PER_STEP2[_DQ] * wd * step**2."""
     step = math.sqrt(lam / ((LAMBDA_PER_STEP2_DQ if dep else LAMBDA_PER_STEP2) * wd))
     q = round(QSTEP_PER_OCTAVE * math.log2(max(step, 1e-9) / QSTEP_BASE))
     return int(min(max(q, 0), NUM_QIDX - 1))
@@ -118,7 +120,7 @@ def _ctu_deltas(aq, qidx, lam, dep):
         return np.zeros((rows, cols), np.int64)
     pad = np.pad(np.log2(aq), ((0, rows * cu - hu), (0, cols * cu - wu)), mode="edge")
     mean = pad.reshape(rows, cu, cols, cu).mean(axis=(1, 3))
-    qs = [qidx] + [_qidx_for(lam, _plane_weight(c, p), dep) for c in (COLOUR_YCC444, COLOUR_YCC420)
+    qs = [qidx] + [step_index_for(lam, plane_weight(c, p), dep) for c in (COLOUR_YCC444, COLOUR_YCC420)
                    for p in (1, 2)]
     lo, hi = dq_limits(np.array(qs, np.int64), len(qs))
     dq = np.rint(-DQ_STRENGTH * (QSTEP_PER_OCTAVE / 2) * mean)
@@ -130,7 +132,8 @@ def _pad(plane):
     return np.pad(plane, ((0, hp - plane.shape[0]), (0, wp - plane.shape[1])), mode="edge")
 
 
-def _plane_weight(colour, p):
+def plane_weight(colour, p):
+    """Internal-unit squared error of plane p -> RGB squared error (8-bit units)."""
     return RGB_WEIGHTS[p] / 256.0 * (CHROMA_420_WEIGHT if colour == COLOUR_YCC420 and p else 1.0)
 
 
@@ -155,9 +158,9 @@ class _LumaPass:
     def __init__(self, ycc, lam, cfg):
         self.org = ycc[0]
         self.aq = aq_weights(self.org, cfg.tune)
-        self.wd = _plane_weight(COLOUR_YCC444, 0)
+        self.wd = plane_weight(COLOUR_YCC444, 0)
         self.dep = cfg.dependent
-        self.qidx = _qidx_for(lam, self.wd, self.dep)
+        self.qidx = step_index_for(lam, self.wd, self.dep)
         hp, wp = self.org.shape
         self.wmat = weight_matrix(cfg.slope)
         self.dqmap = _ctu_deltas(self.aq, self.qidx, lam, self.dep)
@@ -195,8 +198,8 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
     else:
         orgs = list(ycc)
     nplanes = len(orgs)
-    wds = np.array([_plane_weight(colour, p) if p < nplanes else 0.0 for p in range(3)])
-    qidx = [luma.qidx] + [_qidx_for(lam, wds[p], luma.dep) if p < nplanes else 0 for p in (1, 2)]
+    wds = np.array([plane_weight(colour, p) if p < nplanes else 0.0 for p in range(3)])
+    qidx = [luma.qidx] + [step_index_for(lam, wds[p], luma.dep) if p < nplanes else 0 for p in (1, 2)]
     quant = (luma.wmat, np.array(qidx, np.int64), luma.dqmap, luma.dq_on, luma.dep)
     while len(orgs) < 3:
         orgs.append(np.zeros((4, 4)))

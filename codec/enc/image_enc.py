@@ -2,8 +2,10 @@
 
 For each CTU (raster order) and each plane, two passes:
   1. search: quadtree walk; at each node the leaf is tried with the best
-     intra modes (SATD pre-selection over all 35, then full RD: DCT, RDOQ,
-     rates from the frozen context states), then the split; the cheaper
+     intra modes (a SATD pre-selection: planar, DC, a coarse pass over the
+     angles refined around the best, the MPMs; chroma: the MPMs and CfL; then
+     full RD for the best few: DCT, RDOQ, rates from the frozen context
+     states), then the split; the cheaper
      J = D + lambda*R wins;
   2. write: the decided tree is coded with live contexts; the levels and the
      reconstruction are those of the search, which are exactly what the
@@ -41,9 +43,6 @@ COARSE_STEP_LARGE = 8      # 32x32 and 64x64: coarse pass over every 8th angle
 # chroma mostly follows luma (DM, CfL): searching its angles too costs ~40% of a
 # 4:4:4 encode for little gain
 CHROMA_MPM_ONLY = True
-# A leaf of at most this size (log2) that codes no residual is not split further
-# (6 = every size: also stopping at 64x64 left PSNR and rate unchanged on the corpus)
-EARLY_STOP_LOG2 = 6
 # dependent quantisation: candidate modes are ranked by RDOQ at this uniform
 # step, in 1/128 of the scale unit (1.77: as good as the lambda-equivalent
 # sqrt(LAMBDA_PER_STEP2_DQ / LAMBDA_PER_STEP2) = 2.24 in the measurements)
@@ -446,9 +445,10 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
                     continue
                 snb = nb_split(smap, x >> LOG2_MIN_BLOCK, y >> LOG2_MIN_BLOCK, log2s)
                 jleaf[d] = jl + lam * split_syntax(0, pt, sc, snb, probs, st, buf, False)
-                if (not bz and log2s <= EARLY_STOP_LOG2) or \
-                        jleaf[d] < skip_scale * SPLIT_SKIP_BITS[pt, sc]:
-                    # the leaf is cheap (or prediction alone is good enough): splitting rarely pays
+                if not bz or jleaf[d] < skip_scale * SPLIT_SKIP_BITS[pt, sc]:
+                    # a leaf that codes no residual (at every size: stopping only below
+                    # 64x64 left PSNR and rate unchanged on the corpus), or a cheap one:
+                    # splitting rarely pays
                     ret = jleaf[d]
                     d -= 1
                     continue

@@ -13,7 +13,7 @@ measured, not predicted.
 """
 import math
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional
+from typing import List, Optional
 
 import numpy as np
 
@@ -246,9 +246,6 @@ def _descend(pts, choice, sse_max, need):
 
 
 # --- searches ----------------------------------------------------------------
-
-Evaluate = Callable[[list], list]
-
 
 @dataclass
 class SearchResult:
