@@ -4,7 +4,6 @@ import numpy as np
 from .constants import (COLOUR_GREY, COLOUR_YCC420, LOG2_MAX_BLOCK, LOG2_MIN_BLOCK, MIN_BLOCK)
 from .colour import grey_to_rgb, upsample420, ycc_to_rgb
 from ..jit import kernel
-from .quant import fill_scales
 
 
 def plane_shapes(width, height, colour):
@@ -46,20 +45,12 @@ def new_plane_state(shapes):
 
 
 @kernel
-def set_ctu_step(qmap, scales, last, p, wmat, q, x0, y0, lg):
-    """A CTU of plane p at (x0, y0), size 2**lg, is coded with step index q:
-    record q in the unit map and make scales[p] the dequantisation scales of
-    q (recomputed only when q differs from the plane's last one, last[p])."""
-    if q != last[p]:
-        fill_scales(wmat, q, scales[p])
-        last[p] = q
-    hu, wu = qmap.shape
-    u0 = y0 >> LOG2_MIN_BLOCK
-    v0 = x0 >> LOG2_MIN_BLOCK
-    nu = 1 << (lg - LOG2_MIN_BLOCK)
-    for j in range(u0, min(u0 + nu, hu)):
-        for i in range(v0, min(v0 + nu, wu)):
-            qmap[j, i] = q
+def fill_units(m, ux, uy, nu, v):
+    """Set the nu x nu units from (ux, uy) of unit map m to v (clipped to the map)."""
+    h, w = m.shape
+    for j in range(uy, min(uy + nu, h)):
+        for i in range(ux, min(ux + nu, w)):
+            m[j, i] = v
 
 
 def planes_to_rgb(recs, width, height, colour):

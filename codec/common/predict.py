@@ -356,11 +356,3 @@ def predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshi
         predict_cfl(lrec, rec, x, y, n, cshift, ctu_ulog2, pred)
     else:
         predict_mode(ref, fref, n, log2n, mode, pred, pt, main)
-
-
-@kernel
-def fill_units(m, ux, uy, nu, v):
-    h, w = m.shape
-    for j in range(uy, min(uy + nu, h)):
-        for i in range(ux, min(ux + nu, w)):
-            m[j, i] = v

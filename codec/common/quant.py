@@ -92,3 +92,20 @@ def fill_scales(wmat, qidx, out):
         for v in range(n):
             for u in range(n):
                 out[s, v, u] = (step * wmat[s, v, u] + WEIGHT_UNIT // 2) // WEIGHT_UNIT
+
+
+@kernel
+def set_ctu_step(qmap, scales, last, p, wmat, q, x0, y0, lg):
+    """A CTU of plane p at (x0, y0), size 2**lg, is coded with step index q:
+    record q in the unit map and make scales[p] the dequantisation scales of
+    q (recomputed only when q differs from the plane's last one, last[p])."""
+    if q != last[p]:
+        fill_scales(wmat, q, scales[p])
+        last[p] = q
+    hu, wu = qmap.shape
+    u0 = y0 >> LOG2_MIN_BLOCK
+    v0 = x0 >> LOG2_MIN_BLOCK
+    nu = 1 << (lg - LOG2_MIN_BLOCK)
+    for j in range(u0, min(u0 + nu, hu)):
+        for i in range(v0, min(v0 + nu, wu)):
+            qmap[j, i] = q

@@ -6,9 +6,9 @@ from ..common.constants import LOG2_MIN_BLOCK, MAX_BLOCK, NUM_MPM
 from ..common.contexts import nb_cfl, nb_nonzero, nb_split
 from .syntax_dec import dec_any_mode, dec_cbf, dec_coeffs, dec_dq, dec_split
 from ..jit import alloc_kernel
-from ..common.planes import set_ctu_step
-from ..common.quant import dq_limits
-from ..common.predict import build_refs, fill_units, mode_candidates, predict_any
+from ..common.planes import fill_units
+from ..common.quant import dq_limits, set_ctu_step
+from ..common.predict import build_refs, mode_candidates, predict_any
 from ..common.recon import reconstruct
 
 

@@ -26,9 +26,10 @@ from .trellis import dq_trellis
 from ..jit import alloc_kernel, kernel
 from .syntax_enc import (any_mode_syntax, cbf_syntax, coeff_syntax, dq_syntax, mode_bits_table,
                          split_syntax)
-from ..common.planes import set_ctu_step
-from ..common.predict import build_refs, fill_units, mode_candidates, predict_any
+from ..common.planes import fill_units
+from ..common.predict import build_refs, mode_candidates, predict_any
 from ..common.probmodel import fill_costs
+from ..common.quant import set_ctu_step
 from ..common.recon import reconstruct
 from ..common.transform import fdct2
 

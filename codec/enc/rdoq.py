@@ -10,37 +10,12 @@ to RGB squared error by `wd`.
 """
 
 from ..common.contexts import coloc_count, ctx_sig, template
+from .quant_enc import clear_and_last, energy
 from .syntax_enc import last_bits, last_bits_table, level_cost, level_costs
 from ..jit import kernel
-from ..common.scan import SCAN_POS, SCAN_X, SCAN_Y
+from ..common.scan import SCAN_X, SCAN_Y
 
 _INF = 1e300
-
-
-@kernel
-def clear_and_last(coef, scl, n, sc, lv):
-    """Zero lv[:n,:n]; return the last scan index whose |coef| reaches half
-    its scale (nothing beyond can quantise to a nonzero level), or -1."""
-    pos = SCAN_POS[sc]
-    last = -1
-    # raster order, not the scan: contiguous reads (a backward walk of the
-    # scan to the first significant position took 25 % of RDOQ at low rate)
-    for y in range(n):
-        for x in range(n):
-            lv[y, x] = 0
-            if abs(coef[y, x]) >= 0.5 * scl[y, x] and pos[y, x] > last:
-                last = pos[y, x]
-    return last
-
-
-@kernel
-def energy(coef, n):
-    """Sum of squares of coef[:n,:n] (the error of coding nothing)."""
-    e = 0.0
-    for y in range(n):
-        for x in range(n):
-            e += coef[y, x] * coef[y, x]
-    return e
 
 
 @kernel

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..common.constants import MAX_ABS_LEVEL
 from ..common.contexts import coloc_count, ctx_sig, template
-from .rdoq import clear_and_last, energy
+from .quant_enc import clear_and_last, energy
 from .syntax_enc import last_bits, last_bits_table, level_cost, level_costs
 from ..jit import inline_kernel, kernel
 from ..common.quant import DQ_NEXT, dq_qset
