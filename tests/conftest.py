@@ -28,13 +28,14 @@ class QuantBench:
 
     def __init__(self):
         from codec.enc.arith_enc import new_encoder
+        from codec.enc.syntax_enc import BILL_SLOTS
         from codec.common.contexts import NUM_CTX
         from codec.enc.image_enc import new_scratch
         from codec.common.probmodel import fill_costs, new_contexts
         self.probs = new_contexts(NUM_CTX)
         self.costs = np.zeros((NUM_CTX, 2))
         fill_costs(self.probs, self.costs)
-        self.st, self.buf = new_encoder(64)
+        self.st, self.buf = new_encoder(64, BILL_SLOTS)
         self.cmap = np.zeros((64, 64), np.int16)
         self.scr = new_scratch()
         self.scl = np.full((64, 64), 20, np.int64)

@@ -30,7 +30,7 @@ def _dec(st, buf, probs, out, ctxs, byp):
 
 
 def encode_seq(bits, ctxs, byp, nctx):
-    st, buf = new_encoder(len(bits) // 4 + 64)
+    st, buf = new_encoder(len(bits) // 4 + 64, nctx)
     n = _enc(st, buf, new_contexts(nctx), bits, ctxs, byp)
     assert st[ST_OVERFLOW] == 0
     return bytes(buf[:n])

@@ -3,10 +3,11 @@ from PIL import Image
 
 import codec
 from codec.common.container import HEADER_SIZE
-from codec.common.contexts import (CAT_CBF, CAT_DQ, CAT_GT, CAT_LAST, CAT_MODE, CAT_RESTORE, CAT_SIG,
-                            CAT_SPLIT, CTX_CATEGORY, DQ_BINS, NUM_CATS, NUM_CTX, ctx_cbf, ctx_cfl,
-                            ctx_dq, ctx_gt1, ctx_gt2,
-                            ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig, ctx_split)
+from codec.common.contexts import (DQ_BINS, NUM_CTX, ctx_cbf, ctx_cfl, ctx_dq, ctx_gt1, ctx_gt2,
+                                   ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig,
+                                   ctx_split)
+from codec.enc.syntax_enc import (CAT_CBF, CAT_DQ, CAT_GT, CAT_LAST, CAT_MODE, CAT_RESTORE, CAT_SIG,
+                                  CAT_SPLIT, CTX_CATEGORY, NUM_CATS)
 from conftest import synthetic_image
 from tools import bits_report
 

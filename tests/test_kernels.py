@@ -71,12 +71,12 @@ def test_mode_bits_table_matches_the_mode_syntax(pt):
     from codec.enc.arith_enc import new_encoder
     from codec.common.constants import MODE_CFL, NUM_MODE_SLOTS
     from codec.common.contexts import NUM_CTX
-    from codec.enc.syntax_enc import any_mode_syntax, mode_bits_table
+    from codec.enc.syntax_enc import BILL_SLOTS, any_mode_syntax, mode_bits_table
     from codec.common.probmodel import new_contexts
     rng = np.random.default_rng(7 + pt)
     probs = new_contexts(NUM_CTX)
     probs[:] = rng.integers(200, 32500, probs.shape)       # arbitrary adapted states
-    st, buf = new_encoder(64)
+    st, buf = new_encoder(64, BILL_SLOTS)
     for mpm in ([0, 1, 26], [10, 9, 11], [34, 2, 0], [26, 0, 1]):
         mpm = np.array(mpm, np.int64)
         for cflnb in range(3):

@@ -9,7 +9,7 @@ from codec.common.constants import RESTORE_COEF_MAX, RESTORE_COEF_MIN, SAMPLE_MA
 from codec.common.contexts import NUM_CTX
 from codec.dec.syntax_dec import dec_restore
 from codec.enc.restore_enc import choose_restore
-from codec.enc.syntax_enc import restore_syntax
+from codec.enc.syntax_enc import BILL_SLOTS, restore_syntax
 from codec.common.probmodel import new_contexts
 from codec.common.restore import NUM_TAPS, RESTORE_OFFSETS, apply_restore
 
@@ -26,7 +26,7 @@ def test_syntax_round_trip(kind):
         if kind == "per_ctu":
             flags[0, 0] = 0
         planes.append((pt, on, coefs, flags))
-    st, buf = new_encoder(1024)
+    st, buf = new_encoder(1024, BILL_SLOTS)
     probs = new_contexts(NUM_CTX)
     for pt, on, coefs, flags in planes:
         restore_syntax(on, coefs, flags, pt, probs, st, buf)

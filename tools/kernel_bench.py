@@ -25,7 +25,7 @@ from codec.enc.image_enc import S_BLK, S_COEF, S_EO, S_HAD, S_LV, S_MAIN, S_PRED
     S_CI, S_RI, S_TMPI, S_PROV, S_BPS, S_BPK, _satd, new_scratch
 from codec.enc.rdoq import rdoq
 from codec.enc.trellis import dq_trellis
-from codec.enc.syntax_enc import coeff_syntax
+from codec.enc.syntax_enc import BILL_SLOTS, coeff_syntax
 from codec.enc.encoder import plane_weight, step_index_for
 from codec.common.predict import predict_mode
 from codec.common.probmodel import fill_costs, new_contexts
@@ -109,7 +109,7 @@ def measure(lam, reps_pixels=200_000, seed=1):
     probs = new_contexts(NUM_CTX)
     costs = np.zeros((NUM_CTX, 2))
     fill_costs(probs, costs)
-    st, buf = new_encoder(1 << 16)
+    st, buf = new_encoder(1 << 16, BILL_SLOTS)
     scales = np.zeros((NUM_SIZES, 64, 64), np.int64)      # flat weighting, luma's step for lam
     fill_scales(weight_matrix(0), step_index_for(lam, plane_weight(COLOUR_YCC444, 0), False), scales)
     org = rng.normal(2048, 300, (64, 64))

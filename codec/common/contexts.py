@@ -44,33 +44,6 @@ CTX_DQ = CTX_RESTORE + NPT * RESTORE_BINS
 DQ_BINS = 3            # delta != 0; |delta| > 1; |delta| > 2 (luma CTUs only)
 NUM_CTX = CTX_DQ + DQ_BINS
 
-# Syntax categories for the encoder's bit accounting (not part of the format):
-# slot pt * NUM_CATS + category of every context, and of the bypass bins.
-CAT_NAMES = ("split", "mode", "cbf", "last", "sig", "gt1/gt2", "remainder", "sign", "restore",
-             "delta q")
-CAT_SPLIT, CAT_MODE, CAT_CBF, CAT_LAST, CAT_SIG, CAT_GT, CAT_REM, CAT_SIGN, CAT_RESTORE, CAT_DQ = \
-    range(len(CAT_NAMES))
-NUM_CATS = len(CAT_NAMES)
-
-
-def _category_table():
-    t = np.zeros(NUM_CTX, np.int64)
-    blocks = ((CTX_SPLIT, CTX_MODE, CAT_SPLIT), (CTX_MODE, CTX_CBF, CAT_MODE),
-              (CTX_CBF, CTX_LAST_CLS, CAT_CBF), (CTX_LAST_CLS, CTX_LAST_BIT, CAT_LAST),
-              (CTX_LAST_BIT, CTX_SIG, CAT_LAST), (CTX_SIG, CTX_GT1, CAT_SIG),
-              (CTX_GT1, CTX_GT2, CAT_GT), (CTX_GT2, CTX_CFL, CAT_GT),
-              (CTX_RESTORE, CTX_DQ, CAT_RESTORE))
-    for a, b, cat in blocks:            # each block holds the luma half, then chroma
-        half = (b - a) // NPT
-        t[a:a + half] = cat
-        t[a + half:b] = NUM_CATS + cat
-    t[CTX_CFL:CTX_RESTORE] = NUM_CATS + CAT_MODE     # chroma only
-    t[CTX_DQ:NUM_CTX] = CAT_DQ                        # luma only
-    return t
-
-
-CTX_CATEGORY = _category_table()
-
 # Golomb-Rice parameter of the level remainder from the template's magnitude sum
 RICE_FROM_SUM = np.array([0] * 6 + [1] * 8 + [2] * 14 + [3] * 36 + [4] * 64, dtype=np.int64)
 RICE_SUM_CAP = RICE_FROM_SUM.shape[0] - 1

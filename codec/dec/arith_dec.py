@@ -26,6 +26,13 @@ def new_decoder(data):
     return st, buf
 
 
+def dec_used(st):
+    """(bytes used, payload length, consumed exactly?) at the end of decoding:
+    a valid stream is read to its last byte and no further."""
+    used = int(min(st[ST_POS], st[ST_LEN]))
+    return used, int(st[ST_LEN]), bool(st[ST_OVERREAD] == 0 and st[ST_POS] == st[ST_LEN])
+
+
 @kernel
 def _read(st, buf):
     p = st[ST_POS]

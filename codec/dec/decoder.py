@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..common import container
-from .arith_dec import ST_OVERREAD, ST_POS, ST_LEN, dec_failed, new_decoder
+from .arith_dec import dec_failed, dec_used, new_decoder
 from .config_dec import DecoderConfig
 from ..common.contexts import NUM_CTX
 from ..common.deblock import deblock_plane
@@ -41,9 +41,9 @@ def decode(data, *, config=None):
         ok = not dec_failed(st)
     if not ok:
         raise CorruptStreamError("coded data is inconsistent (syntax error or read past the end)")
-    if st[ST_OVERREAD] != 0 or st[ST_POS] != st[ST_LEN]:
-        raise CorruptStreamError(
-            f"coded data length mismatch (used {min(st[ST_POS], st[ST_LEN])} of {st[ST_LEN]} bytes)")
+    used, length, exact = dec_used(st)
+    if not exact:
+        raise CorruptStreamError(f"coded data length mismatch (used {used} of {length} bytes)")
     recs, smaps, qmaps = state[0], state[2], state[5]
     for p, (on, coefs, flags, ctu) in enumerate(restores):
         deblock_plane(recs[p], smaps[p], qmaps[p], h.deblock_y if p == 0 else h.deblock_c,

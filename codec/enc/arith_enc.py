@@ -1,9 +1,13 @@
 """Binary arithmetic (range) encoder, numba.
 
-State `st` (int64[ST_SIZE]): low, range, cache, cache_size, pos, overflow, then
-the bit accounting: the category of the next bypass bins and, per category
-slot (contexts.CTX_CATEGORY), the ideal code length coded so far in units of
-2**-16 bit (what `bits_by_category` reports; the coded bytes do not depend on it).
+State `st` (int64): low, range, cache, cache_size, pos, overflow, then the
+bit accounting: the slot of the next bypass bins, and per slot the ideal
+code length coded so far in units of 2**-16 bit (BIT_UNIT).  A context bin
+is accounted to the slot of its context index, bypass bins to the slot the
+caller last named (enc_bypass_slot); what the slots mean is the caller's
+business (enc/syntax_enc.py: one per context, then one per plane type and
+syntax category), so the coder knows nothing of the syntax, and the coded
+bytes do not depend on the accounting.
 A 32-bit range coder with byte-wise output and delayed carry propagation:
 `low` may grow one bit past 32 (the carry); bytes equal to 0xFF are held back
 (cache_size) until it is known whether a carry reaches them.
@@ -16,43 +20,50 @@ starts from 4 bytes instead of 5.
 """
 import numpy as np
 
-from ..common.contexts import CAT_NAMES, CTX_CATEGORY, NUM_CATS, NPT
 from ..jit import kernel
 from ..common.probmodel import COST_SHIFT, COST_TABLE, PROB_BITS, PROB_ONE, p_one, update
 
 _TOP = 1 << 24
 _LOW_MASK = 0xFFFFFFFF
 
-ST_LOW, ST_RANGE, ST_CACHE, ST_CACHE_SIZE, ST_POS, ST_OVERFLOW, ST_CAT = range(7)
-ST_BITS = 7
-ST_SIZE = ST_BITS + NPT * NUM_CATS
-_BIT_UNIT = 65536.0
+ST_LOW, ST_RANGE, ST_CACHE, ST_CACHE_SIZE, ST_POS, ST_OVERFLOW, ST_BYPASS_SLOT = range(7)
+ST_BILL = 7                 # st[ST_BILL + slot]: code length accounted to the slot
+BIT_UNIT = 65536.0
 # COST_TABLE in units of 2**-16 bit, so the accounting in enc_bit is one load and add
-_COST_FIX = (COST_TABLE * _BIT_UNIT + 0.5).astype(np.int64)
-_BYPASS_FIX = np.int64(_BIT_UNIT)
+_COST_FIX = (COST_TABLE * BIT_UNIT + 0.5).astype(np.int64)
+_BYPASS_FIX = np.int64(BIT_UNIT)
+_FLUSH_BYTES = 8            # enc_finish writes the held-back bytes and 4 more (3 to spare)
 
 
-def new_encoder(capacity):
-    st = np.zeros(ST_SIZE, dtype=np.int64)
+def new_encoder(capacity, slots):
+    """(state, byte buffer of `capacity` bytes) with `slots` accounting slots:
+    at least one per context index the caller codes with, and its bypass
+    slots (the coder does not check the bound: numba does not)."""
+    st = np.zeros(ST_BILL + int(slots), dtype=np.int64)
     enc_init(st)
     return st, np.zeros(max(int(capacity), 16), dtype=np.uint8)
 
 
-def bits_by_category(st):
-    """{"luma sig": bits, ...}: the ideal code length of what st has coded so
-    far, per plane type and syntax category (within a few bytes of the
-    payload size: the coder's flush and rounding are not included)."""
-    out = {}
-    for pt, plane in enumerate(("luma", "chroma")):
-        for c, name in enumerate(CAT_NAMES):
-            out[f"{plane} {name}"] = st[ST_BITS + pt * NUM_CATS + c] / _BIT_UNIT
-    return out
+def ensure_capacity(st, buf, extra):
+    """buf, or a larger copy of it, with room for `extra` more bytes after
+    what st has written and still holds back, and for the flush."""
+    need = int(st[ST_POS] + st[ST_CACHE_SIZE]) + int(extra) + _FLUSH_BYTES
+    if buf.shape[0] >= need:
+        return buf
+    bigger = np.zeros(need, np.uint8)
+    bigger[:buf.shape[0]] = buf
+    return bigger
+
+
+def accounted(st):
+    """The code length accounted to each slot so far (int64, 1/BIT_UNIT bit units)."""
+    return st[ST_BILL:]
 
 
 @kernel
-def enc_category(st, slot):
-    """Account the following bypass bins to category slot pt * NUM_CATS + cat."""
-    st[ST_CAT] = slot
+def enc_bypass_slot(st, slot):
+    """Account the following bypass bins to `slot`."""
+    st[ST_BYPASS_SLOT] = slot
 
 
 @kernel
@@ -101,7 +112,7 @@ def enc_bit(st, buf, probs, ctx, bit):
     p1 = p_one(probs, ctx)
     bound = (st[ST_RANGE] >> PROB_BITS) * (PROB_ONE - p1)
     p = p1 if bit else PROB_ONE - p1
-    st[ST_BITS + CTX_CATEGORY[ctx]] += _COST_FIX[p >> COST_SHIFT]
+    st[ST_BILL + ctx] += _COST_FIX[p >> COST_SHIFT]
     if bit:
         st[ST_LOW] += bound
         st[ST_RANGE] -= bound
@@ -116,7 +127,7 @@ def enc_bit(st, buf, probs, ctx, bit):
 @kernel
 def enc_bypass(st, buf, bit):
     """Code one equiprobable bit (no context)."""
-    st[ST_BITS + st[ST_CAT]] += _BYPASS_FIX
+    st[ST_BILL + st[ST_BYPASS_SLOT]] += _BYPASS_FIX
     st[ST_RANGE] >>= 1
     if bit:
         st[ST_LOW] += st[ST_RANGE]

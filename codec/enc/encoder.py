@@ -6,7 +6,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter
 
 from ..common import container
-from .arith_enc import ST_OVERFLOW, bits_by_category, enc_finish, new_encoder
+from .arith_enc import ST_OVERFLOW, enc_finish, ensure_capacity, new_encoder
 from .colour_enc import RGB_WEIGHTS, downsample420, rgb_sse, rgb_to_ycc, sse_change
 from .config_enc import EncoderConfig
 from ..common.constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION,
@@ -17,7 +17,7 @@ from ..common.deblock import deblock_plane
 from ..common.constants import MAX_DEBLOCK_LEVEL
 from .image_enc import EFFORTS, P_RESTORE_FITS, encode_planes, new_scratch
 from .restore_enc import choose_restore
-from .syntax_enc import restore_syntax
+from .syntax_enc import BILL_SLOTS, bits_by_category, restore_syntax
 from ..common.restore import NUM_TAPS
 from ..errors import InvalidImageError
 from ..common.planes import ctu_log2, new_plane_state, padded, plane_shapes, planes_to_rgb
@@ -52,7 +52,7 @@ class EncodeResult:
     colour: int
     sse: float             # squared error over all RGB values vs the input
     # ideal code length of the payload per "luma|chroma <category>" (see
-    # arith_enc.bits_by_category); header and coder flush not included
+    # syntax_enc.bits_by_category); header and coder flush not included
     bits: dict = field(default_factory=dict)
 
     @property
@@ -146,9 +146,7 @@ def _run_group(orgs, state, p_first, p_last, colour, quant, lam, wds, aqs, probs
                       tuple(aqs), probs2, st2, buf, new_scratch(effort))
         if st2[ST_OVERFLOW] == 0:
             return st2, buf, probs2
-        bigger = np.zeros(2 * buf.shape[0], np.uint8)
-        bigger[:buf.shape[0]] = buf
-        buf = bigger
+        buf = ensure_capacity(st, buf, 2 * buf.shape[0])      # at least twice the room
 
 
 class _LumaPass:
@@ -167,7 +165,7 @@ class _LumaPass:
         self.dq_on = bool(self.dqmap.any())
         self.state = new_plane_state([(hp, wp)])
         self.probs = new_contexts(NUM_CTX)
-        st, buf = new_encoder(2 * hp * wp + (1 << 16))
+        st, buf = new_encoder(2 * hp * wp + (1 << 16), BILL_SLOTS)
         quant = (self.wmat, np.array([self.qidx, 0, 0], np.int64), self.dqmap, self.dq_on,
                  self.dep)
         wds = np.array([self.wd, 0.0, 0.0])
@@ -209,11 +207,7 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
     state = tuple((lum[0],) + tuple(ch[1:]) for lum, ch in zip(luma.state, chroma))
     st, buf, probs = luma.st, luma.buf.copy(), luma.probs
     if nplanes > 1:
-        extra = 2 * sum(a * b for a, b in shapes[1:]) + (1 << 16)
-        if buf.shape[0] < st[4] + extra:
-            bigger = np.zeros(int(st[4]) + extra, np.uint8)
-            bigger[:buf.shape[0]] = buf
-            buf = bigger
+        buf = ensure_capacity(st, buf, 2 * sum(a * b for a, b in shapes[1:]) + (1 << 16))
         aqs = [_plane_aq(luma.aq, colour, p, orgs[p].shape) for p in range(3)]
         st, buf, probs = _run_group(orgs, state, 1, nplanes, colour, quant, lam, wds, aqs, probs,
                                     st, buf, cfg.effort)
@@ -230,10 +224,7 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
         restores.append(_restore_plane(orgs[p], recs[p], 1 << int(ctus[p]), wds[p], lam, cfg))
     # restoration parameters close the payload (the decoder needs every plane first)
     st = st.copy()
-    extra = sum(64 + f.size for _, _, f in restores) + 64
-    need = int(st[4] + st[3]) + extra + 8   # the flush writes the held-back bytes and 4 more
-    if buf.shape[0] < need:
-        buf = np.concatenate([buf, np.zeros(need - buf.shape[0], np.uint8)])
+    buf = ensure_capacity(st, buf, sum(64 + f.size for _, _, f in restores) + 64)
     for p, (on, coefs, flags) in enumerate(restores):
         restore_syntax(on, coefs, flags, 0 if p == 0 else 1, probs, st, buf)
     bits = bits_by_category(st)

@@ -1,12 +1,19 @@
 """Encoder side of the block syntax: each function either estimates the bits
 (write=False: contexts read, not changed) or codes them (write=True).
 Keeping cost and write in one function makes the RD estimates follow the
-syntax exactly.  The decoder mirror is dec_syntax.py.
-"""
+syntax exactly.  The decoder mirror is dec/syntax_dec.py.
 
-from .arith_enc import enc_bit, enc_bypass, enc_bypass_bits, enc_category
+The bits written are accounted per plane type and syntax category (not part
+of the format; EncodeResult.bits, tools/bits_report.py): the coder keeps
+the code length of each context's bins and of the bypass bins of each slot
+this module names, and `bits_by_category` adds them up by category.
+"""
+import numpy as np
+
+from .arith_enc import BIT_UNIT, accounted, enc_bit, enc_bypass, enc_bypass_bits, enc_bypass_slot
 from ..common.constants import MAX_ABS_LEVEL, MODE_CFL, NUM_MPM, RESTORE_COEF_BITS, RESTORE_COEF_MIN
-from ..common.contexts import (CAT_DQ, CAT_LAST, CAT_MODE, CAT_REM, CAT_RESTORE, CAT_SIGN, NUM_CATS,
+from ..common.contexts import (CTX_CBF, CTX_CFL, CTX_DQ, CTX_GT1, CTX_GT2, CTX_LAST_BIT, CTX_LAST_CLS,
+                               CTX_MODE, CTX_RESTORE, CTX_SIG, CTX_SPLIT, NPT, NUM_CTX,
                                REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_gt1,
                                ctx_gt2, ctx_dq, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore,
                                ctx_sig, ctx_split, nb_nonzero, rice_param, template)
@@ -14,6 +21,55 @@ from ..jit import inline_kernel, kernel
 from ..common.probmodel import bit_cost
 from ..common.quant import DQ_NEXT, dq_qset
 from ..common.scan import SCAN_X, SCAN_Y
+
+
+# --- bit accounting -------------------------------------------------------------
+CAT_NAMES = ("split", "mode", "cbf", "last", "sig", "gt1/gt2", "remainder", "sign", "restore",
+             "delta q")
+CAT_SPLIT, CAT_MODE, CAT_CBF, CAT_LAST, CAT_SIG, CAT_GT, CAT_REM, CAT_SIGN, CAT_RESTORE, CAT_DQ = \
+    range(len(CAT_NAMES))
+NUM_CATS = len(CAT_NAMES)
+# accounting slots: one per context, then the bypass bins' (pt * NUM_CATS + category)
+BYPASS_SLOTS = NUM_CTX
+BILL_SLOTS = BYPASS_SLOTS + NPT * NUM_CATS
+
+
+def _category_table():
+    """pt * NUM_CATS + category of every context."""
+    t = np.zeros(NUM_CTX, np.int64)
+    blocks = ((CTX_SPLIT, CTX_MODE, CAT_SPLIT), (CTX_MODE, CTX_CBF, CAT_MODE),
+              (CTX_CBF, CTX_LAST_CLS, CAT_CBF), (CTX_LAST_CLS, CTX_LAST_BIT, CAT_LAST),
+              (CTX_LAST_BIT, CTX_SIG, CAT_LAST), (CTX_SIG, CTX_GT1, CAT_SIG),
+              (CTX_GT1, CTX_GT2, CAT_GT), (CTX_GT2, CTX_CFL, CAT_GT),
+              (CTX_RESTORE, CTX_DQ, CAT_RESTORE))
+    for a, b, cat in blocks:            # each block holds the luma half, then chroma
+        half = (b - a) // NPT
+        t[a:a + half] = cat
+        t[a + half:b] = NUM_CATS + cat
+    t[CTX_CFL:CTX_RESTORE] = NUM_CATS + CAT_MODE     # chroma only
+    t[CTX_DQ:NUM_CTX] = CAT_DQ                        # luma only
+    return t
+
+
+CTX_CATEGORY = _category_table()
+
+
+def bits_by_category(st):
+    """{"luma sig": bits, ...}: the ideal code length of what st has coded so
+    far, per plane type and syntax category (within a few bytes of the
+    payload size: the coder's flush and rounding are not included)."""
+    slots = accounted(st)
+    units = np.zeros(NPT * NUM_CATS, np.int64)
+    np.add.at(units, CTX_CATEGORY, slots[:NUM_CTX])
+    units += slots[BYPASS_SLOTS:BILL_SLOTS]
+    return {f"{plane} {name}": units[pt * NUM_CATS + c] / BIT_UNIT
+            for pt, plane in enumerate(("luma", "chroma")) for c, name in enumerate(CAT_NAMES)}
+
+
+@inline_kernel
+def cat_slot(pt, cat):
+    """The accounting slot of bypass bins of category cat in plane type pt."""
+    return BYPASS_SLOTS + pt * NUM_CATS + cat
 
 
 @inline_kernel
@@ -26,9 +82,9 @@ def sym(probs, ctx, bit, st, buf, write):
 
 @inline_kernel
 def bypass(value, nbits, slot, st, buf, write):
-    """nbits equiprobable bins, accounted to category slot pt * NUM_CATS + cat."""
+    """nbits equiprobable bins, accounted to `slot` (cat_slot)."""
     if write:
-        enc_category(st, slot)
+        enc_bypass_slot(st, slot)
         enc_bypass_bits(st, buf, value, nbits)
     return float(nbits)
 
@@ -54,7 +110,7 @@ def mode_syntax(mode, mpm, pt, probs, st, buf, write):
     for i in range(NUM_MPM):
         if mpm[i] < mode:
             r -= 1
-    return bits + bypass(r, 5, pt * NUM_CATS + CAT_MODE, st, buf, write)
+    return bits + bypass(r, 5, cat_slot(pt, CAT_MODE), st, buf, write)
 
 
 @kernel
@@ -110,7 +166,7 @@ def last_syntax(last, pt, sc, log2n, probs, st, buf, write):
     if cls >= 2:
         bits += sym(probs, ctx_last_bit(pt, sc, cls), (last >> (cls - 2)) & 1, st, buf, write)
         if cls > 2:
-            bits += bypass(last, cls - 2, pt * NUM_CATS + CAT_LAST, st, buf, write)
+            bits += bypass(last, cls - 2, cat_slot(pt, CAT_LAST), st, buf, write)
     return bits
 
 
@@ -144,7 +200,7 @@ def remainder_syntax(rem, k, pt, st, buf, write):
     """Golomb-Rice(k) with a REM_PREFIX_MAX-long unary prefix, then Exp-Golomb(k+1)."""
     if not write:
         return _rem_bits(rem, k)
-    enc_category(st, pt * NUM_CATS + CAT_REM)
+    enc_bypass_slot(st, cat_slot(pt, CAT_REM))
     q = rem >> k
     if q < REM_PREFIX_MAX:
         for _ in range(q):
@@ -235,7 +291,7 @@ def coeff_syntax(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, write, dep)
             if a > 2:
                 bits += remainder_syntax(min(a, MAX_ABS_LEVEL) - 3, rice_param(full), pt, st, buf,
                                          write)
-        bits += bypass(1 if v < 0 else 0, 1, pt * NUM_CATS + CAT_SIGN, st, buf, write)
+        bits += bypass(1 if v < 0 else 0, 1, cat_slot(pt, CAT_SIGN), st, buf, write)
     return bits
 
 
@@ -248,12 +304,12 @@ def dq_syntax(delta, probs, st, buf, write):
     if delta == 0:
         return bits
     a = abs(delta)
-    bits += bypass(1 if delta < 0 else 0, 1, CAT_DQ, st, buf, write)
+    bits += bypass(1 if delta < 0 else 0, 1, cat_slot(0, CAT_DQ), st, buf, write)
     bits += sym(probs, ctx_dq(1), 1 if a > 1 else 0, st, buf, write)
     if a > 1:
         bits += sym(probs, ctx_dq(2), 1 if a > 2 else 0, st, buf, write)
         if a > 2:
-            bits += _exp_golomb0(a - 3, CAT_DQ, st, buf, write)
+            bits += _exp_golomb0(a - 3, cat_slot(0, CAT_DQ), st, buf, write)
     return bits
 
 
@@ -264,7 +320,7 @@ def _exp_golomb0(v, slot, st, buf, write):
     while v + 1 >= (2 << g):
         g += 1
     if write:
-        enc_category(st, slot)
+        enc_bypass_slot(st, slot)
         for _ in range(g):
             enc_bypass(st, buf, 1)
         enc_bypass(st, buf, 0)
@@ -281,7 +337,7 @@ def restore_syntax(on, coefs, flags, pt, probs, st, buf):
     enc_bit(st, buf, probs, ctx_restore(pt, 0), on)
     if not on:
         return
-    enc_category(st, pt * NUM_CATS + CAT_RESTORE)
+    enc_bypass_slot(st, cat_slot(pt, CAT_RESTORE))
     for k in range(coefs.shape[0]):
         enc_bypass_bits(st, buf, coefs[k] - RESTORE_COEF_MIN, RESTORE_COEF_BITS)
     per_ctu = 0
