@@ -3,10 +3,10 @@ from PIL import Image
 
 import codec
 from codec.common.container import HEADER_SIZE
-from codec.common.contexts import (DQ_BINS, NUM_CTX, ctx_cbf, ctx_cfl, ctx_dq, ctx_gt1, ctx_gt2,
+from codec.common.contexts import (QDELTA_BINS, NUM_CTX, ctx_cbf, ctx_cfl, ctx_qdelta, ctx_gt1, ctx_gt2,
                                    ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig,
                                    ctx_split)
-from codec.enc.syntax_enc import (CAT_CBF, CAT_DQ, CAT_GT, CAT_LAST, CAT_MODE, CAT_RESTORE, CAT_SIG,
+from codec.enc.syntax_enc import (CAT_CBF, CAT_QDELTA, CAT_GT, CAT_LAST, CAT_MODE, CAT_RESTORE, CAT_SIG,
                                   CAT_SPLIT, CTX_CATEGORY, NUM_CATS)
 from conftest import synthetic_image
 from tools import bits_report
@@ -24,8 +24,8 @@ def test_every_context_has_its_category_and_plane():
         for ctx, cat in want.items():
             assert CTX_CATEGORY[ctx] == pt * NUM_CATS + cat, (pt, ctx)
     assert CTX_CATEGORY[ctx_cfl(1)] == NUM_CATS + CAT_MODE
-    assert CTX_CATEGORY[ctx_dq(0)] == CTX_CATEGORY[ctx_dq(DQ_BINS - 1)] == CAT_DQ
-    assert CTX_CATEGORY[NUM_CTX - 1] == CAT_DQ
+    assert CTX_CATEGORY[ctx_qdelta(0)] == CTX_CATEGORY[ctx_qdelta(QDELTA_BINS - 1)] == CAT_QDELTA
+    assert CTX_CATEGORY[NUM_CTX - 1] == CAT_QDELTA
 
 
 def test_accounted_bits_match_the_file():

@@ -5,7 +5,7 @@ import pytest
 import codec
 from codec.enc.image_enc import S_BPK, S_BPS, S_LV, S_PROV, S_WORK
 from codec.enc.syntax_enc import coeff_syntax
-from codec.enc.trellis import dq_trellis
+from codec.enc.trellis import depq_trellis
 from codec.common.quant import dequantise
 from codec.common.scan import SCAN_X, SCAN_Y
 
@@ -89,7 +89,7 @@ def test_trellis_beats_the_nearest_levels(n, quant_bench):
         coef = np.zeros((64, 64))
         f = 1.0 + np.add.outer(np.arange(n), np.arange(n))
         coef[:n, :n] = rng.laplace(0.0, 120.0 / f)
-        nz, _, d = dq_trellis(coef, scl, n, n.bit_length() - 1, sc, 0, cmap, 0, 0, qb.costs, lam,
+        nz, _, d = depq_trellis(coef, scl, n, n.bit_length() - 1, sc, 0, cmap, 0, 0, qb.costs, lam,
                               1.0, 1.0, 1.0, scr[S_LV], scr[S_WORK], scr[S_PROV],
                               scr[S_BPS], scr[S_BPK])
         lv = scr[S_LV].copy() if nz else np.zeros((64, 64), np.int32)

@@ -8,8 +8,8 @@ from tools import tool_gain
 
 
 def test_parse_set():
-    assert tool_gain._parse_set("nodq:dep_quant=False,weight_slope=3,tune=msssim") == (
-        "nodq", {"dep_quant": False, "weight_slope": 3, "tune": "msssim"})
+    assert tool_gain._parse_set("nodepq:dep_quant=False,weight_slope=3,tune=msssim") == (
+        "nodepq", {"dep_quant": False, "weight_slope": 3, "tune": "msssim"})
     assert tool_gain._parse_set("plain") == ("plain", {})
 
 

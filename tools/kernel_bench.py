@@ -24,7 +24,7 @@ from codec.common.contexts import NUM_CTX
 from codec.enc.image_enc import S_BLK, S_COEF, S_EO, S_HAD, S_LV, S_MAIN, S_PRED, S_TMPF, S_WORK, \
     S_CI, S_RI, S_TMPI, S_PROV, S_BPS, S_BPK, _satd, new_scratch
 from codec.enc.rdoq import rdoq
-from codec.enc.trellis import dq_trellis
+from codec.enc.trellis import depq_trellis
 from codec.enc.syntax_enc import BILL_SLOTS, coeff_syntax
 from codec.enc.encoder import plane_weight, step_index_for
 from codec.common.predict import predict_mode
@@ -71,7 +71,7 @@ def _loop_rdoq(coef, scl, n, log2n, sc, cmap, costs, lam, lv, work, st, buf, rep
 def _loop_trellis(coef, scl, n, log2n, sc, cmap, costs, lam, lv, work, prov, bps, bpk, reps):
     k = 0
     for _ in range(reps):
-        nz, _j, _d = dq_trellis(coef, scl, n, log2n, sc, 0, cmap, 0, 0, costs, lam, 1.0, 1.0, 1.0, lv,
+        nz, _j, _d = depq_trellis(coef, scl, n, log2n, sc, 0, cmap, 0, 0, costs, lam, 1.0, 1.0, 1.0, lv,
                             work, prov, bps, bpk)
         k += nz
     return k

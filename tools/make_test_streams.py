@@ -48,10 +48,10 @@ def write_hostile(folder):
     from codec.common import container
     from codec.common.constants import FORMAT_VERSION
     os.makedirs(folder, exist_ok=True)
-    for name, w, h, colour, dq, dep, payload in HOSTILE:
+    for name, w, h, colour, qdelta, dep, payload in HOSTILE:
         hdr = container.Header(version=FORMAT_VERSION, width=w, height=h, colour=colour,
                                qidx_y=40, qidx_cb=44, qidx_cr=44, weight_slope=0, deblock_y=3,
-                               deblock_c=3, delta_q=dq, dep_quant=dep, payload_len=len(payload))
+                               deblock_c=3, delta_q=qdelta, dep_quant=dep, payload_len=len(payload))
         fname = f"hostile_v{FORMAT_VERSION}_{name}.bin"
         with open(os.path.join(folder, fname), "wb") as f:
             f.write(container.pack(hdr, payload))

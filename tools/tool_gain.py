@@ -3,7 +3,7 @@ without the tool, read at the two operating points the project is judged at.
 
   python -m tools.tool_gain IMAGES... [--set NAME:KEY=VALUE,...]... [--jobs N]
 
-Every --set is an EncoderConfig variant (e.g. "nodq:dep_quant=False",
+Every --set is an EncoderConfig variant (e.g. "nodepq:dep_quant=False",
 "msssim:tune=msssim").  Each variant codes every image at the lambdas of the
 two points (uniform lambda, no per-image allocation: the development-loop
 measurement) and prints, from log-linear interpolation between the

@@ -46,9 +46,9 @@ QSTEP_PER_OCTAVE = 16
 NUM_QIDX = 192
 WEIGHT_UNIT = 16            # per-frequency weight 16 = neutral
 # Per-CTU quantiser delta (header flag delta_q): a CTU's planes use step index
-# base + dq, |dq| <= DQ_MAX (1.5 octaves), coded at the start of each luma CTU
-# as the difference to the previous CTU's dq (raster order).
-DQ_MAX = 24
+# base + qdelta, |qdelta| <= QDELTA_MAX (1.5 octaves), coded at the start of each luma CTU
+# as the difference to the previous CTU's qdelta (raster order).
+QDELTA_MAX = 24
 
 # --- intra prediction modes -----------------------------------------------------
 # 0 planar, 1 DC, 2..34 angular (2 = down-left 45 deg, 10 = horizontal,

@@ -40,9 +40,9 @@ CTX_GT2 = CTX_GT1 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
 CTX_CFL = CTX_GT2 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
 CTX_RESTORE = CTX_CFL + 3
 RESTORE_BINS = 5       # plane uses the filter; flags per CTU follow; CTU flag (0..2 left/top on)
-CTX_DQ = CTX_RESTORE + NPT * RESTORE_BINS
-DQ_BINS = 3            # delta != 0; |delta| > 1; |delta| > 2 (luma CTUs only)
-NUM_CTX = CTX_DQ + DQ_BINS
+CTX_QDELTA = CTX_RESTORE + NPT * RESTORE_BINS
+QDELTA_BINS = 3            # delta != 0; |delta| > 1; |delta| > 2 (luma CTUs only)
+NUM_CTX = CTX_QDELTA + QDELTA_BINS
 
 # Golomb-Rice parameter of the level remainder from the template's magnitude sum
 RICE_FROM_SUM = np.array([0] * 6 + [1] * 8 + [2] * 14 + [3] * 36 + [4] * 64, dtype=np.int64)
@@ -71,8 +71,8 @@ def ctx_restore(pt, b):
 
 
 @inline_kernel
-def ctx_dq(b):
-    return CTX_DQ + b
+def ctx_qdelta(b):
+    return CTX_QDELTA + b
 
 
 @inline_kernel

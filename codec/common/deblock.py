@@ -53,9 +53,9 @@ def _filter_segment(s, base, stride, step, beta, tc, strong_ok):
     the offset along the edge."""
     b0 = base
     b3 = base + 3 * step
-    dp = _activity(s, b0 - stride, -stride) + _activity(s, b3 - stride, -stride)
-    dq = _activity(s, b0, stride) + _activity(s, b3, stride)
-    if dp + dq >= beta:
+    act_p = _activity(s, b0 - stride, -stride) + _activity(s, b3 - stride, -stride)
+    act_q = _activity(s, b0, stride) + _activity(s, b3, stride)
+    if act_p + act_q >= beta:
         return
     strong = False
     if strong_ok:
@@ -97,12 +97,12 @@ def _filter_segment(s, base, stride, step, beta, tc, strong_ok):
         s[b] = _clip3(0, SAMPLE_MAX, q0 - delta)
         th = tc >> 1
         side = (beta + (beta >> 1)) >> 3
-        if dp < side:
-            dpp = _clip3(-th, th, ((((p2 + p0 + 1) >> 1) - p1 + delta) >> 1))
-            s[b - 2 * stride] = _clip3(0, SAMPLE_MAX, p1 + dpp)
-        if dq < side:
-            dqq = _clip3(-th, th, ((((q2 + q0 + 1) >> 1) - q1 - delta) >> 1))
-            s[b + stride] = _clip3(0, SAMPLE_MAX, q1 + dqq)
+        if act_p < side:
+            delta_p1 = _clip3(-th, th, ((((p2 + p0 + 1) >> 1) - p1 + delta) >> 1))
+            s[b - 2 * stride] = _clip3(0, SAMPLE_MAX, p1 + delta_p1)
+        if act_q < side:
+            delta_q1 = _clip3(-th, th, ((((q2 + q0 + 1) >> 1) - q1 - delta) >> 1))
+            s[b + stride] = _clip3(0, SAMPLE_MAX, q1 + delta_q1)
 
 
 @kernel

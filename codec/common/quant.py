@@ -10,7 +10,7 @@ import numpy as np
 
 from ..jit import inline_kernel, kernel
 from .scan import SCAN_X, SCAN_Y
-from .constants import (DQ_MAX, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_QIDX, NUM_SIZES, QSTEP_BASE,
+from .constants import (QDELTA_MAX, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_QIDX, NUM_SIZES, QSTEP_BASE,
                         QSTEP_PER_OCTAVE, WEIGHT_UNIT)
 
 QSTEP = np.array([int(round(QSTEP_BASE * 2.0 ** (q / QSTEP_PER_OCTAVE))) for q in range(NUM_QIDX)],
@@ -34,12 +34,12 @@ def weight_matrix(slope):
 # step scale s of a position: Q0 reconstructs level k as 2k*s, Q1 as
 # (2k - sgn k)*s.  A 4-state machine, run over a block in coding order
 # (reverse scan, state 0 at the last position), picks the quantiser: states
-# 0, 1 use Q0, states 2, 3 Q1; the next state is DQ_NEXT[state, |k| & 1].
-DQ_NEXT = np.array([[0, 2], [2, 0], [1, 3], [3, 1]], dtype=np.int64)
+# 0, 1 use Q0, states 2, 3 Q1; the next state is DEPQ_NEXT[state, |k| & 1].
+DEPQ_NEXT = np.array([[0, 2], [2, 0], [1, 3], [3, 1]], dtype=np.int64)
 
 
 @inline_kernel
-def dq_qset(state):
+def depq_qset(state):
     """The significance context set of a dependent-quantisation state."""
     return max(0, state - 1)
 
@@ -62,21 +62,21 @@ def dequantise(lv, scl, n, sc, dep, out):
         k = np.int64(lv[v, u])
         if k == 0:
             out[v, u] = 0
-            s = DQ_NEXT[s, 0]
+            s = DEPQ_NEXT[s, 0]
             continue
         m = 2 * k
         if s > 1:
             m += -1 if k > 0 else 1
         out[v, u] = m * scl[v, u]
-        s = DQ_NEXT[s, (k if k > 0 else -k) & 1]
+        s = DEPQ_NEXT[s, (k if k > 0 else -k) & 1]
 
 
 @kernel
-def dq_limits(qbase, nplanes):
+def qdelta_limits(qbase, nplanes):
     """(lo, hi): the quantiser deltas allowed with base step indices
-    qbase[:nplanes]: |dq| <= DQ_MAX and every plane's base + dq on the table."""
-    lo = -DQ_MAX
-    hi = DQ_MAX
+    qbase[:nplanes]: |qdelta| <= QDELTA_MAX and every plane's base + qdelta on the table."""
+    lo = -QDELTA_MAX
+    hi = QDELTA_MAX
     for p in range(nplanes):
         lo = max(lo, -qbase[p])
         hi = min(hi, NUM_QIDX - 1 - qbase[p])

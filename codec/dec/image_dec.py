@@ -4,10 +4,10 @@ import numpy as np
 from .arith_dec import dec_failed
 from ..common.constants import LOG2_MIN_BLOCK, MAX_BLOCK, NUM_MPM
 from ..common.contexts import nb_cfl, nb_nonzero, nb_split
-from .syntax_dec import dec_any_mode, dec_cbf, dec_coeffs, dec_dq, dec_split
+from .syntax_dec import dec_any_mode, dec_cbf, dec_coeffs, dec_qdelta, dec_split
 from ..jit import alloc_kernel
 from ..common.planes import fill_units
-from ..common.quant import dq_limits, set_ctu_step
+from ..common.quant import qdelta_limits, set_ctu_step
 from ..common.predict import build_refs, mode_candidates, predict_any
 from ..common.recon import reconstruct
 
@@ -77,35 +77,35 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
 
 
 @alloc_kernel
-def decode_planes(recs, cmaps, smaps, mmaps, cbmaps, qmaps, nplanes, ctu_log2, wmat, qbase, dq_on,
+def decode_planes(recs, cmaps, smaps, mmaps, cbmaps, qmaps, nplanes, ctu_log2, wmat, qbase, qdelta_on,
                   dep, probs, st, buf, scr):
     """Decode the luma group (plane 0, each CTU after its quantiser delta if
-    dq_on), then the chroma group (planes 1, 2 interleaved per CTU, with the
+    qdelta_on), then the chroma group (planes 1, 2 interleaved per CTU, with the
     co-located luma CTU's delta); returns False as soon as the stream is
-    found corrupt (a delta outside [-DQ_MAX, DQ_MAX] or off the step table too)."""
+    found corrupt (a delta outside [-QDELTA_MAX, QDELTA_MAX] or off the step table too)."""
     h0, w0 = recs[0].shape
     c0 = 1 << ctu_log2[0]
     rows = (h0 + c0 - 1) // c0
     cols = (w0 + c0 - 1) // c0
     scales = np.zeros((3, wmat.shape[0], wmat.shape[1], wmat.shape[2]), np.int64)
     last = np.full(3, -1, np.int64)
-    dqmap = np.zeros((rows, cols), np.int64)
-    qlo, qhi = dq_limits(qbase, nplanes)
+    qdelta_map = np.zeros((rows, cols), np.int64)
+    qlo, qhi = qdelta_limits(qbase, nplanes)
     prev = 0
     for group in range(2):
         p_first = 0 if group == 0 else 1
         p_last = 1 if group == 0 else nplanes
         for cy in range(rows):
             for cx in range(cols):
-                if group == 0 and dq_on:
-                    dq = prev + dec_dq(probs, st, buf)
-                    if dq < qlo or dq > qhi:
+                if group == 0 and qdelta_on:
+                    qdelta = prev + dec_qdelta(probs, st, buf)
+                    if qdelta < qlo or qdelta > qhi:
                         return False
-                    dqmap[cy, cx] = dq
-                    prev = dq
+                    qdelta_map[cy, cx] = qdelta
+                    prev = qdelta
                 for p in range(p_first, p_last):
                     lg = ctu_log2[p]
-                    set_ctu_step(qmaps[p], scales, last, p, wmat, qbase[p] + dqmap[cy, cx],
+                    set_ctu_step(qmaps[p], scales, last, p, wmat, qbase[p] + qdelta_map[cy, cx],
                                  cx << lg, cy << lg, lg)
                     decode_ctu(recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0], recs[0],
                                ctu_log2[0] - lg, cx << lg, cy << lg, lg, 0 if p == 0 else 1,

@@ -8,10 +8,10 @@ so the caller can stop at the next check without reading out of bounds.
 from .arith_dec import ST_ERR, dec_bit, dec_bypass, dec_bypass_bits
 from ..common.constants import MAX_ABS_LEVEL, MODE_CFL, RESTORE_COEF_BITS, RESTORE_COEF_MIN
 from ..common.contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_cfl,
-                               ctx_dq, ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode,
+                               ctx_qdelta, ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode,
                                ctx_restore, ctx_sig, ctx_split, nb_nonzero, rice_param, template)
 from ..jit import kernel
-from ..common.quant import DQ_NEXT, dq_qset
+from ..common.quant import DEPQ_NEXT, depq_qset
 from ..common.scan import SCAN_X, SCAN_Y
 
 
@@ -109,8 +109,8 @@ def dec_coeffs(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep):
         tsum, tnz, full = template(lv, n, x, y)
         if i < last:
             c = coloc_count(cmap, bx, by, n, x, y)
-            if dec_bit(st, buf, probs, ctx_sig(pt, sc, x + y, tsum, c, dq_qset(s) if dep else 0)) == 0:
-                s = DQ_NEXT[s, 0]
+            if dec_bit(st, buf, probs, ctx_sig(pt, sc, x + y, tsum, c, depq_qset(s) if dep else 0)) == 0:
+                s = DEPQ_NEXT[s, 0]
                 continue
         d = x + y
         a = 1
@@ -122,20 +122,20 @@ def dec_coeffs(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep):
                     st[ST_ERR] = 1
                     a = MAX_ABS_LEVEL
         lv[y, x] = -a if dec_bypass(st, buf) else a
-        s = DQ_NEXT[s, a & 1]
+        s = DEPQ_NEXT[s, a & 1]
 
 
 @kernel
-def dec_dq(probs, st, buf):
-    """Mirror of enc_syntax.dq_syntax; an Exp-Golomb prefix beyond
+def dec_qdelta(probs, st, buf):
+    """Mirror of enc_syntax.qdelta_syntax; an Exp-Golomb prefix beyond
     EG_MAX_PREFIX sets the error flag (the caller range-checks the result)."""
-    if dec_bit(st, buf, probs, ctx_dq(0)) == 0:
+    if dec_bit(st, buf, probs, ctx_qdelta(0)) == 0:
         return 0
     neg = dec_bypass(st, buf)
     a = 1
-    if dec_bit(st, buf, probs, ctx_dq(1)):
+    if dec_bit(st, buf, probs, ctx_qdelta(1)):
         a = 2
-        if dec_bit(st, buf, probs, ctx_dq(2)):
+        if dec_bit(st, buf, probs, ctx_qdelta(2)):
             g = 0
             while dec_bypass(st, buf) == 1:
                 g += 1

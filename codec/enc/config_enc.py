@@ -11,7 +11,7 @@ TUNE_CHOICES = ("psnr", "msssim")
 EFFORT_CHOICES = ("slow", "fast")
 DEFAULT_QUALITY = 75.0
 MSSSIM_WEIGHT_SLOPE = 12     # --tune msssim: coarser high frequencies (8 -> 14: +0.0004 MS-SSIM)
-DQ_AUTO_MAX_LAMBDA = 100.0   # dependent quantisation by default below this lambda (quality > 50)
+DEPQ_AUTO_MAX_LAMBDA = 100.0   # dependent quantisation by default below this lambda (quality > 50)
 
 
 def lam_from_quality(quality):
@@ -41,7 +41,7 @@ class EncoderConfig:
     MS-SSIM;
     dep_quant: dependent quantisation (two interleaved quantisers chosen by a
     trellis) instead of one quantiser with RDOQ; None = only where it pays
-    for its encode time (lambda < DQ_AUTO_MAX_LAMBDA: ~2 % fewer bits near
+    for its encode time (lambda < DEPQ_AUTO_MAX_LAMBDA: ~2 % fewer bits near
     40 dB for ~25 % more time; at 0.15 bpp it loses 0.035 dB on the corpus);
     effort: how much of the RD search runs: "slow" (the default, the best
     compression) or "fast" (fewer modes through full RD, a coarser angle
@@ -87,7 +87,7 @@ class EncoderConfig:
         """Whether this encode uses dependent quantisation."""
         if self.dep_quant is not None:
             return bool(self.dep_quant)
-        return self.lam_value < DQ_AUTO_MAX_LAMBDA
+        return self.lam_value < DEPQ_AUTO_MAX_LAMBDA
 
     @property
     def lam_value(self):

@@ -22,7 +22,7 @@ from ..common.restore import NUM_TAPS
 from ..errors import InvalidImageError
 from ..common.planes import ctu_log2, new_plane_state, padded, plane_shapes, planes_to_rgb
 from ..common.probmodel import new_contexts
-from ..common.quant import dq_limits, weight_matrix
+from ..common.quant import qdelta_limits, weight_matrix
 
 # lambda = LAMBDA_PER_STEP2 * wd * step**2 picks each plane's quantiser step
 # (high-rate theory gives ~0.115; with RDOQ zeroing what does not pay and the
@@ -31,16 +31,16 @@ from ..common.quant import dq_limits, weight_matrix
 LAMBDA_PER_STEP2 = 0.08
 # with dependent quantisation the header step is the scale unit s: each
 # quantiser's levels are 2s apart, their union s apart (6 corpus images,
-# against no DQ at equal rate: 0.2 -0.7 %, 0.25 -1.9 %, 0.32 -2.5 %, 0.4 -2.5 %,
+# against no dependent quantisation at equal rate: 0.2 -0.7 %, 0.25 -1.9 %, 0.32 -2.5 %, 0.4 -2.5 %,
 # 0.5 -1.7 % at lambda 16; 0.4: -0.2 % at lambda 362)
-LAMBDA_PER_STEP2_DQ = 0.4
+LAMBDA_PER_STEP2_DEPQ = 0.4
 CHROMA_420_WEIGHT = 4.0   # a 4:2:0 chroma sample error spreads over ~4 pixels
 # --tune msssim: SSIM's contrast term divides an error by (local variance + C2),
 # so a unit's distortion weight is ((var + C) / (typical var + C))^-AQ_STRENGTH
 AQ_STRENGTH = 0.8         # 0.5 -> 0.8: +0.0005 mean MS-SSIM at 0.15 bpp
 AQ_C = 58.5               # (0.03 * 255)^2, SSIM's C2 in 8-bit units
 AQ_RANGE = 4.0            # weights clipped to [1/AQ_RANGE, AQ_RANGE]
-DQ_STRENGTH = 1.0         # CTU step follows lambda / w (see _ctu_deltas); 0.75 and 1.25 measured
+QDELTA_STRENGTH = 1.0         # CTU step follows lambda / w (see _ctu_deltas); 0.75 and 1.25 measured
                           # within 0.1 % bits at MS-SSIM 0.993, 1.25 worse at 0.15 bpp
 
 
@@ -77,8 +77,8 @@ def as_rgb(image):
 
 def step_index_for(lam, wd, dep):
     """The quantiser step index of a plane whose squared error weighs wd
-    (dep: dependent quantisation): lambda = LAMBDA_PER_STEP2[_DQ] * wd * step**2."""
-    step = math.sqrt(lam / ((LAMBDA_PER_STEP2_DQ if dep else LAMBDA_PER_STEP2) * wd))
+    (dep: dependent quantisation): lambda = LAMBDA_PER_STEP2[_DEPQ] * wd * step**2."""
+    step = math.sqrt(lam / ((LAMBDA_PER_STEP2_DEPQ if dep else LAMBDA_PER_STEP2) * wd))
     q = round(QSTEP_PER_OCTAVE * math.log2(max(step, 1e-9) / QSTEP_BASE))
     return int(min(max(q, 0), NUM_QIDX - 1))
 
@@ -110,7 +110,7 @@ def _plane_aq(aq, colour, p, shape):
 def _ctu_deltas(aq, qidx, lam, dep):
     """Quantiser delta per luma CTU from the unit distortion weights: a CTU
     whose errors weigh w times more sees lambda / w, and the step that goes
-    with lambda / w is step / sqrt(w), i.e. dq = -8 log2(w) (16 per octave),
+    with lambda / w is step / sqrt(w), i.e. qdelta = -8 log2(w) (16 per octave),
     w the geometric mean over the CTU.  Kept inside the limits of every
     chroma format's step indices (the luma pass is shared by both)."""
     hu, wu = aq.shape
@@ -122,9 +122,9 @@ def _ctu_deltas(aq, qidx, lam, dep):
     mean = pad.reshape(rows, cu, cols, cu).mean(axis=(1, 3))
     qs = [qidx] + [step_index_for(lam, plane_weight(c, p), dep) for c in (COLOUR_YCC444, COLOUR_YCC420)
                    for p in (1, 2)]
-    lo, hi = dq_limits(np.array(qs, np.int64), len(qs))
-    dq = np.rint(-DQ_STRENGTH * (QSTEP_PER_OCTAVE / 2) * mean)
-    return np.clip(dq, lo, hi).astype(np.int64)
+    lo, hi = qdelta_limits(np.array(qs, np.int64), len(qs))
+    qdelta = np.rint(-QDELTA_STRENGTH * (QSTEP_PER_OCTAVE / 2) * mean)
+    return np.clip(qdelta, lo, hi).astype(np.int64)
 
 
 def _pad(plane):
@@ -161,12 +161,12 @@ class _LumaPass:
         self.qidx = step_index_for(lam, self.wd, self.dep)
         hp, wp = self.org.shape
         self.wmat = weight_matrix(cfg.slope)
-        self.dqmap = _ctu_deltas(self.aq, self.qidx, lam, self.dep)
-        self.dq_on = bool(self.dqmap.any())
+        self.qdelta_map = _ctu_deltas(self.aq, self.qidx, lam, self.dep)
+        self.qdelta_on = bool(self.qdelta_map.any())
         self.state = new_plane_state([(hp, wp)])
         self.probs = new_contexts(NUM_CTX)
         st, buf = new_encoder(2 * hp * wp + (1 << 16), BILL_SLOTS)
-        quant = (self.wmat, np.array([self.qidx, 0, 0], np.int64), self.dqmap, self.dq_on,
+        quant = (self.wmat, np.array([self.qidx, 0, 0], np.int64), self.qdelta_map, self.qdelta_on,
                  self.dep)
         wds = np.array([self.wd, 0.0, 0.0])
         orgs = [self.org, np.zeros((4, 4)), np.zeros((4, 4))]
@@ -198,7 +198,7 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
     nplanes = len(orgs)
     wds = np.array([plane_weight(colour, p) if p < nplanes else 0.0 for p in range(3)])
     qidx = [luma.qidx] + [step_index_for(lam, wds[p], luma.dep) if p < nplanes else 0 for p in (1, 2)]
-    quant = (luma.wmat, np.array(qidx, np.int64), luma.dqmap, luma.dq_on, luma.dep)
+    quant = (luma.wmat, np.array(qidx, np.int64), luma.qdelta_map, luma.qdelta_on, luma.dep)
     while len(orgs) < 3:
         orgs.append(np.zeros((4, 4)))
     shapes = plane_shapes(w, h, colour)
@@ -235,7 +235,7 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
     header = container.Header(
         version=FORMAT_VERSION, width=w, height=h, colour=colour,
         qidx_y=qidx[0], qidx_cb=qidx[1], qidx_cr=qidx[2], weight_slope=cfg.slope,
-        deblock_y=levels[0], deblock_c=levels[1], delta_q=int(luma.dq_on), dep_quant=int(luma.dep),
+        deblock_y=levels[0], deblock_c=levels[1], delta_q=int(luma.qdelta_on), dep_quant=int(luma.dep),
         payload_len=len(payload))
     data = container.pack(header, payload)
     recon = planes_to_rgb(recs, w, h, colour)

@@ -22,9 +22,9 @@ from ..common.constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MO
                                 NUM_MODE_SLOTS, NUM_MODES, NUM_MPM)
 from ..common.contexts import NUM_CTX, nb_cfl, nb_nonzero, nb_split
 from .rdoq import rdoq
-from .trellis import dq_trellis
+from .trellis import depq_trellis
 from ..jit import alloc_kernel, kernel
-from .syntax_enc import (any_mode_syntax, cbf_syntax, coeff_syntax, dq_syntax, mode_bits_table,
+from .syntax_enc import (any_mode_syntax, cbf_syntax, coeff_syntax, qdelta_syntax, mode_bits_table,
                          split_syntax)
 from ..common.planes import fill_units
 from ..common.predict import build_refs, mode_candidates, predict_any
@@ -46,8 +46,8 @@ COARSE_STEP_LARGE = 8      # 32x32 and 64x64: coarse pass over every 8th angle
 CHROMA_MPM_ONLY = True
 # dependent quantisation: candidate modes are ranked by RDOQ at this uniform
 # step, in 1/128 of the scale unit (1.77: as good as the lambda-equivalent
-# sqrt(LAMBDA_PER_STEP2_DQ / LAMBDA_PER_STEP2) = 2.24 in the measurements)
-DQ_RANK_STEP = 226
+# sqrt(LAMBDA_PER_STEP2_DEPQ / LAMBDA_PER_STEP2) = 2.24 in the measurements)
+DEPQ_RANK_STEP = 226
 # A leaf whose J is below this many bits' worth (lambda * bits, times the
 # effort's percentage) is not split: [plane type, size class].  Chosen from
 # the split gains logged on 6 corpus images at lambda 362 and 16 (each skips
@@ -66,8 +66,8 @@ P_SKIP_PCT = 7         # SPLIT_SKIP_BITS scale, percent
 P_RESTORE_FITS = 8     # restoration-filter fits (encoder.py; the 2nd refits on the CTUs it helped)
 P_MARGIN = 9           # a runner-up goes through full RD only if its rough cost is
                        # within this percentage of the best's
-P_MARGIN_DQ = 10       # the same with dependent quantisation (high rates)
-P_CHROMA_EXTRA_DQ = 11  # P_CHROMA_EXTRA with dependent quantisation
+P_MARGIN_DEPQ = 10       # the same with dependent quantisation (high rates)
+P_CHROMA_EXTRA_DEPQ = 11  # P_CHROMA_EXTRA with dependent quantisation
 # "fast" (measured on the whole corpus, docs/RESULTS.md): one mode through
 # full RD, coarse angles every 8th, twice the split-skip thresholds.
 # "slow" at high rates (dependent quantisation, lambda 22.6, whole corpus):
@@ -227,7 +227,7 @@ def _quantise(coef, scl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0, cbf
     and error from the quantiser's own estimate (RDOQ or the trellis) instead
     of a re-count.  Scratch arrays one by one (see _rough)."""
     if dep:
-        nz, jc, d = dq_trellis(coef, scl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0,
+        nz, jc, d = depq_trellis(coef, scl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0,
                                cbf1, lv, work, prov, bps, bpk)
     else:
         nz, jc, d = rdoq(coef, scl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0, cbf1,
@@ -298,8 +298,8 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
                ref, fref, pred, main, blk, had, est)
     n_full = prm[P_FULL_RD + sc]
     if pt != 0:
-        n_full += prm[P_CHROMA_EXTRA_DQ if dep else P_CHROMA_EXTRA]
-    margin = prm[P_MARGIN_DQ if dep else P_MARGIN] * 0.01
+        n_full += prm[P_CHROMA_EXTRA_DEPQ if dep else P_CHROMA_EXTRA]
+    margin = prm[P_MARGIN_DEPQ if dep else P_MARGIN] * 0.01
     cnb = nb_nonzero(cbmap, ux, uy)
     cbf0 = cbf_syntax(0, pt, sc, cnb, probs, st, buf, False)
     cbf1 = cbf_syntax(1, pt, sc, cnb, probs, st, buf, False)
@@ -323,7 +323,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
         qscl = scr[S_SCLU]
         for kv in range(n):
             for ku in range(n):
-                qscl[kv, ku] = (scl[kv, ku] * DQ_RANK_STEP + 64) >> 7
+                qscl[kv, ku] = (scl[kv, ku] * DEPQ_RANK_STEP + 64) >> 7
     for k in range(n_full):
         mode = -1
         for m in range(NUM_MODE_SLOTS):
@@ -531,15 +531,15 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
 
 @alloc_kernel
 def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, qmaps, p_first, p_last, ctu_log2, wmat,
-                  qbase, dqmap, dq_on, dep, lam, wds, aqs, probs, st, buf, scr):
+                  qbase, qdelta_map, qdelta_on, dep, lam, wds, aqs, probs, st, buf, scr):
     """Code planes p_first..p_last-1 into the arithmetic coder (st, buf): CTUs
     in raster order, the planes of the group interleaved per CTU.  The stream
     holds the luma group (0, 1) then the chroma group (1, nplanes).
 
     orgs: tuple of 3 float64 planes (padded to multiples of 4; unused planes
     may be dummies), ctu_log2: int64[3], wmat: int64[sizes, 64, 64] frequency
-    weights, qbase: int64[3] step index per plane, dqmap: int64[rows, cols]
-    the quantiser delta of every CTU (coded before each luma CTU if dq_on),
+    weights, qbase: int64[3] step index per plane, qdelta_map: int64[rows, cols]
+    the quantiser delta of every CTU (coded before each luma CTU if qdelta_on),
     dep: dependent quantisation (trellis) instead of plain RDOQ,
     wds: float64[3] distortion weights (internal units^2 -> RGB SSE),
     aqs: tuple of 3 float64 maps, a distortion weight per 4x4 unit of each plane.
@@ -553,19 +553,19 @@ def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, qmaps, p_first, p_las
     prev = 0
     for cy in range(rows):
         for cx in range(cols):
-            dq = dqmap[cy, cx]
+            qdelta = qdelta_map[cy, cx]
             for p in range(p_first, p_last):
                 lg = ctu_log2[p]
                 pt = 0 if p == 0 else 1
                 cshift = ctu_log2[0] - lg      # chroma -> luma unit scale
                 x0 = cx << lg
                 y0 = cy << lg
-                set_ctu_step(qmaps[p], scales, last, p, wmat, qbase[p] + dq, x0, y0, lg)
+                set_ctu_step(qmaps[p], scales, last, p, wmat, qbase[p] + qdelta, x0, y0, lg)
                 search_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
                            recs[0], cshift, x0, y0, lg, pt, scales[p], dep, lam, wds[p], aqs[p],
                            probs, st, buf, scr)
-                if p == 0 and dq_on:
-                    dq_syntax(dq - prev, probs, st, buf, True)
-                    prev = dq
+                if p == 0 and qdelta_on:
+                    qdelta_syntax(qdelta - prev, probs, st, buf, True)
+                    prev = qdelta
                 write_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
                           cshift, x0, y0, lg, pt, dep, probs, st, buf, scr)

@@ -12,21 +12,21 @@ import numpy as np
 
 from .arith_enc import BIT_UNIT, accounted, enc_bit, enc_bypass, enc_bypass_bits, enc_bypass_slot
 from ..common.constants import MAX_ABS_LEVEL, MODE_CFL, NUM_MPM, RESTORE_COEF_BITS, RESTORE_COEF_MIN
-from ..common.contexts import (CTX_CBF, CTX_CFL, CTX_DQ, CTX_GT1, CTX_GT2, CTX_LAST_BIT, CTX_LAST_CLS,
+from ..common.contexts import (CTX_CBF, CTX_CFL, CTX_QDELTA, CTX_GT1, CTX_GT2, CTX_LAST_BIT, CTX_LAST_CLS,
                                CTX_MODE, CTX_RESTORE, CTX_SIG, CTX_SPLIT, NPT, NUM_CTX,
                                REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_gt1,
-                               ctx_gt2, ctx_dq, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore,
+                               ctx_gt2, ctx_qdelta, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore,
                                ctx_sig, ctx_split, nb_nonzero, rice_param, template)
 from ..jit import inline_kernel, kernel
 from ..common.probmodel import bit_cost
-from ..common.quant import DQ_NEXT, dq_qset
+from ..common.quant import DEPQ_NEXT, depq_qset
 from ..common.scan import SCAN_X, SCAN_Y
 
 
 # --- bit accounting -------------------------------------------------------------
 CAT_NAMES = ("split", "mode", "cbf", "last", "sig", "gt1/gt2", "remainder", "sign", "restore",
              "delta q")
-CAT_SPLIT, CAT_MODE, CAT_CBF, CAT_LAST, CAT_SIG, CAT_GT, CAT_REM, CAT_SIGN, CAT_RESTORE, CAT_DQ = \
+CAT_SPLIT, CAT_MODE, CAT_CBF, CAT_LAST, CAT_SIG, CAT_GT, CAT_REM, CAT_SIGN, CAT_RESTORE, CAT_QDELTA = \
     range(len(CAT_NAMES))
 NUM_CATS = len(CAT_NAMES)
 # accounting slots: one per context, then the bypass bins' (pt * NUM_CATS + category)
@@ -41,13 +41,13 @@ def _category_table():
               (CTX_CBF, CTX_LAST_CLS, CAT_CBF), (CTX_LAST_CLS, CTX_LAST_BIT, CAT_LAST),
               (CTX_LAST_BIT, CTX_SIG, CAT_LAST), (CTX_SIG, CTX_GT1, CAT_SIG),
               (CTX_GT1, CTX_GT2, CAT_GT), (CTX_GT2, CTX_CFL, CAT_GT),
-              (CTX_RESTORE, CTX_DQ, CAT_RESTORE))
+              (CTX_RESTORE, CTX_QDELTA, CAT_RESTORE))
     for a, b, cat in blocks:            # each block holds the luma half, then chroma
         half = (b - a) // NPT
         t[a:a + half] = cat
         t[a + half:b] = NUM_CATS + cat
     t[CTX_CFL:CTX_RESTORE] = NUM_CATS + CAT_MODE     # chroma only
-    t[CTX_DQ:NUM_CTX] = CAT_DQ                        # luma only
+    t[CTX_QDELTA:NUM_CTX] = CAT_QDELTA                        # luma only
     return t
 
 
@@ -279,9 +279,9 @@ def coeff_syntax(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, write, dep)
         a = abs(v)
         if i < last:
             c = coloc_count(cmap, bx, by, n, x, y)
-            bits += sym(probs, ctx_sig(pt, sc, x + y, tsum, c, dq_qset(s) if dep else 0),
+            bits += sym(probs, ctx_sig(pt, sc, x + y, tsum, c, depq_qset(s) if dep else 0),
                         1 if a else 0, st, buf, write)
-        s = DQ_NEXT[s, a & 1]
+        s = DEPQ_NEXT[s, a & 1]
         if a == 0:
             continue
         d = x + y
@@ -296,20 +296,20 @@ def coeff_syntax(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, write, dep)
 
 
 @kernel
-def dq_syntax(delta, probs, st, buf, write):
+def qdelta_syntax(delta, probs, st, buf, write):
     """A luma CTU's quantiser delta minus the previous CTU's: zero flag, sign,
     then |delta| - 1 as two context bins (> 1, > 2) and an Exp-Golomb(0)
     remainder of |delta| - 3."""
-    bits = sym(probs, ctx_dq(0), 1 if delta != 0 else 0, st, buf, write)
+    bits = sym(probs, ctx_qdelta(0), 1 if delta != 0 else 0, st, buf, write)
     if delta == 0:
         return bits
     a = abs(delta)
-    bits += bypass(1 if delta < 0 else 0, 1, cat_slot(0, CAT_DQ), st, buf, write)
-    bits += sym(probs, ctx_dq(1), 1 if a > 1 else 0, st, buf, write)
+    bits += bypass(1 if delta < 0 else 0, 1, cat_slot(0, CAT_QDELTA), st, buf, write)
+    bits += sym(probs, ctx_qdelta(1), 1 if a > 1 else 0, st, buf, write)
     if a > 1:
-        bits += sym(probs, ctx_dq(2), 1 if a > 2 else 0, st, buf, write)
+        bits += sym(probs, ctx_qdelta(2), 1 if a > 2 else 0, st, buf, write)
         if a > 2:
-            bits += _exp_golomb0(a - 3, cat_slot(0, CAT_DQ), st, buf, write)
+            bits += _exp_golomb0(a - 3, cat_slot(0, CAT_QDELTA), st, buf, write)
     return bits
 
 

@@ -3,7 +3,7 @@
 
 The decoder reconstructs level k of a position as 2k*s (quantiser Q0) or
 (2k - sgn k)*s (Q1), the quantiser given by a 4-state machine driven by the
-parity of each level in coding order (quant.DQ_NEXT).  So a level choice
+parity of each level in coding order (quant.DEPQ_NEXT).  So a level choice
 changes which quantiser every later position gets, and the levels have to
 be chosen together: a Viterbi search over the positions in coding order
 (reverse scan) with the 4 states, plus one "nothing coded yet" path whose
@@ -25,16 +25,16 @@ from ..common.contexts import coloc_count, ctx_sig, template
 from .quant_enc import clear_and_last, energy
 from .syntax_enc import last_bits, last_bits_table, level_cost, level_costs
 from ..jit import inline_kernel, kernel
-from ..common.quant import DQ_NEXT, dq_qset
+from ..common.quant import DEPQ_NEXT, depq_qset
 from ..common.scan import SCAN_X, SCAN_Y
 
 _INF = 1e300
 _NSTATES = 4
 START = 4          # back-pointer: the path starts (its last position) here
 # the state before a level of even / odd parity that leads into state ns
-# (DQ_NEXT is a permutation of the states for either parity)
-SRC_EVEN = np.array([int(np.flatnonzero(DQ_NEXT[:, 0] == ns)[0]) for ns in range(_NSTATES)])
-SRC_ODD = np.array([int(np.flatnonzero(DQ_NEXT[:, 1] == ns)[0]) for ns in range(_NSTATES)])
+# (DEPQ_NEXT is a permutation of the states for either parity)
+SRC_EVEN = np.array([int(np.flatnonzero(DEPQ_NEXT[:, 0] == ns)[0]) for ns in range(_NSTATES)])
+SRC_ODD = np.array([int(np.flatnonzero(DEPQ_NEXT[:, 1] == ns)[0]) for ns in range(_NSTATES)])
 
 
 @inline_kernel
@@ -91,7 +91,7 @@ def _into(ns, cost, d0, lam, sig0, sig1, cq0, cq1, idle, lb):
         st_ = se if (t == 0) == (se < so) else so
         base = cost[st_]
         if base < _INF:
-            qs = dq_qset(st_)
+            qs = depq_qset(st_)
             cq = cq0 if st_ >> 1 == 0 else cq1
             if st_ == se:
                 best = _take(base + d0 + lam * sig0[qs], st_, 0, best)
@@ -100,15 +100,15 @@ def _into(ns, cost, d0, lam, sig0, sig1, cq0, cq1, idle, lb):
             elif cq[4]:
                 best = _take(base + cq[6] + lam * (sig1[qs] + cq[7]), st_, cq[5], best)
     # starting here (this position is the last one): state 0, quantiser Q0
-    if ns == DQ_NEXT[0, 0] and cq0[0]:
+    if ns == DEPQ_NEXT[0, 0] and cq0[0]:
         best = _take(idle + cq0[2] + lam * (lb + cq0[3]), START, cq0[1], best)
-    if ns == DQ_NEXT[0, 1] and cq0[4]:
+    if ns == DEPQ_NEXT[0, 1] and cq0[4]:
         best = _take(idle + cq0[6] + lam * (lb + cq0[7]), START, cq0[5], best)
     return best
 
 
 @kernel
-def dq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, cbf1_bits,
+def depq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, cbf1_bits,
                lv, work, prov, bp_s, bp_k):
     """Fill lv[:n,:n] (int32, signed levels) for dependent quantisation;
     return (any level nonzero, J, D) with J = weighted transform-domain
