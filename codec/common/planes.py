@@ -1,4 +1,6 @@
 """Plane geometry and assembly shared by encoder and decoder."""
+from collections import namedtuple
+
 import numpy as np
 
 from .constants import (COLOUR_GREY, COLOUR_YCC420, LOG2_MAX_BLOCK, LOG2_MIN_BLOCK, MIN_BLOCK)
@@ -27,9 +29,17 @@ def ctu_log2(colour):
     return np.array([LOG2_MAX_BLOCK, c, c], dtype=np.int64)
 
 
+# The per-plane state of a coding pass, each field a tuple of 3 arrays (one
+# per plane slot; dummies for absent planes): recs = reconstructed samples,
+# cmaps = each leaf's levels at their block-local positions (the co-located
+# contexts), and per 4x4 unit: smaps = log2 leaf size, mmaps = intra mode,
+# cbmaps = coded-block flag, qmaps = the step index it was coded with.  The
+# kernels take it splatted (*state), in this order.
+PlaneState = namedtuple("PlaneState", ["recs", "cmaps", "smaps", "mmaps", "cbmaps", "qmaps"])
+
+
 def new_plane_state(shapes):
-    """Zeroed (recs, cmaps, smaps, mmaps, cbmaps, qmaps) tuples of 3 (dummies
-    for absent planes); qmaps: the step index each 4x4 unit was coded with."""
+    """A zeroed PlaneState for planes of the given (h, w) shapes."""
     recs, cmaps, smaps, mmaps, cbmaps, qmaps = [], [], [], [], [], []
     for i in range(3):
         hp, wp = padded(shapes[i]) if i < len(shapes) else (MIN_BLOCK, MIN_BLOCK)
@@ -41,7 +51,8 @@ def new_plane_state(shapes):
         mmaps.append(np.zeros(u, np.int8))
         cbmaps.append(np.zeros(u, np.int8))
         qmaps.append(np.zeros(u, np.int16))
-    return tuple(recs), tuple(cmaps), tuple(smaps), tuple(mmaps), tuple(cbmaps), tuple(qmaps)
+    return PlaneState(tuple(recs), tuple(cmaps), tuple(smaps), tuple(mmaps), tuple(cbmaps),
+                      tuple(qmaps))
 
 
 @kernel

@@ -1,9 +1,31 @@
-"""Block reconstruction shared by encoder and decoder (integer, normative)."""
+"""Block reconstruction shared by encoder and decoder (integer, normative),
+and the scratch arrays a block's prediction and reconstruction work in."""
+import numpy as np
 
-from .constants import SAMPLE_MAX
+from .constants import MAX_BLOCK, NUM_MPM, SAMPLE_MAX
 from ..jit import kernel
 from .quant import dequantise
 from .transform import idct2_int
+
+
+# Slots of the reconstruction scratch tuple (new_recon_scratch), read by name on
+# both sides; the encoder's scratch (enc/image_enc.new_scratch) starts with them.
+R_REF, R_AVAIL, R_PRED, R_LV, R_CI, R_RI, R_TMPI, R_FREF, R_MAIN, R_MPM = range(10)
+NUM_RECON_SLOTS = 10
+
+
+def new_recon_scratch():
+    """Work arrays of one block's prediction and reconstruction, sized for the
+    largest block: reference samples (R_REF, smoothed: R_FREF) and their
+    availability, the angular main reference, the prediction, the levels
+    (int32), dequantised coefficients, residual and the inverse transform's
+    intermediate (int64), the MPM list."""
+    m = MAX_BLOCK
+    return (np.zeros(4 * m + 1, np.int64), np.zeros(4 * m + 1, np.bool_),
+            np.zeros((m, m), np.int64), np.zeros((m, m), np.int32),
+            np.zeros((m, m), np.int64), np.zeros((m, m), np.int64), np.zeros((m, m), np.int64),
+            np.zeros(4 * m + 1, np.int64), np.zeros(3 * m + 1, np.int64),
+            np.zeros(NUM_MPM, np.int64))
 
 
 @kernel

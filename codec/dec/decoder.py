@@ -6,12 +6,13 @@ from .arith_dec import dec_failed, dec_used, new_decoder
 from .config_dec import DecoderConfig
 from ..common.contexts import NUM_CTX
 from ..common.deblock import deblock_plane
-from .image_dec import decode_planes, new_scratch
+from .image_dec import decode_planes
 from .syntax_dec import dec_restore
 from ..errors import CorruptStreamError
 from ..common.planes import ctu_log2, new_plane_state, plane_shapes, planes_to_rgb
 from ..common.probmodel import new_contexts
 from ..common.quant import weight_matrix
+from ..common.recon import new_recon_scratch
 from ..common.restore import NUM_TAPS, apply_restore
 
 
@@ -26,13 +27,13 @@ def decode(data, *, config=None):
     probs = new_contexts(NUM_CTX)
     st, buf = new_decoder(payload)
     ok = decode_planes(*state, len(shapes), ctu_log2(h.colour), weight_matrix(h.weight_slope),
-                       qbase, h.delta_q == 1, h.dep_quant == 1, probs, st, buf, new_scratch())
+                       qbase, h.delta_q == 1, h.dep_quant == 1, probs, st, buf, new_recon_scratch())
     ctus = ctu_log2(h.colour)
     restores = []
     for p in range(len(shapes)):
         if not ok:
             break
-        ph, pw = state[0][p].shape
+        ph, pw = state.recs[p].shape
         ctu = 1 << int(ctus[p])
         coefs = np.zeros(NUM_TAPS, np.int64)
         flags = np.zeros((-(-ph // ctu), -(-pw // ctu)), np.uint8)
@@ -44,9 +45,9 @@ def decode(data, *, config=None):
     used, length, exact = dec_used(st)
     if not exact:
         raise CorruptStreamError(f"coded data length mismatch (used {used} of {length} bytes)")
-    recs, smaps, qmaps = state[0], state[2], state[5]
+    recs = state.recs
     for p, (on, coefs, flags, ctu) in enumerate(restores):
-        deblock_plane(recs[p], smaps[p], qmaps[p], h.deblock_y if p == 0 else h.deblock_c,
+        deblock_plane(recs[p], state.smaps[p], state.qmaps[p], h.deblock_y if p == 0 else h.deblock_c,
                       h.dep_quant == 1)
         if on:
             apply_restore(recs[p], coefs, flags, ctu)

@@ -2,22 +2,15 @@
 import numpy as np
 
 from .arith_dec import dec_failed
-from ..common.constants import LOG2_MIN_BLOCK, MAX_BLOCK, NUM_MPM
+from ..common.constants import LOG2_MIN_BLOCK
 from ..common.contexts import nb_cfl, nb_nonzero, nb_split
 from .syntax_dec import dec_any_mode, dec_cbf, dec_coeffs, dec_qdelta, dec_split
 from ..jit import alloc_kernel
 from ..common.planes import fill_units
 from ..common.quant import qdelta_limits, set_ctu_step
 from ..common.predict import build_refs, mode_candidates, predict_any
-from ..common.recon import reconstruct
-
-
-def new_scratch():
-    m = MAX_BLOCK
-    return (np.zeros(4 * m + 1, np.int64), np.zeros(4 * m + 1, np.bool_),
-            np.zeros((m, m), np.int64), np.zeros((m, m), np.int32),
-            np.zeros((m, m), np.int64), np.zeros((m, m), np.int64), np.zeros((m, m), np.int64),
-            np.zeros(4 * m + 1, np.int64), np.zeros(3 * m + 1, np.int64), np.zeros(NUM_MPM, np.int64))
+from ..common.recon import (R_AVAIL, R_CI, R_FREF, R_LV, R_MAIN, R_MPM, R_PRED, R_REF, R_RI,
+                            R_TMPI, reconstruct)
 
 
 @alloc_kernel
@@ -33,9 +26,9 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
     sx[0] = x0
     sy[0] = y0
     sl[0] = lg
-    ref = scr[0]
-    pred = scr[2]
-    lv = scr[3]
+    ref = scr[R_REF]
+    pred = scr[R_PRED]
+    lv = scr[R_LV]
     while sp > 0 and not dec_failed(st):
         sp -= 1
         x = sx[sp]
@@ -58,15 +51,16 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
                 sl[sp] = log2s - 1
                 sp += 1
             continue
-        mode_candidates(mmap, ux, uy, pt, lmmap, cshift, scr[9])
-        mode = dec_any_mode(scr[9], pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st, buf)
+        mode_candidates(mmap, ux, uy, pt, lmmap, cshift, scr[R_MPM])
+        mode = dec_any_mode(scr[R_MPM], pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st, buf)
         nz = dec_cbf(pt, sc, nb_nonzero(cbmap, ux, uy), probs, st, buf) == 1
         if nz:
             dec_coeffs(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf, dep)
-        build_refs(rec, x, y, n, ctu_ulog2, ref, scr[1])
-        predict_any(mode, ref, scr[7], n, log2s, pred, pt, scr[8], lrec, rec, x, y, cshift,
+        build_refs(rec, x, y, n, ctu_ulog2, ref, scr[R_AVAIL])
+        predict_any(mode, ref, scr[R_FREF], n, log2s, pred, pt, scr[R_MAIN], lrec, rec, x, y, cshift,
                     ctu_ulog2)
-        reconstruct(pred, lv, nz, scale[sc], n, sc, rec, x, y, scr[4], scr[5], scr[6], dep)
+        reconstruct(pred, lv, nz, scale[sc], n, sc, rec, x, y, scr[R_CI], scr[R_RI], scr[R_TMPI],
+                    dep)
         nu = n >> LOG2_MIN_BLOCK
         fill_units(smap, ux, uy, nu, log2s)
         fill_units(mmap, ux, uy, nu, mode)

@@ -15,12 +15,12 @@ from ..common.constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMA
 from ..common.contexts import NUM_CTX
 from ..common.deblock import deblock_plane
 from ..common.constants import MAX_DEBLOCK_LEVEL
-from .image_enc import EFFORTS, P_RESTORE_FITS, encode_planes, new_scratch
+from .image_enc import EFFORTS, encode_planes, new_scratch
 from .restore_enc import choose_restore
 from .syntax_enc import BILL_SLOTS, bits_by_category, restore_syntax
 from ..common.restore import NUM_TAPS
 from ..errors import InvalidImageError
-from ..common.planes import ctu_log2, new_plane_state, padded, plane_shapes, planes_to_rgb
+from ..common.planes import PlaneState, ctu_log2, new_plane_state, padded, plane_shapes, planes_to_rgb
 from ..common.probmodel import new_contexts
 from ..common.quant import qdelta_limits, weight_matrix
 
@@ -174,14 +174,14 @@ class _LumaPass:
         self.st, self.buf, self.probs = _run_group(orgs, self.state, 0, 1, COLOUR_YCC444, quant,
                                                    lam, wds, aqs, self.probs, st, buf,
                                                    cfg.effort)
-        qmap = self.state[5][0]
+        rec, smap, qmap = self.state.recs[0], self.state.smaps[0], self.state.qmaps[0]
         self.deblock = 0
         if cfg.deblock:
-            self.deblock = _choose_deblock_level([self.org], [self.state[0][0]],
-                                                 [self.state[2][0]], [qmap], [self.wd], self.dep)
+            self.deblock = _choose_deblock_level([self.org], [rec], [smap], [qmap], [self.wd],
+                                                 self.dep)
         # the final luma (deblocked, restored) is the same for every chroma format
-        self.rec = self.state[0][0].copy()
-        deblock_plane(self.rec, self.state[2][0], qmap, self.deblock, self.dep)
+        self.rec = rec.copy()
+        deblock_plane(self.rec, smap, qmap, self.deblock, self.dep)
         self.restore = _restore_plane(self.org, self.rec, 1 << int(ctu_log2(COLOUR_YCC444)[0]),
                                       self.wd, lam, cfg)
 
@@ -204,15 +204,15 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
     shapes = plane_shapes(w, h, colour)
     # plane 0 state comes from the luma pass (shared, read-only from here on)
     chroma = new_plane_state(shapes)
-    state = tuple((lum[0],) + tuple(ch[1:]) for lum, ch in zip(luma.state, chroma))
+    state = PlaneState(*((lum[0],) + tuple(ch[1:]) for lum, ch in zip(luma.state, chroma)))
     st, buf, probs = luma.st, luma.buf.copy(), luma.probs
     if nplanes > 1:
         buf = ensure_capacity(st, buf, 2 * sum(a * b for a, b in shapes[1:]) + (1 << 16))
         aqs = [_plane_aq(luma.aq, colour, p, orgs[p].shape) for p in range(3)]
         st, buf, probs = _run_group(orgs, state, 1, nplanes, colour, quant, lam, wds, aqs, probs,
                                     st, buf, cfg.effort)
-    recs = [luma.rec.copy() if p == 0 else state[0][p] for p in range(3)]
-    smaps, qmaps = state[2], state[5]
+    recs = [luma.rec.copy() if p == 0 else state.recs[p] for p in range(3)]
+    smaps, qmaps = state.smaps, state.qmaps
     levels = [luma.deblock, 0]
     if cfg.deblock and nplanes > 1:
         levels[1] = _choose_deblock_level(orgs[1:nplanes], recs[1:nplanes], smaps[1:nplanes],
@@ -247,7 +247,7 @@ def _restore_plane(org, rec, ctu, wd, lam, cfg):
     """Fit and decide one plane's restoration filter, and apply it to rec."""
     if not cfg.restore:
         return 0, np.zeros(NUM_TAPS, np.int64), np.zeros((1, 1), np.uint8)
-    rounds = EFFORTS[cfg.effort][P_RESTORE_FITS]
+    rounds = EFFORTS[cfg.effort].restore_fits
     on, coefs, flags, restored = choose_restore(org, rec, ctu, wd, lam, rounds)
     if on:
         rec[:] = restored

@@ -15,6 +15,7 @@ their block-local positions, for the co-located contexts), and 4x4-unit
 maps smap (log2 leaf size), mmap (mode), cbmap (coded-block flag).
 """
 import math
+from collections import namedtuple
 
 import numpy as np
 
@@ -30,7 +31,8 @@ from ..common.planes import fill_units
 from ..common.predict import build_refs, mode_candidates, predict_any
 from ..common.probmodel import fill_costs
 from ..common.quant import set_ctu_step
-from ..common.recon import reconstruct
+from ..common.recon import (NUM_RECON_SLOTS, R_AVAIL, R_CI, R_FREF, R_LV, R_MAIN, R_MPM, R_PRED,
+                            R_REF, R_RI, R_TMPI, new_recon_scratch, reconstruct)
 from ..common.transform import fdct2
 
 _INF = 1e300
@@ -58,25 +60,38 @@ DEPQ_RANK_STEP = 226
 SPLIT_SKIP_BITS = np.array([[0, 30, 50, 80, 100], [0, 20, 25, 30, 60]], dtype=np.float64)
 
 # Encoder effort: how much of the search runs (the format is the same).
-# Slots of the int64 parameter row the kernels read (scratch slot S_PARAMS):
-P_FULL_RD = 0          # 5 slots: modes through full RD per size class (4x4 .. 64x64)
-P_CHROMA_EXTRA = 5     # chroma: this many more (CfL competes with the luma-derived modes)
-P_COARSE = 6           # coarse angle step below 32x32
-P_SKIP_PCT = 7         # SPLIT_SKIP_BITS scale, percent
-P_RESTORE_FITS = 8     # restoration-filter fits (encoder.py; the 2nd refits on the CTUs it helped)
-P_MARGIN = 9           # a runner-up goes through full RD only if its rough cost is
-                       # within this percentage of the best's
-P_MARGIN_DEPQ = 10       # the same with dependent quantisation (high rates)
-P_CHROMA_EXTRA_DEPQ = 11  # P_CHROMA_EXTRA with dependent quantisation
+Effort = namedtuple("Effort", [
+    "full_rd_4", "full_rd_8", "full_rd_16", "full_rd_32", "full_rd_64",  # modes through full RD
+    "chroma_extra",         # chroma: this many more (CfL competes with the luma-derived modes)
+    "coarse_step",          # coarse angle step below 32x32
+    "skip_pct",             # SPLIT_SKIP_BITS scale, percent
+    "restore_fits",         # restoration-filter fits (encoder.py; the 2nd refits on the CTUs it helped)
+    "margin_pct",           # a runner-up goes through full RD only if its rough cost is
+                            # within this percentage of the best's
+    "margin_pct_depq",      # the same with dependent quantisation (high rates)
+    "chroma_extra_depq",    # chroma_extra with dependent quantisation
+])
 # "fast" (measured on the whole corpus, docs/RESULTS.md): one mode through
 # full RD, coarse angles every 8th, twice the split-skip thresholds.
 # "slow" at high rates (dependent quantisation, lambda 22.6, whole corpus):
 # margin 125 -> 110 took 6 % off the encode time for +0.03 % J, no chroma
 # extra 5 % for +0.03 %; at lambda 362 the same cost +0.16 % / +0.12 % J.
 EFFORTS = {
-    "slow": (3, 3, 2, 2, 1, 1, 4, 100, 2, 125, 110, 0),
-    "fast": (1, 1, 1, 1, 1, 0, 8, 200, 1, 125, 125, 0),
+    "slow": Effort(full_rd_4=3, full_rd_8=3, full_rd_16=2, full_rd_32=2, full_rd_64=1,
+                   chroma_extra=1, coarse_step=4, skip_pct=100, restore_fits=2, margin_pct=125,
+                   margin_pct_depq=110, chroma_extra_depq=0),
+    "fast": Effort(full_rd_4=1, full_rd_8=1, full_rd_16=1, full_rd_32=1, full_rd_64=1,
+                   chroma_extra=0, coarse_step=8, skip_pct=200, restore_fits=1, margin_pct=125,
+                   margin_pct_depq=125, chroma_extra_depq=0),
 }
+# The kernels read an effort as an int64 row (scratch slot S_PARAMS), by these slots
+P_FULL_RD = Effort._fields.index("full_rd_4")           # + size class
+P_CHROMA_EXTRA = Effort._fields.index("chroma_extra")
+P_COARSE = Effort._fields.index("coarse_step")
+P_SKIP_PCT = Effort._fields.index("skip_pct")
+P_MARGIN = Effort._fields.index("margin_pct")
+P_MARGIN_DEPQ = Effort._fields.index("margin_pct_depq")
+P_CHROMA_EXTRA_DEPQ = Effort._fields.index("chroma_extra_depq")
 
 
 def search_params(effort):
@@ -84,29 +99,34 @@ def search_params(effort):
     return np.array(EFFORTS[effort], np.int64)
 
 
-# scratch slots (see new_scratch)
-S_REF, S_AVAIL, S_PRED, S_BLK, S_COEF, S_TMPF, S_LV, S_CI, S_RI, S_TMPI, S_WORK, \
-    S_SAVE_REC, S_SAVE_LV, S_FREF, S_MAIN, S_EST, S_MPM, S_HAD, S_EO, S_MBITS, \
-    S_PROV, S_BPS, S_BPK, S_SCLU, S_BCOEF, S_PARAMS, S_COSTS = range(27)
+# Scratch slots (see new_scratch): the reconstruction's (common/recon.py, the
+# decoder's too), then the search's own
+S_REF, S_AVAIL, S_PRED, S_LV, S_CI, S_RI, S_TMPI, S_FREF, S_MAIN, S_MPM = (
+    R_REF, R_AVAIL, R_PRED, R_LV, R_CI, R_RI, R_TMPI, R_FREF, R_MAIN, R_MPM)
+S_BLK, S_COEF, S_TMPF, S_WORK, S_SAVE_REC, S_SAVE_LV, S_EST, S_HAD, S_EO, S_MBITS, S_PROV, \
+    S_BPS, S_BPK, S_SCLU, S_BCOEF, S_PARAMS, S_COSTS = range(NUM_RECON_SLOTS, NUM_RECON_SLOTS + 17)
 
 
 def new_scratch(effort="slow"):
+    """The search's work arrays: the reconstruction scratch, then the
+    original block (S_BLK, float) and its DCT (S_COEF) with float32 work
+    arrays (S_TMPF, S_EO), RDOQ's work rows (S_WORK), the reconstruction and
+    levels saved per quadtree depth (S_SAVE_REC, S_SAVE_LV), the modes'
+    rough costs and bits (S_EST, S_MBITS), the Hadamard block (S_HAD), the
+    trellis' provisional levels and back-pointers (S_PROV, S_BPS, S_BPK),
+    the rank-step scales (S_SCLU), the best candidate's coefficients
+    (S_BCOEF), the effort's parameter row (S_PARAMS) and the bin cost table
+    (S_COSTS)."""
     m = MAX_BLOCK
-    return (np.zeros(4 * m + 1, np.int64), np.zeros(4 * m + 1, np.bool_),
-            np.zeros((m, m), np.int64), np.zeros((m, m), np.float64),
-            np.zeros((m, m), np.float64), np.zeros((m, m), np.float32),
-            np.zeros((m, m), np.int32), np.zeros((m, m), np.int64),
-            np.zeros((m, m), np.int64), np.zeros((m, m), np.int64),
-            np.zeros((4, m * m), np.float64),
-            np.zeros((MAX_DEPTH, m, m), np.int32), np.zeros((MAX_DEPTH, m, m), np.int32),
-            np.zeros(4 * m + 1, np.int64), np.zeros(3 * m + 1, np.int64),
-            np.zeros(NUM_MODE_SLOTS, np.float64), np.zeros(NUM_MPM, np.int64),
-            np.zeros((8, 8), np.float64), np.zeros((m, m), np.float32),
-            np.zeros(NUM_MODE_SLOTS, np.float64),
-            np.zeros((m, m), np.int32), np.zeros((m * m, 4), np.int64),
-            np.zeros((m * m, 4), np.int64), np.zeros((m, m), np.int64),
-            np.zeros((m, m), np.float64), search_params(effort),
-            np.zeros((NUM_CTX, 2), np.float64))
+    return new_recon_scratch() + (
+        np.zeros((m, m), np.float64), np.zeros((m, m), np.float64), np.zeros((m, m), np.float32),
+        np.zeros((4, m * m), np.float64),
+        np.zeros((MAX_DEPTH, m, m), np.int32), np.zeros((MAX_DEPTH, m, m), np.int32),
+        np.zeros(NUM_MODE_SLOTS, np.float64), np.zeros((8, 8), np.float64),
+        np.zeros((m, m), np.float32), np.zeros(NUM_MODE_SLOTS, np.float64),
+        np.zeros((m, m), np.int32), np.zeros((m * m, 4), np.int64), np.zeros((m * m, 4), np.int64),
+        np.zeros((m, m), np.int64), np.zeros((m, m), np.float64), search_params(effort),
+        np.zeros((NUM_CTX, 2), np.float64))
 
 
 @kernel
