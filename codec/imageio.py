@@ -85,9 +85,12 @@ def _umask():
 
 
 def atomic_write(path, data):
-    """Write bytes so that `path` is either untouched or complete."""
+    """Write bytes so that `path` is either untouched or complete.  The
+    temporary file is `.<name>.<random>.part`: a process killed while writing
+    (where nothing can clean up) leaves a hidden file that no *.png or *.bin
+    pattern picks up as an image or a stream."""
     d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=d)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".part", dir=d)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
