@@ -24,7 +24,7 @@ from ..common.constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MO
 from ..common.contexts import NUM_CTX, nb_cfl, nb_nonzero, nb_split
 from .rdoq import rdoq
 from .trellis import depq_trellis
-from ..jit import alloc_kernel, kernel
+from ..jit import alloc_kernel, inline_kernel, kernel
 from .syntax_enc import (any_mode_syntax, cbf_syntax, coeff_syntax, qdelta_syntax, mode_bits_table,
                          split_syntax)
 from ..common.planes import fill_units
@@ -269,81 +269,80 @@ def _sole_candidate(est, n_full, limit):
     return True
 
 
-@kernel
-def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, depth, pt,
-                 ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr):
-    """Choose the intra mode of the leaf at (x, y), reconstruct it into rec and
-    the maps (copies at S_SAVE_REC/S_SAVE_LV[depth]); returns (J, mode, nz)
-    with the pixel-domain D.  aq: distortion weight per 4x4 unit (encoder-only
-    adaptive quantisation; all ones for the PSNR tuning)."""
-    n = 1 << log2s
-    sc = log2s - LOG2_MIN_BLOCK
-    ux = x >> LOG2_MIN_BLOCK
-    uy = y >> LOG2_MIN_BLOCK
-    wd = wd * _unit_mean(aq, ux, uy, n >> LOG2_MIN_BLOCK)
-    scl = scale[sc]
-    pred = scr[S_PRED]
-    blk = scr[S_BLK]
-    coef = scr[S_COEF]
-    tmpf = scr[S_TMPF]
-    lv = scr[S_LV]
-    save_rec = scr[S_SAVE_REC][depth]
-    save_lv = scr[S_SAVE_LV][depth]
+@inline_kernel
+def _preselect(org, rec, lrec, x, y, n, log2s, pt, cflnb, cshift, ctu_ulog2, lam, wd, probs,
+               scr):
+    """Stage 1 of a leaf: the rough cost (SATD + sqrt(lambda) * mode bits) of
+    every mode the pre-selection tries, into scr[S_EST] (_INF for the rest):
+    planar and DC, a coarse pass over the angles refined around the best
+    (luma), the MPMs (and CfL for chroma).  The references are built and the
+    MPMs derived (scr[S_REF], scr[S_MPM]); the mode bits are in scr[S_MBITS]."""
     est = scr[S_EST]
     mpm = scr[S_MPM]
-    prm = scr[S_PARAMS]
+    mbits = scr[S_MBITS]
     ref = scr[S_REF]
     fref = scr[S_FREF]
+    pred = scr[S_PRED]
     main = scr[S_MAIN]
-    build_refs(rec, x, y, n, ctu_ulog2, ref, scr[S_AVAIL])
-    mode_candidates(mmap, ux, uy, pt, lmmap, cshift, mpm)
-    cflnb = nb_cfl(mmap, ux, uy) if pt != 0 else 0
+    blk = scr[S_BLK]
+    had = scr[S_HAD]
     for m in range(NUM_MODE_SLOTS):
         est[m] = _INF
     lam_sqrt = math.sqrt(lam)
     wd_sqrt = math.sqrt(wd)
-    had = scr[S_HAD]
-    # coarse pass, then refine around the best angle, then the MPMs (and CfL)
-    mbits = scr[S_MBITS]
     mode_bits_table(mpm, pt, cflnb, probs, mbits)
     for m in (MODE_PLANAR, MODE_DC):
         _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
                ref, fref, pred, main, blk, had, est)
     if pt == 0 or not CHROMA_MPM_ONLY:
         _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, ctu_ulog2, lam_sqrt,
-                      wd_sqrt, ref, fref, pred, main, blk, had, est, prm[P_COARSE])
+                      wd_sqrt, ref, fref, pred, main, blk, had, est, scr[S_PARAMS][P_COARSE])
     for i in range(NUM_MPM + (1 if pt != 0 else 0)):
         m = mpm[i] if i < NUM_MPM else MODE_CFL
         _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
                ref, fref, pred, main, blk, had, est)
+
+
+@inline_kernel
+def _rank_scales(scl, n, scr):
+    """The uniform scales candidates are ranked at with dependent quantisation
+    (DEPQ_RANK_STEP / 128 of the scale unit), in scr[S_SCLU]."""
+    qscl = scr[S_SCLU]
+    for kv in range(n):
+        for ku in range(n):
+            qscl[kv, ku] = (scl[kv, ku] * DEPQ_RANK_STEP + 64) >> 7
+    return qscl
+
+
+@inline_kernel
+def _full_rd(org, rec, lrec, cmap, x, y, n, log2s, sc, pt, cshift, ctu_ulog2, scl, dep, lam, wd,
+             cbf0, cbf1, save_lv, probs, st, buf, scr):
+    """Stage 2 of a leaf: the best few pre-selected modes (the effort's count
+    per size; a runner-up only within its margin of the first) through the
+    residual's DCT and the quantiser, J from the quantiser's own estimate.
+    The winner's levels go to save_lv (with dependent quantisation: ranked by
+    RDOQ at the uniform step, its coefficients kept in scr[S_BCOEF] for the
+    trellis).  Returns (mode, nz, bits, the mode pred holds, sole): sole = the
+    first candidate was the only one (dependent quantisation: its DCT is left
+    in scr[S_COEF] for the trellis, unranked)."""
+    est = scr[S_EST]
+    prm = scr[S_PARAMS]
+    pred = scr[S_PRED]
+    blk = scr[S_BLK]
+    coef = scr[S_COEF]
+    lv = scr[S_LV]
+    bcoef = scr[S_BCOEF]
     n_full = prm[P_FULL_RD + sc]
     if pt != 0:
         n_full += prm[P_CHROMA_EXTRA_DEPQ if dep else P_CHROMA_EXTRA]
     margin = prm[P_MARGIN_DEPQ if dep else P_MARGIN] * 0.01
-    cnb = nb_nonzero(cbmap, ux, uy)
-    cbf0 = cbf_syntax(0, pt, sc, cnb, probs, st, buf, False)
-    cbf1 = cbf_syntax(1, pt, sc, cnb, probs, st, buf, False)
+    qscl = _rank_scales(scl, n, scr) if dep else scl
     best = _INF
     best_mode = MODE_DC
     best_nz = False
     best_r = 0.0
     first = _INF
-    # with dependent quantisation the candidate modes are ranked by RDOQ at
-    # the equivalent uniform step, and only the winner gets the trellis
-    work = scr[S_WORK]
-    costs = scr[S_COSTS]
-    prov = scr[S_PROV]
-    bps = scr[S_BPS]
-    bpk = scr[S_BPK]
-    ci = scr[S_CI]
-    qscl = scl
-    bcoef = scr[S_BCOEF]
-    pred_mode = -1           # the mode whose prediction pred holds
-    if dep:
-        qscl = scr[S_SCLU]
-        for kv in range(n):
-            for ku in range(n):
-                qscl[kv, ku] = (scl[kv, ku] * DEPQ_RANK_STEP + 64) >> 7
+    pred_mode = -1
     for k in range(n_full):
         mode = -1
         for m in range(NUM_MODE_SLOTS):
@@ -356,23 +355,21 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
         elif est[mode] > margin * first:
             break
         est[mode] = _INF
-        predict_any(mode, ref, fref, n, log2s, pred, pt, main, lrec, rec, x, y, cshift,
-                    ctu_ulog2)
+        predict_any(mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], lrec, rec, x, y,
+                    cshift, ctu_ulog2)
         pred_mode = mode
         # the residual's DCT: one transform per candidate (the source's DCT,
         # shared by the candidates, would cost one more per leaf)
         for yy in range(n):
             for xx in range(n):
                 blk[yy, xx] = org[y + yy, x + xx] - pred[yy, xx]
-        fdct2(blk, n, sc, coef, tmpf, scr[S_EO])
+        fdct2(blk, n, sc, coef, scr[S_TMPF], scr[S_EO])
         if dep and k == 0 and _sole_candidate(est, n_full, margin * first):
-            # nothing to rank: the trellis alone quantises this mode
-            best_mode = mode
-            bcoef = coef
-            break
-        nz, r, d = _quantise(coef, qscl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0,
-                             cbf1, lv, False, st, buf, work, prov, bps, bpk)
-        r += mbits[mode]
+            return mode, False, 0.0, pred_mode, True       # nothing to rank
+        nz, r, d = _quantise(coef, qscl, n, log2s, sc, pt, cmap, x, y, scr[S_COSTS], lam, wd,
+                             cbf0, cbf1, lv, False, st, buf, scr[S_WORK], scr[S_PROV], scr[S_BPS],
+                             scr[S_BPK])
+        r += scr[S_MBITS][mode]
         j = d * wd + lam * r
         if j < best:
             best = j
@@ -384,15 +381,46 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
                     save_lv[yy, xx] = lv[yy, xx]
                     if dep:
                         bcoef[yy, xx] = coef[yy, xx]
-    if dep:
-        nz, r, _ = _quantise(bcoef, scl, n, log2s, sc, pt, cmap, x, y, costs, lam, wd, cbf0,
-                             cbf1, save_lv, True, st, buf, work, prov, bps, bpk)
-        best_nz = nz
-        best_r = r + mbits[best_mode]
-    if pred_mode != best_mode:       # a later candidate overwrote the winner's prediction
-        predict_any(best_mode, ref, fref, n, log2s, pred, pt, main, lrec, rec, x, y, cshift,
-                    ctu_ulog2)
-    reconstruct(pred, save_lv, best_nz, scl, n, sc, rec, x, y, ci, scr[S_RI], scr[S_TMPI], dep)
+    return best_mode, best_nz, best_r, pred_mode, False
+
+
+@kernel
+def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, depth, pt,
+                 ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr):
+    """Choose the intra mode of the leaf at (x, y), reconstruct it into rec and
+    the maps (copies at S_SAVE_REC/S_SAVE_LV[depth]); returns (J, mode, nz)
+    with the pixel-domain D.  aq: distortion weight per 4x4 unit (encoder-only
+    adaptive quantisation; all ones for the PSNR tuning).  Stages: the rough
+    pre-selection of modes, full RD of the best few, then (dependent
+    quantisation) the trellis on the winner, and its reconstruction."""
+    n = 1 << log2s
+    sc = log2s - LOG2_MIN_BLOCK
+    ux = x >> LOG2_MIN_BLOCK
+    uy = y >> LOG2_MIN_BLOCK
+    wd = wd * _unit_mean(aq, ux, uy, n >> LOG2_MIN_BLOCK)
+    scl = scale[sc]
+    save_lv = scr[S_SAVE_LV][depth]
+    build_refs(rec, x, y, n, ctu_ulog2, scr[S_REF], scr[S_AVAIL])
+    mode_candidates(mmap, ux, uy, pt, lmmap, cshift, scr[S_MPM])
+    _preselect(org, rec, lrec, x, y, n, log2s, pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, cshift,
+               ctu_ulog2, lam, wd, probs, scr)
+    cnb = nb_nonzero(cbmap, ux, uy)
+    cbf0 = cbf_syntax(0, pt, sc, cnb, probs, st, buf, False)
+    cbf1 = cbf_syntax(1, pt, sc, cnb, probs, st, buf, False)
+    mode, nz, r, pred_mode, sole = _full_rd(org, rec, lrec, cmap, x, y, n, log2s, sc, pt, cshift,
+                                            ctu_ulog2, scl, dep, lam, wd, cbf0, cbf1, save_lv,
+                                            probs, st, buf, scr)
+    pred = scr[S_PRED]
+    if dep:                          # the winner's levels from the trellis
+        nz, r, _ = _quantise(scr[S_COEF] if sole else scr[S_BCOEF], scl, n, log2s, sc, pt, cmap, x,
+                             y, scr[S_COSTS], lam, wd, cbf0, cbf1, save_lv, True, st, buf,
+                             scr[S_WORK], scr[S_PROV], scr[S_BPS], scr[S_BPK])
+        r += scr[S_MBITS][mode]
+    if pred_mode != mode:            # a later candidate overwrote the winner's prediction
+        predict_any(mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], lrec, rec, x,
+                    y, cshift, ctu_ulog2)
+    reconstruct(pred, save_lv, nz, scl, n, sc, rec, x, y, scr[S_CI], scr[S_RI], scr[S_TMPI], dep)
+    save_rec = scr[S_SAVE_REC][depth]
     d = 0.0
     for yy in range(n):
         for xx in range(n):
@@ -400,8 +428,8 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
             save_rec[yy, xx] = v
             e = org[y + yy, x + xx] - v
             d += e * e
-    _set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, best_mode, best_nz, save_lv)
-    return d * wd + lam * best_r, best_mode, best_nz
+    _set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, save_lv)
+    return d * wd + lam * r, mode, nz
 
 
 @kernel
