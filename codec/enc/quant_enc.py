@@ -1,9 +1,9 @@
 """What the encoder's two quantisers (rdoq.py, trellis.py) share: the scan of
 a block for the last position that can quantise to a nonzero level, and the
-energy of coding nothing."""
+energy of coding nothing (all of it, or beyond that position)."""
 
-from ..common.scan import SCAN_POS
-from ..jit import kernel
+from ..common.scan import SCAN_POS, SCAN_X, SCAN_Y
+from ..jit import inline_kernel, kernel
 
 
 @kernel
@@ -30,3 +30,15 @@ def energy(coef, n):
         for x in range(n):
             e += coef[y, x] * coef[y, x]
     return e
+
+
+@inline_kernel
+def tail_energy(coef, n, sc, last0):
+    """Sum of squares of coef beyond scan index last0 (where everything quantises to 0)."""
+    sx = SCAN_X[sc]
+    sy = SCAN_Y[sc]
+    tail = 0.0
+    for i in range(last0 + 1, n * n):
+        c = coef[sy[i], sx[i]]
+        tail += c * c
+    return tail

@@ -10,39 +10,28 @@ to RGB squared error by `wd`.
 """
 
 from ..common.contexts import coloc_count, ctx_sig, template
-from .quant_enc import clear_and_last, energy
+from .quant_enc import clear_and_last, energy, tail_energy
 from .syntax_enc import last_bits, last_bits_table, level_cost, level_costs
-from ..jit import kernel
+from ..jit import inline_kernel, kernel
 from ..common.scan import SCAN_X, SCAN_Y
 
 _INF = 1e300
 
 
-@kernel
-def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, cbf1_bits,
-         lv, work, st, buf):
-    """Fill lv[:n,:n] (int32, signed levels); return (any level nonzero, J, D)
-    with J = weighted transform-domain distortion + lambda * coefficient bits
-    (last position and levels, not the cbf) as RDOQ estimated them and D the
-    unweighted squared error of the chosen levels (of all of coef if none:
-    the caller needs no dequantisation to measure it).  The estimate
-    stands in for a re-count in the mode search: it differs from the exact
-    count only where zeroing the tail changed a template.
-
-    coef: float DCT coefficients; scl: int64 dequantisation scale per position;
-    work: float64[4, >= n*n] scratch (coded cost, cost-as-last, zero distortion, last-position costs);
-    st, buf: the encoder state, only for typing (nothing is written).
-    """
+@inline_kernel
+def _choose_levels(coef, scl, n, sc, pt, cmap, bx, by, costs, lam, wd, last0, lv, work):
+    """Stage 1: in reverse scan from last0, each position's level among
+    {0, round(|c|/s) - 1, round(|c|/s)} by D + lambda * R into lv, with per
+    position i: work[0][i] its J as coded, work[1][i] its J if it were the
+    last position (_INF if it quantised to 0), work[2][i] the weighted
+    distortion of coding 0 there.  Returns the unweighted energy of
+    coef up to last0."""
     sx = SCAN_X[sc]
     sy = SCAN_Y[sc]
-    nn = n * n
-    last0 = clear_and_last(coef, scl, n, sc, lv)
-    if last0 < 0:
-        return False, 0.0, energy(coef, n)
     coded = work[0]
     as_last = work[1]
     d0 = work[2]
-    head = 0.0               # unweighted energy up to last0
+    head = 0.0
     for i in range(last0, -1, -1):
         x = sx[i]
         y = sy[i]
@@ -84,7 +73,18 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, c
             lv[y, x] = bl if cv >= 0 else -bl
         else:
             as_last[i] = _INF
-    # choose the last position; its cost from a per-block table
+    return head
+
+
+@inline_kernel
+def _choose_last(pt, sc, log2n, costs, lam, last0, work):
+    """Stage 2: the last position j minimising the J of the positions before
+    it as coded, of j as the last, of zeros after it, and of coding j's scan
+    index (the costs from a per-block table, work[3]).  Returns (J, j), j = -1
+    if no position quantised to a nonzero level."""
+    coded = work[0]
+    as_last = work[1]
+    d0 = work[2]
     lc = work[3]
     last_bits_table(pt, sc, log2n, costs, lc)
     best_total = _INF
@@ -101,23 +101,18 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, c
                 best_total = t
                 best_j = j
         prefix += coded[j]
-    all_zero = 0.0
-    for i in range(last0 + 1):
-        all_zero += d0[i]
-    tail = 0.0
-    for i in range(last0 + 1, nn):      # beyond last0 everything quantises to 0
-        c = coef[sy[i], sx[i]]
-        tail += c * c
-    if best_j < 0 or all_zero + lam * cbf0_bits <= best_total + lam * cbf1_bits:
-        for i in range(last0 + 1):
-            lv[sy[i], sx[i]] = 0
-        return False, 0.0, head + tail
-    for i in range(best_j + 1, last0 + 1):
-        lv[sy[i], sx[i]] = 0
-    # D as in the trellis: the energy, each nonzero level's error in place of
-    # its coefficient's square
-    dist = head + tail
-    for i in range(best_j + 1):
+    return best_total, best_j
+
+
+@inline_kernel
+def _levels_error(coef, scl, sc, last, lv, energy_all):
+    """The unweighted squared error of the levels up to scan index last, from
+    the energy of all of coef: each nonzero level's error in place of its
+    coefficient's square (as the trellis reports it)."""
+    sx = SCAN_X[sc]
+    sy = SCAN_Y[sc]
+    dist = energy_all
+    for i in range(last + 1):
         x = sx[i]
         y = sy[i]
         k = abs(lv[y, x])
@@ -125,4 +120,41 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, c
             c = abs(coef[y, x])
             e = c - k * float(scl[y, x])
             dist += e * e - c * c
-    return True, best_total + wd * tail, dist
+    return dist
+
+
+@kernel
+def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, cbf1_bits,
+         lv, work, st, buf):
+    """Fill lv[:n,:n] (int32, signed levels); return (any level nonzero, J, D)
+    with J = weighted transform-domain distortion + lambda * coefficient bits
+    (last position and levels, not the cbf) as RDOQ estimated them and D the
+    unweighted squared error of the chosen levels (of all of coef if none:
+    the caller needs no dequantisation to measure it).  The estimate
+    stands in for a re-count in the mode search: it differs from the exact
+    count only where zeroing the tail changed a template.
+
+    coef: float DCT coefficients; scl: int64 dequantisation scale per position;
+    work: float64[4, >= n*n] scratch (coded cost, cost-as-last, zero distortion, last-position costs);
+    st, buf: the encoder state, only for typing (nothing is written).
+    Stages: the levels, the last position, then the block against cbf = 0.
+    """
+    sx = SCAN_X[sc]
+    sy = SCAN_Y[sc]
+    last0 = clear_and_last(coef, scl, n, sc, lv)
+    if last0 < 0:
+        return False, 0.0, energy(coef, n)
+    head = _choose_levels(coef, scl, n, sc, pt, cmap, bx, by, costs, lam, wd, last0, lv, work)
+    best_total, best_j = _choose_last(pt, sc, log2n, costs, lam, last0, work)
+    d0 = work[2]
+    all_zero = 0.0
+    for i in range(last0 + 1):
+        all_zero += d0[i]
+    tail = tail_energy(coef, n, sc, last0)
+    if best_j < 0 or all_zero + lam * cbf0_bits <= best_total + lam * cbf1_bits:
+        for i in range(last0 + 1):
+            lv[sy[i], sx[i]] = 0
+        return False, 0.0, head + tail
+    for i in range(best_j + 1, last0 + 1):
+        lv[sy[i], sx[i]] = 0
+    return True, best_total + wd * tail, _levels_error(coef, scl, sc, best_j, lv, head + tail)

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..common.constants import MAX_ABS_LEVEL
 from ..common.contexts import coloc_count, ctx_sig, template
-from .quant_enc import clear_and_last, energy
+from .quant_enc import clear_and_last, energy, tail_energy
 from .syntax_enc import last_bits, last_bits_table, level_cost, level_costs
 from ..jit import inline_kernel, kernel
 from ..common.quant import DEPQ_NEXT, depq_qset
@@ -107,28 +107,12 @@ def _into(ns, cost, d0, lam, sig0, sig1, cq0, cq1, idle, lb):
     return best
 
 
-@kernel
-def depq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, cbf1_bits,
-               lv, work, prov, bp_s, bp_k):
-    """Fill lv[:n,:n] (int32, signed levels) for dependent quantisation;
-    return (any level nonzero, J, D) with J = weighted transform-domain
-    distortion + lambda * coefficient bits (last position and levels, not
-    the cbf) as the search estimated them and D the unweighted squared error
-    of the chosen levels (of all of coef if none).
-
-    coef: float DCT coefficients; scl: int64 scale per position (the Q1
-    level 1 reconstruction); work: float64[>= 1, >= 48] scratch (nothing is
-    allocated here: a few small allocations cost as much as a 4x4 block's
-    search); prov: int32 (>= n, >= n) scratch; bp_s, bp_k: int64 (>= n*n, 4)
-    back-pointers.
-    """
+@inline_kernel
+def _provisional_levels(coef, scl, n, sc, last0, prov):
+    """The levels the search takes its contexts' templates from: the nearest
+    level of Q0 up to last0, zero beyond."""
     sx = SCAN_X[sc]
     sy = SCAN_Y[sc]
-    nn = n * n
-    # the smallest nonzero reconstruction is s (Q1, level 1)
-    last0 = clear_and_last(coef, scl, n, sc, lv)
-    if last0 < 0:
-        return False, 0.0, energy(coef, n)
     for y in range(n):
         for x in range(n):
             prov[y, x] = 0
@@ -136,16 +120,26 @@ def depq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0
         x = sx[i]
         y = sy[i]
         prov[y, x] = int(abs(coef[y, x]) / (2.0 * scl[y, x]) + 0.5)
-    lc = work[0]
+
+
+@inline_kernel
+def _forward(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, last0, lc, prov, bp_s,
+             bp_k):
+    """The Viterbi pass in coding order (reverse scan from last0): per position
+    the cheapest path into each of the 4 states, its back-pointers (previous
+    state or START, level) into bp_s / bp_k.  Returns (the 4 states' path
+    costs, the cost of coding nothing (idle), the unweighted energy of coef
+    up to last0)."""
+    sx = SCAN_X[sc]
+    sy = SCAN_Y[sc]
     last_bits_table(pt, sc, log2n, costs, lc)
     cost = (_INF, _INF, _INF, _INF)
     idle = 0.0               # the path with nothing coded yet: only zero distortion
-    head = 0.0               # unweighted energy up to last0
+    head = 0.0
     for i in range(last0, -1, -1):
         x = sx[i]
         y = sy[i]
-        cv = coef[y, x]
-        c = abs(cv)
+        c = abs(coef[y, x])
         s = float(scl[y, x])
         d0 = wd * c * c
         head += c * c
@@ -177,22 +171,20 @@ def depq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0
         bp_k[i, 3] = b3[2]
         cost = (b0[0], b1[0], b2[0], b3[0])
         idle += d0
-    best_s = 0
-    for s2 in range(1, _NSTATES):
-        if cost[s2] < cost[best_s]:
-            best_s = s2
-    best_total = cost[best_s]
-    tail = 0.0
-    for i in range(last0 + 1, nn):      # beyond last0 everything is zero
-        c = coef[sy[i], sx[i]]
-        tail += c * c
-    if best_total >= _INF or idle + lam * cbf0_bits <= best_total + lam * cbf1_bits:
-        return False, 0.0, head + tail
-    # back-track from position 0 up to the path's start; D from the energy
-    # with each nonzero level's error in place of its coefficient's square
+    return cost, idle, head
+
+
+@inline_kernel
+def _backtrack(coef, scl, n, sc, best_s, bp_s, bp_k, lv, energy_all):
+    """The levels of the path ending in state best_s into lv, from position 0
+    up to the path's start; returns its unweighted squared error from the
+    energy of all of coef, each nonzero level's error in place of its
+    coefficient's square."""
+    sx = SCAN_X[sc]
+    sy = SCAN_Y[sc]
     s2 = best_s
-    dist = head + tail
-    for i in range(nn):
+    dist = energy_all
+    for i in range(n * n):
         k = bp_k[i, s2]
         x = sx[i]
         y = sy[i]
@@ -206,4 +198,39 @@ def depq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0
         if prev == START:
             break
         s2 = prev
-    return True, best_total + wd * tail, dist
+    return dist
+
+
+@kernel
+def depq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, cbf1_bits,
+                 lv, work, prov, bp_s, bp_k):
+    """Fill lv[:n,:n] (int32, signed levels) for dependent quantisation;
+    return (any level nonzero, J, D) with J = weighted transform-domain
+    distortion + lambda * coefficient bits (last position and levels, not
+    the cbf) as the search estimated them and D the unweighted squared error
+    of the chosen levels (of all of coef if none).
+
+    coef: float DCT coefficients; scl: int64 scale per position (the Q1
+    level 1 reconstruction); work: float64[>= 1, >= 48] scratch (nothing is
+    allocated here: a few small allocations cost as much as a 4x4 block's
+    search); prov: int32 (>= n, >= n) scratch; bp_s, bp_k: int64 (>= n*n, 4)
+    back-pointers.  Stages: provisional levels (the templates), the forward
+    pass, the best end state against cbf = 0, the back-track.
+    """
+    # the smallest nonzero reconstruction is s (Q1, level 1)
+    last0 = clear_and_last(coef, scl, n, sc, lv)
+    if last0 < 0:
+        return False, 0.0, energy(coef, n)
+    _provisional_levels(coef, scl, n, sc, last0, prov)
+    cost, idle, head = _forward(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, last0,
+                                work[0], prov, bp_s, bp_k)
+    best_s = 0
+    for s2 in range(1, _NSTATES):
+        if cost[s2] < cost[best_s]:
+            best_s = s2
+    best_total = cost[best_s]
+    tail = tail_energy(coef, n, sc, last0)
+    if best_total >= _INF or idle + lam * cbf0_bits <= best_total + lam * cbf1_bits:
+        return False, 0.0, head + tail
+    return True, best_total + wd * tail, _backtrack(coef, scl, n, sc, best_s, bp_s, bp_k, lv,
+                                                    head + tail)
