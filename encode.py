@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import time
+from collections import namedtuple
 from concurrent.futures import ProcessPoolExecutor
 
 # --- worker side (runs in the process pool) ----------------------------------
@@ -223,7 +224,12 @@ def main(argv=None):
         return 1
 
 
+Choice = namedtuple("Choice", "chosen target_met budget")   # what the track search picked
+
+
 def _run(a):
+    """Probe the inputs, search the track's setting per image, write the
+    files, decode them back, report; returns the exit status."""
     if not os.path.isdir(a.input_dir):
         print(f"encode.py: input folder not found: {a.input_dir}", file=sys.stderr)
         return 2
@@ -233,104 +239,139 @@ def _run(a):
         return 2
     os.makedirs(a.output_dir, exist_ok=True)
     t0 = time.time()
-    from codec.sets.allocate import Curves, search_lowrate, search_transparent
-    from codec.imageio import atomic_write
     failed = {}
     with ProcessPoolExecutor(max_workers=a.jobs, initializer=_worker_init) as pool:
-        probes = list(pool.map(_w_probe, paths))
-        good = []
-        stems = set()
-        for path, pr in zip(paths, probes):
-            name = os.path.basename(path)
-            stem = os.path.splitext(name)[0]
-            if pr["ok"] and stem in stems:
-                pr = dict(ok=False, error=f"another input already writes {stem}.bin")
-            if not pr["ok"]:
-                failed[name] = pr["error"]
-                print(f"{name}: skipped: {pr['error']}", file=sys.stderr)
-            else:
-                for note in pr["notes"]:
-                    print(f"{name}: note: {note}", file=sys.stderr)
-                good.append((path, pr))
-                stems.add(stem)
+        good = _probe(pool, paths, failed)
         if not good:
             print("encode.py: no image could be read", file=sys.stderr)
             return 1
         gpaths = [p for p, _ in good]
-        pixels = sum(pr["pixels"] for _, pr in good)
-        n = len(gpaths)
         want_msssim = a.track == "transparent" or (a.track == "lowrate" and a.tune == "msssim")
         runner = Runner(pool, gpaths, want_msssim, a.chroma, a.tune, a.dep_quant, a.effort,
                         a.quiet)
-        target_met = True
-        if a.track == "lowrate":
-            budget = a.bytes if a.bytes is not None else math.ceil(pixels * (a.bpp or 0.15) / 8)
-            runner.log(f"low-rate: {n} images, {pixels} pixels, budget {budget} bytes")
-            res = search_lowrate(runner.evaluate, n, budget, progress=runner.log,
-                                 objective="msssim" if a.tune == "msssim" else "sse")
-            if res.choice is None:
-                print(f"encode.py: budget {budget} bytes is below the smallest possible set",
-                      file=sys.stderr)
-                return 3
-            chosen = res.chosen()
-        elif a.track == "transparent":
-            sse_max = 3.0 * pixels * 255.0 ** 2 / 10 ** (a.psnr / 10)
-            runner.log(f"transparent: {n} images, PSNR >= {a.psnr} dB (SSE <= {sse_max:.4g}), "
-                       f"MS-SSIM >= {a.msssim}")
-            res = search_transparent(runner.evaluate, n, sse_max, a.msssim, progress=runner.log)
-            if res.choice is None:
-                target_met = False
-                # best effort: the highest-quality point of each image
-                curves = res.curves
-                chosen = [max(ps, key=lambda p: p.nbytes) for ps in curves.points]
-                print("encode.py: the thresholds were not reached; writing the best effort",
-                      file=sys.stderr)
-            else:
-                chosen = res.chosen()
-        else:
-            import codec
-            lam = a.lam if a.lam is not None else codec.lam_from_quality(
-                75.0 if a.quality is None else a.quality)
-            pts = runner.evaluate([(i, lam) for i in range(n)])
-            chosen = pts
-        outs = []
-        for i, p in enumerate(chosen):
-            stem = os.path.splitext(os.path.basename(gpaths[i]))[0]
-            out = os.path.join(a.output_dir, stem + ".bin")
-            atomic_write(out, runner.data[(i, p.lam)])
-            outs.append(out)
+        choice = _search(a, runner, sum(pr["pixels"] for _, pr in good))
+        if choice is None:
+            return 3
+        outs = _write(a.output_dir, gpaths, choice.chosen, runner.data)
         enc_wall = time.time() - t0
         ver = list(pool.map(_w_verify, gpaths, outs))
+    summary = _report(a, good, choice, ver, runner, failed, enc_wall)
+    if failed:
+        return 1
+    if not summary["target_met"]:
+        if a.submission:
+            print("encode.py: submission not written: the target was not met", file=sys.stderr)
+        return 3
+    if a.submission:
+        from tools.submission import build_and_report
+        return build_and_report(outs, a.submission, "encode.py: submission",
+                                budget_bytes=choice.budget, jobs=a.jobs)
+    return 0
+
+
+def _probe(pool, paths, failed):
+    """[(path, probe)] of the inputs that can be coded, each stem once; the
+    others go to failed {name: reason}, reported as they are found, and
+    every note (conversions, dropped alpha, ...) is printed."""
+    good = []
+    stems = set()
+    for path, pr in zip(paths, pool.map(_w_probe, paths)):
+        name = os.path.basename(path)
+        stem = os.path.splitext(name)[0]
+        if pr["ok"] and stem in stems:
+            pr = dict(ok=False, error=f"another input already writes {stem}.bin")
+        if not pr["ok"]:
+            failed[name] = pr["error"]
+            print(f"{name}: skipped: {pr['error']}", file=sys.stderr)
+            continue
+        for note in pr["notes"]:
+            print(f"{name}: note: {note}", file=sys.stderr)
+        good.append((path, pr))
+        stems.add(stem)
+    return good
+
+
+def _search(a, runner, pixels):
+    """The Choice of a point per image for the track (or one lambda for all);
+    None, after one line, if the low-rate budget is below the smallest set."""
+    from codec.sets.allocate import search_lowrate, search_transparent
+    n = len(runner.paths)
+    if a.track == "lowrate":
+        budget = a.bytes if a.bytes is not None else math.ceil(pixels * (a.bpp or 0.15) / 8)
+        runner.log(f"low-rate: {n} images, {pixels} pixels, budget {budget} bytes")
+        res = search_lowrate(runner.evaluate, n, budget, progress=runner.log,
+                             objective="msssim" if a.tune == "msssim" else "sse")
+        if res.choice is None:
+            print(f"encode.py: budget {budget} bytes is below the smallest possible set",
+                  file=sys.stderr)
+            return None
+        return Choice(res.chosen(), True, budget)
+    if a.track == "transparent":
+        sse_max = 3.0 * pixels * 255.0 ** 2 / 10 ** (a.psnr / 10)
+        runner.log(f"transparent: {n} images, PSNR >= {a.psnr} dB (SSE <= {sse_max:.4g}), "
+                   f"MS-SSIM >= {a.msssim}")
+        res = search_transparent(runner.evaluate, n, sse_max, a.msssim, progress=runner.log)
+        if res.choice is not None:
+            return Choice(res.chosen(), True, None)
+        print("encode.py: the thresholds were not reached; writing the best effort",
+              file=sys.stderr)
+        # best effort: the highest-quality point of each image
+        return Choice([max(ps, key=lambda p: p.nbytes) for ps in res.curves.points], False, None)
+    import codec
+    lam = a.lam if a.lam is not None else codec.lam_from_quality(
+        75.0 if a.quality is None else a.quality)
+    return Choice(runner.evaluate([(i, lam) for i in range(n)]), True, None)
+
+
+def _write(output_dir, paths, chosen, data):
+    """Write each image's chosen stream to output_dir/<stem>.bin, atomically; the paths."""
+    from codec.imageio import atomic_write
+    outs = []
+    for i, p in enumerate(chosen):
+        stem = os.path.splitext(os.path.basename(paths[i]))[0]
+        out = os.path.join(output_dir, stem + ".bin")
+        atomic_write(out, data[(i, p.lam)])
+        outs.append(out)
+    return outs
+
+
+def _report(a, good, choice, ver, runner, failed, enc_wall):
+    """Print the set's scores from the verification decodes (and write --json);
+    returns the summary, whose target_met says whether the track's target holds."""
+    from codec.imageio import atomic_write
     from codec.sets.metrics import ImageScore, aggregate
+    n = len(good)
+    pixels = sum(pr["pixels"] for _, pr in good)
     score = aggregate([ImageScore(os.path.basename(p), pr["pixels"], v["nbytes"], v["sse"],
                                   v["msssim"]) for (p, pr), v in zip(good, ver)])
     dec_sec = sum(v["seconds"] for v in ver)
+    per_image = {}
+    for (p, pr), c, v in zip(good, choice.chosen, ver):
+        psnr = 10 * math.log10(255 ** 2 * 3 * pr["pixels"] / v["sse"]) if v["sse"] else None
+        per_image[os.path.basename(p)] = dict(lam=c.lam, bytes=v["nbytes"], psnr=psnr,
+                                              msssim=v["msssim"])
     summary = dict(images=n, failed=failed, tune=a.tune, effort=a.effort, pixels=pixels,
-                   bytes=score.nbytes,
-                   bpp=score.bpp,
-                   psnr=score.psnr, msssim=score.msssim, wall_seconds=enc_wall,
-                   encode_cpu_seconds=runner.encode_seconds, encodes=len(runner.data),
+                   bytes=score.nbytes, bpp=score.bpp, psnr=score.psnr, msssim=score.msssim,
+                   wall_seconds=enc_wall, encode_cpu_seconds=runner.encode_seconds,
+                   encodes=len(runner.data),
                    decode_mp_per_s=pixels / 1e6 / dec_sec if dec_sec else None,
-                   per_image={os.path.basename(p): dict(lam=c.lam, bytes=v["nbytes"],
-                                                         psnr=10 * math.log10(255 ** 2 * 3 * pr["pixels"] / v["sse"]) if v["sse"] else None,
-                                                         msssim=v["msssim"])
-                              for (p, pr), c, v in zip(good, chosen, ver)})
+                   per_image=per_image)
+    target_met = choice.target_met
     lines = [f"images     {n} encoded (tune {a.tune}, effort {a.effort})"
              + (f", {len(failed)} failed: " + ", ".join(sorted(failed)) if failed else ""),
              f"bytes      {score.nbytes}"]
     if a.track == "lowrate":
-        lines[-1] += f" of budget {budget} ({score.nbytes / budget:.2%} used)"
-        summary["budget"] = budget
-        if score.nbytes > budget:
-            target_met = False
+        lines[-1] += f" of budget {choice.budget} ({score.nbytes / choice.budget:.2%} used)"
+        summary["budget"] = choice.budget
+        target_met = target_met and score.nbytes <= choice.budget
     lines += [f"bpp        {score.bpp:.4f}",
               f"PSNR       {score.psnr:.3f} dB (aggregate)",
               f"MS-SSIM    {score.msssim:.5f} (mean)"]
     if a.track == "transparent":
         ok = score.psnr >= a.psnr and score.msssim >= a.msssim
         target_met = target_met and ok
-        lines.append(f"thresholds PSNR {score.psnr - a.psnr:+.3f} dB, MS-SSIM {score.msssim - a.msssim:+.5f} "
-                     + ("(met)" if ok else "(NOT met)"))
+        lines.append(f"thresholds PSNR {score.psnr - a.psnr:+.3f} dB, "
+                     f"MS-SSIM {score.msssim - a.msssim:+.5f} " + ("(met)" if ok else "(NOT met)"))
     lines += [f"wall time  {enc_wall:.1f} s for {len(runner.data)} encodes "
               f"({runner.encode_seconds:.1f} s encoder CPU)",
               f"decode     {summary['decode_mp_per_s']:.2f} MP/s (verification pass)"]
@@ -339,17 +380,7 @@ def _run(a):
     if a.json:
         import json
         atomic_write(a.json, json.dumps(summary, indent=2).encode())
-    if failed:
-        return 1
-    if not target_met:
-        if a.submission:
-            print("encode.py: submission not written: the target was not met", file=sys.stderr)
-        return 3
-    if a.submission:
-        from tools.submission import build_and_report
-        return build_and_report(outs, a.submission, "encode.py: submission",
-                                budget_bytes=summary.get("budget"), jobs=a.jobs)
-    return 0
+    return summary
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Encoder API: RGB array -> bytes, every decision at one lambda."""
 import math
+from collections import namedtuple
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -149,41 +150,45 @@ def _run_group(orgs, state, p_first, p_last, colour, quant, lam, wds, aqs, probs
         buf = ensure_capacity(st, buf, 2 * buf.shape[0])      # at least twice the room
 
 
-class _LumaPass:
-    """Luma is coded first and identically for every chroma format, so the
-    format decision only re-codes chroma from a snapshot of the coder."""
+# What the luma pass leaves for the chroma passes: the plane, its unit
+# weights and plane weight, the quantiser setup (shared by every chroma
+# format: the CTU deltas are coded in the luma group), the coder and plane
+# state after luma, and the final luma (deblocked, restored) with its filter
+# parameters.
+LumaPass = namedtuple("LumaPass", ["org", "aq", "wd", "dep", "qidx", "wmat", "qdelta_map",
+                                   "qdelta_on", "state", "probs", "st", "buf", "deblock", "rec",
+                                   "restore"])
 
-    def __init__(self, ycc, lam, cfg):
-        self.org = ycc[0]
-        self.aq = aq_weights(self.org, cfg.tune)
-        self.wd = plane_weight(COLOUR_YCC444, 0)
-        self.dep = cfg.dependent
-        self.qidx = step_index_for(lam, self.wd, self.dep)
-        hp, wp = self.org.shape
-        self.wmat = weight_matrix(cfg.slope)
-        self.qdelta_map = _ctu_deltas(self.aq, self.qidx, lam, self.dep)
-        self.qdelta_on = bool(self.qdelta_map.any())
-        self.state = new_plane_state([(hp, wp)])
-        self.probs = new_contexts(NUM_CTX)
-        st, buf = new_encoder(2 * hp * wp + (1 << 16), BILL_SLOTS)
-        quant = (self.wmat, np.array([self.qidx, 0, 0], np.int64), self.qdelta_map, self.qdelta_on,
-                 self.dep)
-        wds = np.array([self.wd, 0.0, 0.0])
-        orgs = [self.org, np.zeros((4, 4)), np.zeros((4, 4))]
-        aqs = [self.aq, self.aq, self.aq]
-        self.st, self.buf, self.probs = _run_group(orgs, self.state, 0, 1, COLOUR_YCC444, quant,
-                                                   lam, wds, aqs, self.probs, st, buf,
-                                                   cfg.effort)
-        rec, smap, qmap = self.state.recs[0], self.state.smaps[0], self.state.qmaps[0]
-        self.deblock = 0
-        if cfg.deblock:
-            self.deblock = _choose_deblock_level([self.org], [rec], [smap], [qmap], [self.wd],
-                                                 self.dep)
-        # the final luma (deblocked, restored) is the same for every chroma format
-        self.rec = rec.copy()
-        deblock_plane(self.rec, smap, qmap, self.deblock, self.dep)
-        self.restore = _restore_plane(self.org, self.rec, 1 << int(ctu_log2(COLOUR_YCC444)[0]),
-                                      self.wd, lam, cfg)
+
+def _code_luma(ycc, lam, cfg):
+    """Code the luma group.  Luma is coded first and identically for every
+    chroma format, so the format decision only re-codes chroma from a
+    snapshot of the coder (the LumaPass)."""
+    org = ycc[0]
+    aq = aq_weights(org, cfg.tune)
+    wd = plane_weight(COLOUR_YCC444, 0)
+    dep = cfg.dependent
+    qidx = step_index_for(lam, wd, dep)
+    hp, wp = org.shape
+    wmat = weight_matrix(cfg.slope)
+    qdelta_map = _ctu_deltas(aq, qidx, lam, dep)
+    qdelta_on = bool(qdelta_map.any())
+    state = new_plane_state([(hp, wp)])
+    st, buf = new_encoder(2 * hp * wp + (1 << 16), BILL_SLOTS)
+    quant = (wmat, np.array([qidx, 0, 0], np.int64), qdelta_map, qdelta_on, dep)
+    st, buf, probs = _run_group([org, np.zeros((4, 4)), np.zeros((4, 4))], state, 0, 1,
+                                COLOUR_YCC444, quant, lam, np.array([wd, 0.0, 0.0]), [aq, aq, aq],
+                                new_contexts(NUM_CTX), st, buf, cfg.effort)
+    rec, smap, qmap = state.recs[0], state.smaps[0], state.qmaps[0]
+    deblock = 0
+    if cfg.deblock:
+        deblock = _choose_deblock_level([org], [rec], [smap], [qmap], [wd], dep)
+    # the final luma (deblocked, restored) is the same for every chroma format
+    final = rec.copy()
+    deblock_plane(final, smap, qmap, deblock, dep)
+    restore = _restore_plane(org, final, 1 << int(ctu_log2(COLOUR_YCC444)[0]), wd, lam, cfg)
+    return LumaPass(org, aq, wd, dep, qidx, wmat, qdelta_map, qdelta_on, state, probs, st, buf,
+                    deblock, final, restore)
 
 
 def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
@@ -290,7 +295,7 @@ def encode_image(image, config=None):
         modes = [COLOUR_YCC444]
     else:
         modes = [COLOUR_YCC420, COLOUR_YCC444]
-    luma = _LumaPass(ycc, lam, cfg)
+    luma = _code_luma(ycc, lam, cfg)
     best = None
     for colour in modes:
         r = _encode_colour(rgb, ycc, colour, lam, cfg, luma)
