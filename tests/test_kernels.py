@@ -6,7 +6,7 @@ from scipy.linalg import hadamard
 
 from codec.enc.arith_enc import new_encoder
 from codec.common.contexts import NUM_CTX
-from codec.enc.image_enc import S_LV, S_WORK, _satd
+from codec.enc.image_enc import S_LV, S_WORK, satd
 from codec.enc.rdoq import rdoq
 from codec.common.probmodel import new_contexts
 from codec.common.transform import fdct2
@@ -39,7 +39,7 @@ def test_satd_is_the_hadamard_sum(n):
     diff = org[y:y + n, x:x + n] - pred[:n, :n]
     ref = sum(np.abs(hk @ diff[i:i + k, j:j + k] @ hk.T).sum()
               for i in range(0, n, k) for j in range(0, n, k)) / k
-    got = _satd(org, x, y, pred, n, np.zeros((64, 64)), np.zeros((8, 8)))
+    got = satd(org, x, y, pred, n, np.zeros((64, 64)), np.zeros((8, 8)))
     assert got == ref
 
 

@@ -22,7 +22,7 @@ from codec.enc.arith_enc import new_encoder
 from codec.common.constants import COLOUR_YCC444, LOG2_MIN_BLOCK, NUM_SIZES
 from codec.common.contexts import NUM_CTX
 from codec.enc.image_enc import S_BLK, S_COEF, S_EO, S_HAD, S_LV, S_MAIN, S_PRED, S_TMPF, S_WORK, \
-    S_CI, S_RI, S_TMPI, S_PROV, S_BPS, S_BPK, _satd, new_scratch
+    S_CI, S_RI, S_TMPI, S_PROV, S_BPS, S_BPK, satd, new_scratch
 from codec.enc.rdoq import rdoq
 from codec.enc.trellis import depq_trellis
 from codec.enc.syntax_enc import BILL_SLOTS, coeff_syntax
@@ -47,7 +47,7 @@ def _loop_pred(ref, fref, n, log2n, pred, main, reps):
 def _loop_satd(org, pred, n, blk, had, reps):
     s = 0.0
     for _ in range(reps):
-        s += _satd(org, 0, 0, pred, n, blk, had)
+        s += satd(org, 0, 0, pred, n, blk, had)
     return s
 
 

@@ -1,7 +1,9 @@
 """Encoder API: RGB array -> bytes, every decision at one lambda."""
 import math
+import time
 from collections import namedtuple
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.ndimage import uniform_filter
@@ -55,10 +57,28 @@ class EncodeResult:
     # ideal code length of the payload per "luma|chroma <category>" (see
     # syntax_enc.bits_by_category); header and coder flush not included
     bits: dict = field(default_factory=dict)
+    # CPU seconds of the whole encode_image call per phase (every chroma
+    # format tried included; tools/encode_profile.py)
+    phase_seconds: dict = field(default_factory=dict)
 
     @property
     def nbytes(self):
         return len(self.data)
+
+
+class _PhaseClock:
+    """CPU seconds per encoder phase: `with clock("luma pass"): ...`."""
+
+    def __init__(self):
+        self.seconds = {}
+
+    @contextmanager
+    def __call__(self, phase):
+        t = time.process_time()
+        try:
+            yield
+        finally:
+            self.seconds[phase] = self.seconds.get(phase, 0.0) + time.process_time() - t
 
 
 def as_rgb(image):
@@ -160,7 +180,7 @@ LumaPass = namedtuple("LumaPass", ["org", "aq", "wd", "dep", "qidx", "wmat", "qd
                                    "restore"])
 
 
-def _code_luma(ycc, lam, cfg):
+def _code_luma(ycc, lam, cfg, clock):
     """Code the luma group.  Luma is coded first and identically for every
     chroma format, so the format decision only re-codes chroma from a
     snapshot of the coder (the LumaPass)."""
@@ -176,28 +196,34 @@ def _code_luma(ycc, lam, cfg):
     state = new_plane_state([(hp, wp)])
     st, buf = new_encoder(2 * hp * wp + (1 << 16), BILL_SLOTS)
     quant = (wmat, np.array([qidx, 0, 0], np.int64), qdelta_map, qdelta_on, dep)
-    st, buf, probs = _run_group([org, np.zeros((4, 4)), np.zeros((4, 4))], state, 0, 1,
-                                COLOUR_YCC444, quant, lam, np.array([wd, 0.0, 0.0]), [aq, aq, aq],
-                                new_contexts(NUM_CTX), st, buf, cfg.effort)
+    with clock("luma pass"):
+        st, buf, probs = _run_group([org, np.zeros((4, 4)), np.zeros((4, 4))], state, 0, 1,
+                                    COLOUR_YCC444, quant, lam, np.array([wd, 0.0, 0.0]),
+                                    [aq, aq, aq], new_contexts(NUM_CTX), st, buf, cfg.effort)
     rec, smap, qmap = state.recs[0], state.smaps[0], state.qmaps[0]
     deblock = 0
     if cfg.deblock:
-        deblock = _choose_deblock_level([org], [rec], [smap], [qmap], [wd], dep)
+        with clock("deblocking-level choice"):
+            deblock = _choose_deblock_level([org], [rec], [smap], [qmap], [wd], dep)
     # the final luma (deblocked, restored) is the same for every chroma format
     final = rec.copy()
-    deblock_plane(final, smap, qmap, deblock, dep)
-    restore = _restore_plane(org, final, 1 << int(ctu_log2(COLOUR_YCC444)[0]), wd, lam, cfg)
+    with clock("deblocking"):
+        deblock_plane(final, smap, qmap, deblock, dep)
+    with clock("restoration fit"):
+        restore = _restore_plane(org, final, 1 << int(ctu_log2(COLOUR_YCC444)[0]), wd, lam, cfg)
     return LumaPass(org, aq, wd, dep, qidx, wmat, qdelta_map, qdelta_on, state, probs, st, buf,
                     deblock, final, restore)
 
 
-def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
+def _encode_colour(rgb, ycc, colour, lam, cfg, luma, clock):
     h, w = rgb.shape[:2]
     # ycc planes arrive padded for full-resolution coding
     if colour == COLOUR_GREY:
         orgs = [ycc[0]]
     elif colour == COLOUR_YCC420:
-        orgs = [ycc[0]] + [np.ascontiguousarray(_pad(downsample420(c[:h, :w]))) for c in ycc[1:]]
+        with clock("4:2:0 downsampling"):
+            orgs = [ycc[0]] + [np.ascontiguousarray(_pad(downsample420(c[:h, :w])))
+                               for c in ycc[1:]]
     else:
         orgs = list(ycc)
     nplanes = len(orgs)
@@ -214,19 +240,23 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
     if nplanes > 1:
         buf = ensure_capacity(st, buf, 2 * sum(a * b for a, b in shapes[1:]) + (1 << 16))
         aqs = [_plane_aq(luma.aq, colour, p, orgs[p].shape) for p in range(3)]
-        st, buf, probs = _run_group(orgs, state, 1, nplanes, colour, quant, lam, wds, aqs, probs,
-                                    st, buf, cfg.effort)
+        with clock("chroma pass"):
+            st, buf, probs = _run_group(orgs, state, 1, nplanes, colour, quant, lam, wds, aqs,
+                                        probs, st, buf, cfg.effort)
     recs = [luma.rec.copy() if p == 0 else state.recs[p] for p in range(3)]
     smaps, qmaps = state.smaps, state.qmaps
     levels = [luma.deblock, 0]
     if cfg.deblock and nplanes > 1:
-        levels[1] = _choose_deblock_level(orgs[1:nplanes], recs[1:nplanes], smaps[1:nplanes],
-                                          qmaps[1:nplanes], wds[1:nplanes], luma.dep)
+        with clock("deblocking-level choice"):
+            levels[1] = _choose_deblock_level(orgs[1:nplanes], recs[1:nplanes], smaps[1:nplanes],
+                                              qmaps[1:nplanes], wds[1:nplanes], luma.dep)
     restores = [luma.restore]
     ctus = ctu_log2(colour)
     for p in range(1, nplanes):
-        deblock_plane(recs[p], smaps[p], qmaps[p], levels[1], luma.dep)
-        restores.append(_restore_plane(orgs[p], recs[p], 1 << int(ctus[p]), wds[p], lam, cfg))
+        with clock("deblocking"):
+            deblock_plane(recs[p], smaps[p], qmaps[p], levels[1], luma.dep)
+        with clock("restoration fit"):
+            restores.append(_restore_plane(orgs[p], recs[p], 1 << int(ctus[p]), wds[p], lam, cfg))
     # restoration parameters close the payload (the decoder needs every plane first)
     st = st.copy()
     buf = ensure_capacity(st, buf, sum(64 + f.size for _, _, f in restores) + 64)
@@ -243,7 +273,8 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma):
         deblock_y=levels[0], deblock_c=levels[1], delta_q=int(luma.qdelta_on), dep_quant=int(luma.dep),
         payload_len=len(payload))
     data = container.pack(header, payload)
-    recon = planes_to_rgb(recs, w, h, colour)
+    with clock("YCbCr -> RGB"):
+        recon = planes_to_rgb(recs, w, h, colour)
     sse = rgb_sse(recon, rgb)
     return EncodeResult(data, recon, lam, colour, sse, bits)
 
@@ -286,7 +317,9 @@ def encode_image(image, config=None):
     rgb = as_rgb(image)
     lam = cfg.lam_value
     grey = bool((rgb[:, :, 0] == rgb[:, :, 1]).all() and (rgb[:, :, 1] == rgb[:, :, 2]).all())
-    ycc = rgb_to_ycc(rgb, padded(rgb.shape[:2]))
+    clock = _PhaseClock()
+    with clock("RGB -> YCbCr"):
+        ycc = rgb_to_ycc(rgb, padded(rgb.shape[:2]))
     if grey:
         modes = [COLOUR_GREY]
     elif cfg.chroma == "420":
@@ -295,13 +328,13 @@ def encode_image(image, config=None):
         modes = [COLOUR_YCC444]
     else:
         modes = [COLOUR_YCC420, COLOUR_YCC444]
-    luma = _code_luma(ycc, lam, cfg)
+    luma = _code_luma(ycc, lam, cfg, clock)
     best = None
     for colour in modes:
-        r = _encode_colour(rgb, ycc, colour, lam, cfg, luma)
+        r = _encode_colour(rgb, ycc, colour, lam, cfg, luma, clock)
         if best is None or r.sse + lam * 8 * r.nbytes < best.sse + lam * 8 * best.nbytes:
             best = r
-    return best
+    return replace(best, phase_seconds=dict(clock.seconds))
 
 
 def encode(image, *, lam=None, quality=None, config=None):

@@ -139,7 +139,7 @@ def _had4(a0, a1, a2, a3):
 
 
 @kernel
-def _satd(org, x, y, pred, n, blk, had):
+def satd(org, x, y, pred, n, blk, had):
     """Sum of |Hadamard coefficients| (4x4 blocks for n = 4, else 8x8), scaled
     to ~ the sum of |orthonormal transform coefficients| of org - pred.
     Butterflies on scalars: the per-pixel cost of the mode pre-selection."""
@@ -201,7 +201,7 @@ def _rough(org, rec, lrec, x, y, n, log2n, pt, mode, mbits, cshift, ctu_ulog2, l
     if est[mode] < _INF:
         return est[mode]
     predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshift, ctu_ulog2)
-    j = wd_sqrt * _satd(org, x, y, pred, n, blk, had) + lam_sqrt * mbits[mode]
+    j = wd_sqrt * satd(org, x, y, pred, n, blk, had) + lam_sqrt * mbits[mode]
     est[mode] = j
     return j
 
