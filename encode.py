@@ -154,12 +154,6 @@ def parse_args(argv):
     return a
 
 
-def find_images(folder):
-    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(".png")
-                   and not n.startswith("."))
-    return [os.path.join(folder, n) for n in names]
-
-
 class Runner:
     """Runs encodes on the pool with a progress bar and keeps their bytes."""
 
@@ -233,7 +227,8 @@ def _run(a):
     if not os.path.isdir(a.input_dir):
         print(f"encode.py: input folder not found: {a.input_dir}", file=sys.stderr)
         return 2
-    paths = find_images(a.input_dir)
+    from codec.imageio import png_files
+    paths = png_files(a.input_dir)
     if not paths:
         print(f"encode.py: no .png files in {a.input_dir}", file=sys.stderr)
         return 2

@@ -78,6 +78,15 @@ def _to_rgb(im, notes):
     raise InvalidImageError(f"unsupported image mode {mode}")
 
 
+def png_files(folder):
+    """The PNG files of a folder (not its subfolders), sorted by name, as
+    paths.  Hidden files are skipped: editors' and macOS's sidecars
+    (._photo.png) and unfinished writes (atomic_write's .<name>.part) are
+    not images of the set."""
+    return [os.path.join(folder, n) for n in sorted(os.listdir(folder))
+            if n.lower().endswith(".png") and not n.startswith(".")]
+
+
 def _umask():
     m = os.umask(0)
     os.umask(m)

@@ -112,3 +112,23 @@ def test_user_errors_have_no_traceback(tmp_path, capsys):
 def test_decode_missing_file_and_directory(tmp_path, capsys):
     assert decode_cli.main([str(tmp_path / "nope.bin")]) == 1
     assert "nope.bin" in capsys.readouterr().err
+
+
+def test_every_tool_lists_a_folder_the_same_way(tmp_path):
+    """Hidden files (macOS's ._photo.png sidecars, an unfinished .x.png.part)
+    are not images of the set, for encode.py and the tools alike (one lister)."""
+    from codec.imageio import png_files
+    from tools.cli import png_paths
+    rgb = synthetic_image(16, 16, seed=2)
+    for name in ("b.png", "A.PNG", "c.png"):
+        Image.fromarray(rgb).save(tmp_path / name, format="PNG")
+    (tmp_path / "._b.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    (tmp_path / ".c.png.x1y2.part").write_bytes(b"partial")
+    (tmp_path / "notes.txt").write_text("not an image")
+    want = [str(tmp_path / n) for n in ("A.PNG", "b.png", "c.png")]
+    assert png_files(str(tmp_path)) == want
+    assert png_paths([str(tmp_path)]) == want
+    out = tmp_path / "out"
+    assert encode_cli.main([str(tmp_path), str(out), "--quality", "40", "--quiet",
+                            "--jobs", "1"]) == 0
+    assert sorted(os.listdir(out)) == ["A.bin", "b.bin", "c.bin"]

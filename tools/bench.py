@@ -181,11 +181,6 @@ def machine_info():
     return info
 
 
-def find_images(folder):
-    return sorted(os.path.join(folder, n) for n in os.listdir(folder)
-                  if n.lower().endswith(".png") and not n.startswith("."))
-
-
 def corpus_info(paths):
     from PIL import Image
     images = {}
@@ -469,7 +464,8 @@ def main(argv=None):
     if not os.path.isdir(a.corpus):
         print(f"bench: corpus folder not found: {a.corpus}", file=sys.stderr)
         return 2
-    paths = find_images(a.corpus)
+    from codec.imageio import png_files
+    paths = png_files(a.corpus)
     if not paths:
         print(f"bench: no .png files in {a.corpus}", file=sys.stderr)
         return 2

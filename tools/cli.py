@@ -3,6 +3,8 @@ import argparse
 import os
 import sys
 
+from codec.imageio import png_files
+
 
 def doc_parser(prog, doc):
     """An ArgumentParser whose description is the first paragraph of a
@@ -17,7 +19,7 @@ def png_paths(paths):
     out = []
     for p in paths:
         if os.path.isdir(p):
-            out += sorted(os.path.join(p, n) for n in os.listdir(p) if n.lower().endswith(".png"))
+            out += png_files(p)
         elif os.path.isfile(p):
             out.append(p)
         else:

@@ -22,7 +22,8 @@ def _load(path):
 def evaluate(orig_dir, dec_dir, bins_dir=None):
     """Per-image ImageScores and the SetScore; raises FileNotFoundError for a missing match."""
     from codec.sets.metrics import aggregate, score_image
-    names = sorted(n for n in os.listdir(orig_dir) if n.lower().endswith(".png"))
+    from codec.imageio import png_files
+    names = [os.path.basename(p) for p in png_files(orig_dir)]
     if not names:
         raise FileNotFoundError(f"no .png files in {orig_dir}")
     scores = []

@@ -121,8 +121,8 @@ def main(argv=None):
     if not os.path.isdir(a.corpus):
         print(f"speed: no such folder {a.corpus}", file=sys.stderr)
         return 2
-    files = sorted(os.path.join(a.corpus, f) for f in os.listdir(a.corpus)
-                   if f.lower().endswith(".png"))[:a.images]
+    from codec.imageio import png_files
+    files = png_files(a.corpus)[:a.images]
     if not files:
         print(f"speed: no PNG files in {a.corpus}", file=sys.stderr)
         return 2
