@@ -16,6 +16,36 @@ def synthetic_image(h, w, seed=0, grey=False):
     return np.ascontiguousarray(img)
 
 
+def test_card(h, w, seed=0):
+    """Hard content for the decoder's corner cases: stripes at nine angles
+    (every angular mode family), black and white squares on the 16-sample
+    grid (full-swing edges with flat sides, where deblocking computes its
+    largest sums), saturated patches that follow a luma ramp (chroma from
+    luma) over a smooth gradient."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w].astype(np.float64)
+    img = np.zeros((h, w, 3))
+    # background: a smooth colour gradient (planar, DC)
+    img[..., 0] = 40 + 150 * x / w
+    img[..., 1] = 200 - 120 * y / h
+    img[..., 2] = 90 + 60 * np.sin((x + y) / 23.0)
+    # stripes at many angles, one band each (the angular families)
+    for k, ang in enumerate(np.linspace(0, np.pi, 9, endpoint=False)):
+        band = (y >= k * h / 9) & (y < (k + 1) * h / 9) & (x < w / 2)
+        t = x * np.cos(ang) + y * np.sin(ang)
+        img[band] = (128 + 110 * np.sign(np.sin(t / 3.0)))[band][:, None]
+    # black and white squares on the 16-sample grid: full-swing edges with flat sides
+    sq = ((x // 16 + y // 16) % 2 == 0) & (x >= w / 2) & (y < h / 2)
+    img[sq] = 255.0
+    img[((x // 16 + y // 16) % 2 == 1) & (x >= w / 2) & (y < h / 2)] = 0.0
+    # saturated colour patches following a luma ramp (chroma from luma)
+    patch = (x >= w / 2) & (y >= h / 2)
+    lum = 60 + 180 * ((x - w / 2) / (w / 2))
+    img[patch] = np.stack([lum, 255 - lum, 0.5 * lum], axis=-1)[patch]
+    img += rng.normal(0, 2, img.shape)
+    return np.ascontiguousarray(np.clip(img, 0, 255).astype(np.uint8))
+
+
 @pytest.fixture
 def image_factory():
     return synthetic_image

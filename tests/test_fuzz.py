@@ -16,22 +16,26 @@ FUZZ = os.path.join(DATA, "fuzz")
 
 @pytest.fixture(scope="module")
 def seeds():
-    return make_seeds(DATA)
+    out = make_seeds(DATA)
+    codec.decode(out[-1])          # the decoder's kernels load (or compile) here, not in a case
+    return out
+
+
+SMOKE_CASES = 3000
 
 
 def test_fuzz_smoke(seeds):
+    """A fixed number of mutants (the same ones on every machine), each a
+    typed error or a valid image; none near a hang (the bound is generous:
+    a case takes milliseconds)."""
     rng = np.random.default_rng(12345)
-    t0 = time.time()
-    n = 0
     slowest = 0.0
-    while n < 3000 and time.time() - t0 < 50:
+    for _ in range(SMOKE_CASES):
         data = mutate(rng, seeds[int(rng.integers(0, len(seeds)))])
         t = time.perf_counter()
         failure = check_one(data)
         slowest = max(slowest, time.perf_counter() - t)
         assert failure is None, (failure, data.hex())
-        n += 1
-    assert n >= 1000
     assert slowest < 5.0
 
 
@@ -40,11 +44,14 @@ def test_empty_and_tiny_inputs():
         assert check_one(data) is None
 
 
-@pytest.mark.parametrize("name", sorted(n for n in os.listdir(FUZZ) if n.endswith(".bin"))
-                         if os.path.isdir(FUZZ) else [])
-def test_stored_fuzz_regressions(name):
-    with open(os.path.join(FUZZ, name), "rb") as f:
-        assert check_one(f.read()) is None
+def test_stored_fuzz_regressions():
+    """Every stored crash input and hostile stream (tests/data/fuzz, which
+    must not be empty: a missing folder would make this test pass vacuously)."""
+    names = sorted(n for n in os.listdir(FUZZ) if n.endswith(".bin"))
+    assert len(names) >= 5
+    for name in names:
+        with open(os.path.join(FUZZ, name), "rb") as f:
+            assert check_one(f.read()) is None, name
 
 
 def test_hostile_streams_are_refused():

@@ -1,6 +1,7 @@
 """The numba kernels compute exactly what their Python source says: an
 encode + decode under NUMBA_DISABLE_JIT=1 gives the same bytes and pixels."""
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -34,29 +35,56 @@ def test_pure_python_run_matches_numba():
 
 
 STORED = r"""
-import hashlib, json, os, sys
+import hashlib, json, os, sys, warnings
+warnings.simplefilter("error", RuntimeWarning)   # an integer overflow is an error, not a wrap
 sys.path.insert(0, {repo!r})
 import codec
+from codec.common import deblock, predict
 from codec.common.constants import FORMAT_VERSION
+
+modes, swing = set(), [0]
+_predict, _cfl, _segment = predict.predict, predict.predict_cfl, deblock._filter_segment
+
+def predict_(ref, n, log2n, mode, pred, pt, main):
+    modes.add(int(mode))
+    return _predict(ref, n, log2n, mode, pred, pt, main)
+
+def cfl_(*args):
+    modes.add(35)
+    return _cfl(*args)
+
+def segment_(s, base, stride, step, beta, tc, strong_ok):
+    for li in range(4):
+        b = base + li * step
+        swing[0] = max(swing[0], abs(int(s[b]) - int(s[b - stride])))
+    return _segment(s, base, stride, step, beta, tc, strong_ok)
+
+# without JIT the kernels are Python functions that look their callees up by name
+predict.predict, predict.predict_cfl, deblock._filter_segment = predict_, cfl_, segment_
 data = os.path.join({repo!r}, "tests", "data")
+hashes = {{}}
 for name, entry in sorted(json.load(open(os.path.join(data, "streams.json"))).items()):
     if entry["version"] == FORMAT_VERSION:
         out = codec.decode(open(os.path.join(data, name), "rb").read())
-        print(name, hashlib.sha256(out.tobytes()).hexdigest() == entry["sha256"])
+        hashes[name] = hashlib.sha256(out.tobytes()).hexdigest() == entry["sha256"]
+print(json.dumps(dict(hashes=hashes, modes=sorted(modes), swing=swing[0])))
 """
 
 
 def test_stored_streams_decode_to_their_hashes_without_jit():
     """Every stored stream decodes to its pixel hash with numpy's scalar
-    arithmetic in place of numba's: no result depends on numba widening
-    int8/int16/uint8 values implicitly (numpy scalars keep their width), so
-    the integer arithmetic is explicit wherever the two could differ, as the
-    CLIC 2019 runtime's numba 0.53 and the current numba must agree."""
+    arithmetic in place of numba's, with integer overflow warnings as errors:
+    no result depends on numba widening int8/int16/uint8 values implicitly
+    (numpy scalars keep their width), so the integer arithmetic is explicit
+    wherever the two could differ, as the CLIC 2019 runtime's numba 0.53 and
+    the current numba must agree.  The streams reach every intra mode and a
+    full-swing deblocking edge (where 9 * (q0 - p0) leaves int16)."""
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, NUMBA_DISABLE_JIT="1")
     r = subprocess.run([sys.executable, "-c", STORED.format(repo=repo)], env=env,
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr
-    lines = r.stdout.split("\n")
-    results = dict(l.split() for l in lines if l.strip())
-    assert len(results) >= 8 and set(results.values()) == {"True"}, results
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert len(res["hashes"]) >= 9 and all(res["hashes"].values()), res["hashes"]
+    assert res["modes"] == list(range(36))                 # planar, DC, 33 angles, CfL
+    assert 9 * res["swing"] > 32767

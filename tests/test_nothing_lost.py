@@ -53,6 +53,35 @@ def test_ctrl_c_leaves_only_complete_files(tmp_path):
     names = sorted(os.listdir(out))
     assert all(n.endswith(".bin") for n in names)          # no temporaries
     assert (out / "p0.bin").read_bytes() == b"previous run"
-    for n in names:
-        if n != "p0.bin":
-            codec.decode((out / n).read_bytes())           # anything written is complete
+    for n in names:        # encode.py writes after the search: usually none yet (the decoding
+        if n != "p0.bin":  # test below sees written files); any that is there is complete
+            codec.decode((out / n).read_bytes())
+
+
+def test_ctrl_c_while_decoding_keeps_every_written_png_complete(tmp_path):
+    """decode.py writes PNGs as it goes: interrupted after the first one, it
+    exits 130 with complete PNGs only (each the stream's exact pixels) and
+    no temporary file."""
+    img = synthetic_image(768, 1024, seed=7)
+    data = codec.encode(img, config=codec.EncoderConfig(quality=60, chroma="420"))
+    expect = codec.decode(data)
+    for i in range(40):
+        (tmp_path / f"s{i:02d}.bin").write_bytes(data)
+    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "decode.py"), "--jobs", "1"],
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            cwd=tmp_path)
+    t0 = time.time()
+    while not any(n.endswith(".png") for n in os.listdir(tmp_path)) and time.time() - t0 < 300:
+        if proc.poll() is not None:
+            break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    pngs = sorted(n for n in os.listdir(tmp_path) if n.endswith(".png"))
+    assert 1 <= len(pngs) < 40                              # it saw a written file, and stopped
+    assert sorted(os.listdir(tmp_path)) == sorted(pngs + [f"s{i:02d}.bin" for i in range(40)])
+    import numpy as np
+    for n in pngs:
+        assert np.array_equal(np.asarray(Image.open(tmp_path / n)), expect), n

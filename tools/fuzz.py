@@ -59,7 +59,7 @@ def make_seeds(extra_dir=None):
                     k += 1
                     img = synthetic_image(h, w, seed=k, grey=grey)
                     # every second seed with --tune msssim (several CTUs: quantiser deltas);
-                    # qualities above 55 use dependent quantisation
+                    # qualities above 50 use dependent quantisation
                     tune = "msssim" if k % 2 == 0 else "psnr"
                     seeds.append(codec.encode(img, config=codec.EncoderConfig(
                         quality=q, chroma=chroma, tune=tune)))

@@ -1,12 +1,17 @@
 """(Re)generate the stored regression bitstreams in tests/data.
 
+  python -m tools.make_test_streams --add             # streams of new CASES only
   python -m tools.make_test_streams --regenerate      # or --hostile: only tests/data/fuzz
 
-Golden files change only on this explicit switch: encode a few generated
-images (grey, 4:2:0, 4:4:4, odd sizes, several qualities), store the .bin
-files and the SHA-256 of the decoded pixels in tests/data/streams.json.
-Run it when the format version changes, and keep the old streams (the test
-then checks they are refused with UnsupportedVersionError).
+Golden files change only on these explicit switches: encode a few generated
+images (grey, 4:2:0, 4:4:4, odd sizes, several qualities, a test card),
+store the .bin files and the SHA-256 of the decoded pixels in
+tests/data/streams.json.  --regenerate rewrites every stream of the current
+version: run it when the format version changes (the encoder's decisions
+change within a version, so the stored streams are those of the encoder of
+their day), and keep the old streams (the test then checks they are refused
+with UnsupportedVersionError).  --add writes only the CASES whose file is
+not there yet.
 
 It also writes hand-made hostile streams of the current version to
 tests/data/fuzz/ (valid header and CRC, payloads that lie: a 2048x2048 image
@@ -22,7 +27,8 @@ import os
 import sys
 
 CASES = [
-    # name, h, w, seed, grey, chroma, quality, tune
+    # name, h, w, seed, grey, chroma, quality, tune; the image is conftest.synthetic_image,
+    # or conftest.test_card for names ending in _card
     ("grey_21x34_q60", 21, 34, 1, True, "auto", 60, "psnr"),
     ("c420_40x56_q35", 40, 56, 2, False, "420", 35, "psnr"),
     ("c444_33x65_q85", 33, 65, 3, False, "444", 85, "psnr"),
@@ -31,6 +37,8 @@ CASES = [
     ("c444_128x192_q50", 128, 192, 6, False, "444", 50, "psnr"),     # restoration filter on
     ("c420_136x200_q55_msssim", 136, 200, 7, False, "420", 55, "msssim"),   # CTU quantiser deltas
     ("c444_96x120_q70", 96, 120, 8, False, "444", 70, "psnr"),      # dependent quantisation
+    # every intra mode (all 35 and CfL) and full-swing deblocking edges
+    ("c420_128x160_q40_card", 128, 160, 9, False, "420", 40, "psnr"),
 ]
 DATA = os.path.join(os.path.dirname(__file__), "..", "tests", "data")
 HOSTILE = [
@@ -64,22 +72,27 @@ def main(argv=None):
                    help="overwrite tests/data (golden streams and the hostile ones)")
     p.add_argument("--hostile", action="store_true",
                    help="only (re)write the hostile streams in tests/data/fuzz")
+    p.add_argument("--add", action="store_true",
+                   help="only the streams of CASES not stored yet (the others stay as they are)")
     a = p.parse_args(argv)
-    if not (a.regenerate or a.hostile):
-        p.error("nothing done: pass --regenerate to overwrite the golden streams")
+    if not (a.regenerate or a.hostile or a.add):
+        p.error("nothing done: pass --add, or --regenerate to overwrite the golden streams")
     sys.path.insert(0, os.path.join(DATA, ".."))
     if a.hostile and not a.regenerate:
         write_hostile(os.path.join(DATA, "fuzz"))
         return
     import codec
     from codec.common.constants import FORMAT_VERSION
-    from conftest import synthetic_image
+    from conftest import synthetic_image, test_card
     manifest_path = os.path.join(DATA, "streams.json")
     manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
     for name, h, w, seed, grey, chroma, q, tune in CASES:
-        img = synthetic_image(h, w, seed=seed, grey=grey)
-        data = codec.encode(img, config=codec.EncoderConfig(quality=q, chroma=chroma, tune=tune))
         fname = f"v{FORMAT_VERSION}_{name}.bin"
+        if not a.regenerate and fname in manifest:
+            continue
+        img = test_card(h, w, seed=seed) if name.endswith("_card") else \
+            synthetic_image(h, w, seed=seed, grey=grey)
+        data = codec.encode(img, config=codec.EncoderConfig(quality=q, chroma=chroma, tune=tune))
         with open(os.path.join(DATA, fname), "wb") as f:
             f.write(data)
         out = codec.decode(data)
@@ -88,7 +101,8 @@ def main(argv=None):
         print(fname, len(data), "bytes")
     with open(manifest_path, "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
-    write_hostile(os.path.join(DATA, "fuzz"))
+    if a.regenerate:
+        write_hostile(os.path.join(DATA, "fuzz"))
 
 
 if __name__ == "__main__":
