@@ -238,33 +238,50 @@ def _range(settings, prefix):
 
 
 def render(res, anchor=DEFAULT_ANCHOR):
+    """The results page (Markdown): corpus line, low-rate and transparent
+    tables, BD-rates, speed, the LDC track runs, codec versions, machine."""
     # tables cover the codecs with at least one setting measured on every image
     codecs = [c for c in res["codecs"] if uniform_curve(res, c)]
     incomplete = [c for c in res["codecs"] if c not in codecs]
-    n = len(image_names(res))
-    P = total_pixels(res)
-    budget = lowrate_budget(res)
-    prot = res["protocol"]
     low = {c: lowrate(res, c) for c in codecs}
-    tra = {c: transparent(res, c) for c in codecs}
-    key_low = {c: (low[c]["alloc"].psnr if low[c]["alloc"] else -1) for c in codecs}
-    codecs.sort(key=lambda c: -key_low[c])
-    L = []
-    L.append(f"Corpus: {n} images, {P / 1e6:.3f} Mpixel; low-rate budget {budget} bytes "
-             f"(= ceil({P} * {prot['lowrate_bpp']} / 8)); transparent: aggregate PSNR >= "
-             f"{prot['psnr_min']:g} dB (total SSE <= {sse_max(res):.4g}) and mean MS-SSIM >= "
-             f"{prot['msssim_min']}.")
+    codecs.sort(key=lambda c: -(low[c]["alloc"].psnr if low[c]["alloc"] else -1))
+    L = _render_corpus(res, incomplete)
+    L.append("")
+    L += _render_lowrate(res, codecs, low)
+    L.append("")
+    L += _render_transparent(res, codecs)
+    L.append("")
+    L += render_bd(res, codecs, anchor)
+    L.append("")
+    L += _render_speed(res, codecs)
+    L.append("")
+    L += render_tracks(res)
+    L.append("")
+    L += _render_codecs(res)
+    return "\n".join(L) + "\n"
+
+
+def _render_corpus(res, incomplete):
+    P = total_pixels(res)
+    prot = res["protocol"]
+    L = [f"Corpus: {len(image_names(res))} images, {P / 1e6:.3f} Mpixel; low-rate budget "
+         f"{lowrate_budget(res)} bytes (= ceil({P} * {prot['lowrate_bpp']} / 8)); transparent: "
+         f"aggregate PSNR >= {prot['psnr_min']:g} dB (total SSE <= {sse_max(res):.4g}) and mean "
+         f"MS-SSIM >= {prot['msssim_min']}."]
     if incomplete:
         L.append("")
         L.append("Not in the tables yet (no setting measured on every image): "
                  + ", ".join(f"{c} ({sum(len(s['images']) for s in res['codecs'][c]['settings'].values())}"
                              " rows)" for c in incomplete) + ".")
-    L.append("")
-    L.append(f"### Low-rate track (total <= {prot['lowrate_bpp']} bpp): aggregate PSNR")
-    L.append("")
-    L.append("| codec | (a) uniform setting | bpp | PSNR dB | MS-SSIM | (b) per-image alloc: settings "
-             "| bpp | PSNR dB | MS-SSIM | PSNR at 0.15 interp. |")
-    L.append("|---|---|---|---|---|---|---|---|---|---|")
+    return L
+
+
+def _render_lowrate(res, codecs, low):
+    prot = res["protocol"]
+    L = [f"### Low-rate track (total <= {prot['lowrate_bpp']} bpp): aggregate PSNR", "",
+         "| codec | (a) uniform setting | bpp | PSNR dB | MS-SSIM | (b) per-image alloc: settings "
+         "| bpp | PSNR dB | MS-SSIM | PSNR at 0.15 interp. |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
     for c in codecs:
         d = low[c]
         pre = res["codecs"][c].get("prefix", "")
@@ -281,14 +298,18 @@ def render(res, anchor=DEFAULT_ANCHOR):
             cells += ["infeasible", "", "", ""]
         cells.append(_f(d["interp"], ".3f"))
         L.append("| " + " | ".join(cells) + " |")
-    L.append("")
-    L.append(f"### Transparent track (PSNR >= {prot['psnr_min']:g} dB and MS-SSIM >= "
-             f"{prot['msssim_min']}): fewest bpp")
-    L.append("")
-    L.append("| codec | (a) uniform setting | bpp | PSNR dB | MS-SSIM | (b) per-image alloc: settings "
-             "| bpp | PSNR dB | MS-SSIM | uniform interp.: bpp at 40 dB "
-             "| bpp at MS-SSIM 0.993 |")
-    L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    return L
+
+
+def _render_transparent(res, codecs):
+    prot = res["protocol"]
+    tra = {c: transparent(res, c) for c in codecs}
+    L = [f"### Transparent track (PSNR >= {prot['psnr_min']:g} dB and MS-SSIM >= "
+         f"{prot['msssim_min']}): fewest bpp", "",
+         "| codec | (a) uniform setting | bpp | PSNR dB | MS-SSIM | (b) per-image alloc: settings "
+         "| bpp | PSNR dB | MS-SSIM | uniform interp.: bpp at 40 dB "
+         "| bpp at MS-SSIM 0.993 |",
+         "|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in sorted(codecs, key=lambda c: tra[c]["alloc"].bpp if tra[c]["alloc"] else 1e9):
         d = tra[c]
         pre = res["codecs"][c].get("prefix", "")
@@ -300,23 +321,21 @@ def render(res, anchor=DEFAULT_ANCHOR):
                   f"{al.msssim:.4f}"] if al else ["infeasible", "", "", ""]
         cells += [_f(d["at_psnr"], ".4f"), _f(d["at_msssim"], ".4f")]
         L.append("| " + " | ".join(cells) + " |")
-    L.append("")
-    L += render_bd(res, codecs, anchor)
-    L.append("")
-    L.append("### Speed (single thread per process; median over every image and setting)")
-    L.append("")
-    L.append("| codec | encode MP/s | decode MP/s | runs |")
-    L.append("|---|---|---|---|")
+    return L
+
+
+def _render_speed(res, codecs):
+    L = ["### Speed (single thread per process; median over every image and setting)", "",
+         "| codec | encode MP/s | decode MP/s | runs |", "|---|---|---|---|"]
     for c in sorted(codecs, key=lambda c: -(speeds(res, c)[0] or 0)):
         e, d, k = speeds(res, c)
         L.append(f"| {c} | {_f(e, '.2f')} | {_f(d, '.2f')} | {k} |")
-    L.append("")
-    L += render_tracks(res)
-    L.append("")
-    L.append("### Codecs, configurations and versions")
-    L.append("")
-    L.append("| codec | configuration | version | settings |")
-    L.append("|---|---|---|---|")
+    return L
+
+
+def _render_codecs(res):
+    L = ["### Codecs, configurations and versions", "",
+         "| codec | configuration | version | settings |", "|---|---|---|---|"]
     for c in sorted(res["codecs"]):
         e = res["codecs"][c]
         L.append(f"| {c} | {e['description']} | {e['version']} | {len(e['settings'])} |")
@@ -332,7 +351,7 @@ def render(res, anchor=DEFAULT_ANCHOR):
     if m:
         L.append("")
         L.append("Machine: " + ", ".join(f"{k} {v}" for k, v in m.items()) + ".")
-    return "\n".join(L) + "\n"
+    return L
 
 
 def render_bd(res, codecs, anchor):
