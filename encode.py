@@ -224,13 +224,9 @@ Choice = namedtuple("Choice", "chosen target_met budget")   # what the track sea
 def _run(a):
     """Probe the inputs, search the track's setting per image, write the
     files, decode them back, report; returns the exit status."""
-    if not os.path.isdir(a.input_dir):
-        print(f"encode.py: input folder not found: {a.input_dir}", file=sys.stderr)
-        return 2
-    from codec.imageio import png_files
-    paths = png_files(a.input_dir)
-    if not paths:
-        print(f"encode.py: no .png files in {a.input_dir}", file=sys.stderr)
+    from tools.cli import folder_images_or_error
+    paths = folder_images_or_error(a.input_dir, "encode.py")
+    if paths is None:
         return 2
     os.makedirs(a.output_dir, exist_ok=True)
     t0 = time.time()

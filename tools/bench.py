@@ -129,6 +129,19 @@ def load_results(path):
     return base
 
 
+def results_or_error(path, tool):
+    """The results of an existing bench JSON file, or None after one line on
+    stderr (missing, unreadable, another schema)."""
+    if not os.path.exists(path):
+        print(f"{tool}: no such file {path}", file=sys.stderr)
+        return None
+    try:
+        return load_results(path)
+    except (OSError, ValueError) as e:
+        print(f"{tool}: {e}", file=sys.stderr)
+        return None
+
+
 def dumps(res):
     """JSON text with every row (a flat dict of numbers) on one line."""
     rows = []
@@ -461,13 +474,9 @@ def _terminate(signum, frame):
 
 def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
-    if not os.path.isdir(a.corpus):
-        print(f"bench: corpus folder not found: {a.corpus}", file=sys.stderr)
-        return 2
-    from codec.imageio import png_files
-    paths = png_files(a.corpus)
-    if not paths:
-        print(f"bench: no .png files in {a.corpus}", file=sys.stderr)
+    from tools.cli import folder_images_or_error
+    paths = folder_images_or_error(a.corpus, "bench")
+    if paths is None:
         return 2
     try:
         res = load_results(a.out)

@@ -416,14 +416,9 @@ def main(argv=None):
     p.add_argument("--md", help="Markdown file to write (between the bench_report markers if present)")
     p.add_argument("--anchor", default=DEFAULT_ANCHOR, help="BD-rate anchor codec")
     a = p.parse_args(argv)
-    from tools.bench import load_results
-    if not os.path.exists(a.results):
-        print(f"bench_report: no such file {a.results}", file=sys.stderr)
-        return 2
-    try:
-        res = load_results(a.results)
-    except (OSError, ValueError) as e:
-        print(f"bench_report: {e}", file=sys.stderr)
+    from tools.bench import results_or_error
+    res = results_or_error(a.results, "bench_report")
+    if res is None:
         return 2
     if not res["codecs"]:
         print(f"bench_report: no codec results in {a.results}", file=sys.stderr)

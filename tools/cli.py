@@ -27,6 +27,19 @@ def png_paths(paths):
     return out
 
 
+def folder_images_or_error(folder, tool):
+    """The PNG files of a folder (png_files), or None after one error line on
+    stderr (no such folder, or no PNG in it)."""
+    if not os.path.isdir(folder):
+        print(f"{tool}: input folder not found: {folder}", file=sys.stderr)
+        return None
+    paths = png_files(folder)
+    if not paths:
+        print(f"{tool}: no .png files in {folder}", file=sys.stderr)
+        return None
+    return paths
+
+
 def images_or_error(paths, tool):
     """png_paths(paths), or None after one error line on stderr (missing or no PNGs)."""
     try:

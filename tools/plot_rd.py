@@ -72,14 +72,9 @@ def main(argv=None):
     p.add_argument("--out", required=True, help="PNG file to write")
     p.add_argument("--title", help="figure title")
     a = p.parse_args(argv)
-    from tools.bench import load_results
-    if not os.path.exists(a.results):
-        print(f"plot_rd: no such file {a.results}", file=sys.stderr)
-        return 2
-    try:
-        res = load_results(a.results)
-    except ValueError as e:
-        print(f"plot_rd: {e}", file=sys.stderr)
+    from tools.bench import results_or_error
+    res = results_or_error(a.results, "plot_rd")
+    if res is None:
         return 2
     plot(res, a.out, a.title)
     return 0

@@ -5,7 +5,7 @@ import numpy as np
 
 from .constants import (COLOUR_GREY, COLOUR_YCC420, LOG2_MAX_BLOCK, LOG2_MIN_BLOCK, MIN_BLOCK)
 from .colour import grey_to_rgb, upsample420, ycc_to_rgb
-from ..jit import kernel
+from ..jit import inline_kernel, kernel
 
 
 def plane_shapes(width, height, colour):
@@ -62,6 +62,56 @@ def fill_units(m, ux, uy, nu, v):
     for j in range(uy, min(uy + nu, h)):
         for i in range(ux, min(ux + nu, w)):
             m[j, i] = v
+
+
+@kernel
+def set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv):
+    """Record a coded leaf of size n at (x, y): its log2 size, mode and cbf in
+    the 4x4-unit maps, its levels (or zeros) in cmap at their block-local
+    positions (what later leaves' contexts read)."""
+    ux = x >> LOG2_MIN_BLOCK
+    uy = y >> LOG2_MIN_BLOCK
+    nu = n >> LOG2_MIN_BLOCK
+    fill_units(smap, ux, uy, nu, log2n)
+    fill_units(mmap, ux, uy, nu, mode)
+    fill_units(cbmap, ux, uy, nu, 1 if nz else 0)
+    for yy in range(n):
+        for xx in range(n):
+            cmap[y + yy, x + xx] = lv[yy, xx] if nz else 0
+
+
+# A CTU's coding tree is walked in pre-order, z-order, from an explicit stack
+# of (x, y, log2 size) rows (numba's cache cannot hold recursive functions);
+# the decoder and the encoder's write pass walk it alike.  Each level pushes
+# 4 rows and pops one: 3 pending per level, 5 levels, plus the root.
+TREE_STACK_ROWS = 32
+
+
+@inline_kernel
+def forced_split(x, y, n, w, h):
+    """A node of size n at (x, y) that crosses the plane's border is split
+    without a flag (the format's implicit split)."""
+    return x + n > w or y + n > h
+
+
+@inline_kernel
+def pop_node(stack, sp):
+    """(new stack size, x, y, log2 size) of the node on top of the stack."""
+    sp -= 1
+    return sp, stack[sp, 0], stack[sp, 1], stack[sp, 2]
+
+
+@inline_kernel
+def push_quarters(stack, sp, x, y, log2s):
+    """Push the four quarters of a node in reverse z-order, so that the first
+    quarter is popped first; returns the new stack size."""
+    half = 1 << (log2s - 1)
+    for k in range(3, -1, -1):
+        stack[sp, 0] = x + (k & 1) * half
+        stack[sp, 1] = y + (k >> 1) * half
+        stack[sp, 2] = log2s - 1
+        sp += 1
+    return sp
 
 
 def planes_to_rgb(recs, width, height, colour):

@@ -6,7 +6,7 @@ from ..common.constants import LOG2_MIN_BLOCK
 from ..common.contexts import nb_cfl, nb_nonzero, nb_split
 from .syntax_dec import dec_any_mode, dec_cbf, dec_coeffs, dec_qdelta, dec_split
 from ..jit import alloc_kernel
-from ..common.planes import fill_units
+from ..common.planes import TREE_STACK_ROWS, forced_split, pop_node, push_quarters, set_leaf_maps
 from ..common.quant import qdelta_limits, set_ctu_step
 from ..common.predict import build_refs, mode_candidates, predict_any
 from ..common.recon import (R_AVAIL, R_CI, R_FREF, R_LV, R_MAIN, R_MPM, R_PRED, R_REF, R_RI,
@@ -19,37 +19,27 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
     """Decode one CTU's quadtree (iterative pre-order walk in z-order)."""
     h, w = rec.shape
     ctu_ulog2 = lg - LOG2_MIN_BLOCK
-    sx = np.zeros(32, np.int64)
-    sy = np.zeros(32, np.int64)
-    sl = np.zeros(32, np.int64)
+    stack = np.zeros((TREE_STACK_ROWS, 3), np.int64)
+    stack[0, 0] = x0
+    stack[0, 1] = y0
+    stack[0, 2] = lg
     sp = 1
-    sx[0] = x0
-    sy[0] = y0
-    sl[0] = lg
     ref = scr[R_REF]
     pred = scr[R_PRED]
     lv = scr[R_LV]
     while sp > 0 and not dec_failed(st):
-        sp -= 1
-        x = sx[sp]
-        y = sy[sp]
-        log2s = sl[sp]
+        sp, x, y, log2s = pop_node(stack, sp)
         if x >= w or y >= h:
             continue
         n = 1 << log2s
         ux = x >> LOG2_MIN_BLOCK
         uy = y >> LOG2_MIN_BLOCK
         sc = log2s - LOG2_MIN_BLOCK
-        split = x + n > w or y + n > h
+        split = forced_split(x, y, n, w, h)
         if not split and log2s > LOG2_MIN_BLOCK:
             split = dec_split(pt, sc, nb_split(smap, ux, uy, log2s), probs, st, buf) == 1
         if split:
-            half = n >> 1
-            for k in range(3, -1, -1):
-                sx[sp] = x + (k & 1) * half
-                sy[sp] = y + (k >> 1) * half
-                sl[sp] = log2s - 1
-                sp += 1
+            sp = push_quarters(stack, sp, x, y, log2s)
             continue
         mode_candidates(mmap, ux, uy, pt, lmmap, cshift, scr[R_MPM])
         mode = dec_any_mode(scr[R_MPM], pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st, buf)
@@ -61,13 +51,7 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
                     ctu_ulog2)
         reconstruct(pred, lv, nz, scale[sc], n, sc, rec, x, y, scr[R_CI], scr[R_RI], scr[R_TMPI],
                     dep)
-        nu = n >> LOG2_MIN_BLOCK
-        fill_units(smap, ux, uy, nu, log2s)
-        fill_units(mmap, ux, uy, nu, mode)
-        fill_units(cbmap, ux, uy, nu, 1 if nz else 0)
-        for yy in range(n):
-            for xx in range(n):
-                cmap[y + yy, x + xx] = lv[yy, xx] if nz else 0
+        set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, lv)
 
 
 @alloc_kernel

@@ -27,7 +27,7 @@ from .trellis import depq_trellis
 from ..jit import alloc_kernel, inline_kernel, kernel
 from .syntax_enc import (any_mode_syntax, cbf_syntax, coeff_syntax, qdelta_syntax, mode_bits_table,
                          split_syntax)
-from ..common.planes import fill_units
+from ..common.planes import TREE_STACK_ROWS, forced_split, pop_node, push_quarters, set_leaf_maps
 from ..common.predict import build_refs, mode_candidates, predict_any
 from ..common.probmodel import fill_costs
 from ..common.quant import set_ctu_step
@@ -177,19 +177,6 @@ def satd(org, x, y, pred, n, blk, had):
                 s += (abs(p0 + q0) + abs(p1 + q1) + abs(p2 + q2) + abs(p3 + q3) +
                       abs(p0 - q0) + abs(p1 - q1) + abs(p2 - q2) + abs(p3 - q3))
     return s / 8
-
-
-@kernel
-def _set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv):
-    ux = x >> LOG2_MIN_BLOCK
-    uy = y >> LOG2_MIN_BLOCK
-    nu = n >> LOG2_MIN_BLOCK
-    fill_units(smap, ux, uy, nu, log2n)
-    fill_units(mmap, ux, uy, nu, mode)
-    fill_units(cbmap, ux, uy, nu, 1 if nz else 0)
-    for yy in range(n):
-        for xx in range(n):
-            cmap[y + yy, x + xx] = lv[yy, xx] if nz else 0
 
 
 @kernel
@@ -428,7 +415,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
             save_rec[yy, xx] = v
             e = org[y + yy, x + xx] - v
             d += e * e
-    _set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, save_lv)
+    set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, save_lv)
     return d * wd + lam * r, mode, nz
 
 
@@ -438,7 +425,7 @@ def _restore_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, mode, nz, save_rec,
     for yy in range(n):
         for xx in range(n):
             rec[y + yy, x + xx] = save_rec[yy, xx]
-    _set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, save_lv)
+    set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, save_lv)
 
 
 @alloc_kernel
@@ -477,7 +464,7 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
                 d -= 1
                 continue
             sc = log2s - LOG2_MIN_BLOCK
-            if x + n > w or y + n > h:       # implicit split at the plane border
+            if forced_split(x, y, n, w, h):
                 forced[d] = True
                 jleaf[d] = _INF
                 jsplit[d] = 0.0
@@ -532,38 +519,28 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
     The search left the final partition, modes and levels in the maps and
     the matching reconstruction in rec, so this pass only writes syntax."""
     h, w = rec.shape
-    sx = np.zeros(4 * MAX_DEPTH, np.int64)
-    sy = np.zeros(4 * MAX_DEPTH, np.int64)
-    sl = np.zeros(4 * MAX_DEPTH, np.int64)
+    stack = np.zeros((TREE_STACK_ROWS, 3), np.int64)
+    stack[0, 0] = x0
+    stack[0, 1] = y0
+    stack[0, 2] = lg
     sp = 1
-    sx[0] = x0
-    sy[0] = y0
-    sl[0] = lg
     lv = scr[S_LV]
     mpm = scr[S_MPM]
     while sp > 0:
-        sp -= 1
-        x = sx[sp]
-        y = sy[sp]
-        log2s = sl[sp]
+        sp, x, y, log2s = pop_node(stack, sp)
         if x >= w or y >= h:
             continue
         n = 1 << log2s
         ux = x >> LOG2_MIN_BLOCK
         uy = y >> LOG2_MIN_BLOCK
         sc = log2s - LOG2_MIN_BLOCK
-        split = x + n > w or y + n > h
+        split = forced_split(x, y, n, w, h)
         if not split and log2s > LOG2_MIN_BLOCK:
             split = smap[uy, ux] < log2s
             split_syntax(1 if split else 0, pt, sc, nb_split(smap, ux, uy, log2s), probs, st,
                          buf, True)
         if split:
-            half = n >> 1
-            for k in range(3, -1, -1):
-                sx[sp] = x + (k & 1) * half
-                sy[sp] = y + (k >> 1) * half
-                sl[sp] = log2s - 1
-                sp += 1
+            sp = push_quarters(stack, sp, x, y, log2s)
             continue
         mode_candidates(mmap, ux, uy, pt, lmmap, cshift, mpm)
         any_mode_syntax(mmap[uy, ux], mpm, pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st,

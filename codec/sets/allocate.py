@@ -247,6 +247,22 @@ def _descend(pts, choice, sse_max, need):
 
 # --- searches ----------------------------------------------------------------
 
+def _code(curves, evaluate, reqs):
+    """Code the (image, lambda) requests (one call: the pool runs them
+    together) and add the points to curves."""
+    for (i, _), p in zip(reqs, evaluate(reqs)):
+        curves.add(i, p)
+
+
+def _code_around(curves, evaluate, n, lam, exponents, progress, label):
+    """Code every image at lambda * 2**e for each exponent, where not coded yet."""
+    reqs = [(i, _round_lam(lam * 2 ** e)) for e in exponents for i in range(n)]
+    reqs = [(i, l) for i, l in reqs if curves.at(i, l) is None]
+    if progress:
+        progress(f"{label}: {len(reqs)} extra codings around lambda {lam:.4g}")
+    _code(curves, evaluate, reqs)
+
+
 @dataclass
 class SearchResult:
     curves: Curves
@@ -292,9 +308,7 @@ def search_lowrate(evaluate, n, budget, lam_start=400.0, max_rounds=8, fill_step
     rounds = 0
     best_lam = None
     for rounds in range(1, max_rounds + 1):
-        reqs = [(i, lam) for i in range(n) if curves.at(i, lam) is None]
-        for (i, l), p in zip(reqs, evaluate(reqs)):
-            curves.add(i, p)
+        _code(curves, evaluate, [(i, lam) for i in range(n) if curves.at(i, lam) is None])
         total = sum(curves.at(i, lam).nbytes for i in range(n))
         if progress:
             progress(f"round {rounds}: lambda {lam:.4g} -> {total} bytes ({total / budget:.2%} of budget)")
@@ -314,20 +328,13 @@ def search_lowrate(evaluate, n, budget, lam_start=400.0, max_rounds=8, fill_step
         lam = max(p.lam for ps in curves.points for p in ps)
         while best_lam is None and lam < 1e7:
             lam = _round_lam(lam * 4)
-            reqs = [(i, lam) for i in range(n)]
-            for (i, l), p in zip(reqs, evaluate(reqs)):
-                curves.add(i, p)
+            _code(curves, evaluate, [(i, lam) for i in range(n)])
             if sum(curves.at(i, lam).nbytes for i in range(n)) <= budget:
                 best_lam = lam
         if best_lam is None:
             return SearchResult(curves, None, rounds)
     if fill_steps:
-        reqs = [(i, _round_lam(best_lam * 2 ** -s)) for s in fill_steps for i in range(n)]
-        reqs = [(i, l) for i, l in reqs if curves.at(i, l) is None]
-        if progress:
-            progress(f"fill: {len(reqs)} extra codings around lambda {best_lam:.4g}")
-        for (i, l), p in zip(reqs, evaluate(reqs)):
-            curves.add(i, p)
+        _code_around(curves, evaluate, n, best_lam, [-s for s in fill_steps], progress, "fill")
     return SearchResult(curves, choose_max_quality(curves, budget, objective), rounds)
 
 
@@ -355,9 +362,7 @@ def search_transparent(evaluate, n, sse_max, msssim_min, lam_start=40.0, max_rou
 
     bad_lam = None           # smallest common lambda seen failing (above ok_lam)
     for rounds in range(1, max_rounds + 1):
-        reqs = [(i, lam) for i in range(n) if curves.at(i, lam) is None]
-        for (i, l), p in zip(reqs, evaluate(reqs)):
-            curves.add(i, p)
+        _code(curves, evaluate, [(i, lam) for i in range(n) if curves.at(i, lam) is None])
         s, m = at_common(lam)
         if progress:
             progress(f"round {rounds}: lambda {lam:.4g} -> SSE {s / sse_max:.3f} of max, MS-SSIM {m:.5f}")
@@ -385,10 +390,5 @@ def search_transparent(evaluate, n, sse_max, msssim_min, lam_start=40.0, max_rou
         lam = cand
     if ok_lam is None:
         return SearchResult(curves, None, rounds)
-    reqs = [(i, _round_lam(ok_lam * 2 ** s)) for s in (0.5, 0.25, -0.25, -0.5) for i in range(n)]
-    reqs = [(i, l) for i, l in reqs if curves.at(i, l) is None]
-    if progress:
-        progress(f"refine: {len(reqs)} extra codings around lambda {ok_lam:.4g}")
-    for (i, l), p in zip(reqs, evaluate(reqs)):
-        curves.add(i, p)
+    _code_around(curves, evaluate, n, ok_lam, (0.5, 0.25, -0.25, -0.5), progress, "refine")
     return SearchResult(curves, choose_min_bytes(curves, sse_max, msssim_min), rounds)
