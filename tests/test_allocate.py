@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from codec.sets.allocate import (Curves, Point, choose_max_quality, choose_min_bytes, search_lowrate,
-                            search_transparent)
+from codec.sets.allocate import (Curves, Point, choose_max_quality, choose_min_bytes,
+                                 search_lowrate, search_transparent)
 
 
 class Model:

@@ -3,11 +3,11 @@ from PIL import Image
 
 import codec
 from codec.common.container import HEADER_SIZE
-from codec.common.contexts import (QDELTA_BINS, NUM_CTX, ctx_cbf, ctx_cfl, ctx_qdelta, ctx_gt1, ctx_gt2,
-                                   ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore, ctx_sig,
-                                   ctx_split)
-from codec.enc.syntax_enc import (CAT_CBF, CAT_QDELTA, CAT_GT, CAT_LAST, CAT_MODE, CAT_RESTORE, CAT_SIG,
-                                  CAT_SPLIT, CTX_CATEGORY, NUM_CATS)
+from codec.common.contexts import (NUM_CTX, QDELTA_BINS, ctx_cbf, ctx_cfl, ctx_gt1, ctx_gt2,
+                                   ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta, ctx_restore,
+                                   ctx_sig, ctx_split)
+from codec.enc.syntax_enc import (CAT_CBF, CAT_GT, CAT_LAST, CAT_MODE, CAT_QDELTA, CAT_RESTORE,
+                                  CAT_SIG, CAT_SPLIT, CTX_CATEGORY, NUM_CATS)
 from conftest import synthetic_image
 from tools import bits_report
 

@@ -71,8 +71,8 @@ def _loop_rdoq(coef, scl, n, log2n, sc, cmap, costs, lam, lv, work, st, buf, rep
 def _loop_trellis(coef, scl, n, log2n, sc, cmap, costs, lam, lv, work, prov, bps, bpk, reps):
     k = 0
     for _ in range(reps):
-        nz, _j, _d = depq_trellis(coef, scl, n, log2n, sc, 0, cmap, 0, 0, costs, lam, 1.0, 1.0, 1.0, lv,
-                            work, prov, bps, bpk)
+        nz, _j, _d = depq_trellis(coef, scl, n, log2n, sc, 0, cmap, 0, 0, costs, lam, 1.0, 1.0,
+                                  1.0, lv, work, prov, bps, bpk)
         k += nz
     return k
 

@@ -47,7 +47,8 @@ def decode(data, *, config=None):
         raise CorruptStreamError(f"coded data length mismatch (used {used} of {length} bytes)")
     recs = state.recs
     for p, (on, coefs, flags, ctu) in enumerate(restores):
-        deblock_plane(recs[p], state.smaps[p], state.qmaps[p], h.deblock_y if p == 0 else h.deblock_c,
+        deblock_plane(recs[p], state.smaps[p], state.qmaps[p],
+                      h.deblock_y if p == 0 else h.deblock_c,
                       h.dep_quant == 1)
         if on:
             apply_restore(recs[p], coefs, flags, ctu)

@@ -47,16 +47,16 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
         if nz:
             dec_coeffs(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf, dep)
         build_refs(rec, x, y, n, ctu_ulog2, ref, scr[R_AVAIL])
-        predict_any(mode, ref, scr[R_FREF], n, log2s, pred, pt, scr[R_MAIN], lrec, rec, x, y, cshift,
-                    ctu_ulog2)
+        predict_any(mode, ref, scr[R_FREF], n, log2s, pred, pt, scr[R_MAIN], lrec, rec, x, y,
+                    cshift, ctu_ulog2)
         reconstruct(pred, lv, nz, scale[sc], n, sc, rec, x, y, scr[R_CI], scr[R_RI], scr[R_TMPI],
                     dep)
         set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, lv)
 
 
 @alloc_kernel
-def decode_planes(recs, cmaps, smaps, mmaps, cbmaps, qmaps, nplanes, ctu_log2, wmat, qbase, qdelta_on,
-                  dep, probs, st, buf, scr):
+def decode_planes(recs, cmaps, smaps, mmaps, cbmaps, qmaps, nplanes, ctu_log2, wmat, qbase,
+                  qdelta_on, dep, probs, st, buf, scr):
     """Decode the luma group (plane 0, each CTU after its quantiser delta if
     qdelta_on), then the chroma group (planes 1, 2 interleaved per CTU, with the
     co-located luma CTU's delta); returns False as soon as the stream is

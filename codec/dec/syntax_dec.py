@@ -109,7 +109,8 @@ def dec_coeffs(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep):
         tsum, tnz, full = template(lv, n, x, y)
         if i < last:
             c = coloc_count(cmap, bx, by, n, x, y)
-            if dec_bit(st, buf, probs, ctx_sig(pt, sc, x + y, tsum, c, depq_qset(s) if dep else 0)) == 0:
+            qset = depq_qset(s) if dep else 0
+            if dec_bit(st, buf, probs, ctx_sig(pt, sc, x + y, tsum, c, qset)) == 0:
                 s = DEPQ_NEXT[s, 0]
                 continue
         d = x + y

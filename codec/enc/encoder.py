@@ -23,7 +23,8 @@ from .restore_enc import choose_restore
 from .syntax_enc import BILL_SLOTS, bits_by_category, restore_syntax
 from ..common.restore import NUM_TAPS
 from ..errors import InvalidImageError
-from ..common.planes import PlaneState, ctu_log2, new_plane_state, padded, plane_shapes, planes_to_rgb
+from ..common.planes import (PlaneState, ctu_log2, new_plane_state, padded, plane_shapes,
+                             planes_to_rgb)
 from ..common.probmodel import new_contexts
 from ..common.quant import qdelta_limits, weight_matrix
 
@@ -43,7 +44,7 @@ CHROMA_420_WEIGHT = 4.0   # a 4:2:0 chroma sample error spreads over ~4 pixels
 AQ_STRENGTH = 0.8         # 0.5 -> 0.8: +0.0005 mean MS-SSIM at 0.15 bpp
 AQ_C = 58.5               # (0.03 * 255)^2, SSIM's C2 in 8-bit units
 AQ_RANGE = 4.0            # weights clipped to [1/AQ_RANGE, AQ_RANGE]
-QDELTA_STRENGTH = 1.0         # CTU step follows lambda / w (see _ctu_deltas); 0.75 and 1.25 measured
+QDELTA_STRENGTH = 1.0     # CTU step follows lambda / w (see _ctu_deltas); 0.75 and 1.25 measured
                           # within 0.1 % bits at MS-SSIM 0.993, 1.25 worse at 0.15 bpp
 
 
@@ -141,8 +142,8 @@ def _ctu_deltas(aq, qidx, lam, dep):
         return np.zeros((rows, cols), np.int64)
     pad = np.pad(np.log2(aq), ((0, rows * cu - hu), (0, cols * cu - wu)), mode="edge")
     mean = pad.reshape(rows, cu, cols, cu).mean(axis=(1, 3))
-    qs = [qidx] + [step_index_for(lam, plane_weight(c, p), dep) for c in (COLOUR_YCC444, COLOUR_YCC420)
-                   for p in (1, 2)]
+    qs = [qidx] + [step_index_for(lam, plane_weight(c, p), dep)
+                   for c in (COLOUR_YCC444, COLOUR_YCC420) for p in (1, 2)]
     lo, hi = qdelta_limits(np.array(qs, np.int64), len(qs))
     qdelta = np.rint(-QDELTA_STRENGTH * (QSTEP_PER_OCTAVE / 2) * mean)
     return np.clip(qdelta, lo, hi).astype(np.int64)
@@ -228,7 +229,8 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma, clock):
         orgs = list(ycc)
     nplanes = len(orgs)
     wds = np.array([plane_weight(colour, p) if p < nplanes else 0.0 for p in range(3)])
-    qidx = [luma.qidx] + [step_index_for(lam, wds[p], luma.dep) if p < nplanes else 0 for p in (1, 2)]
+    qidx = [luma.qidx] + [step_index_for(lam, wds[p], luma.dep) if p < nplanes else 0
+                          for p in (1, 2)]
     quant = (luma.wmat, np.array(qidx, np.int64), luma.qdelta_map, luma.qdelta_on, luma.dep)
     while len(orgs) < 3:
         orgs.append(np.zeros((4, 4)))
@@ -270,7 +272,8 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma, clock):
     header = container.Header(
         version=FORMAT_VERSION, width=w, height=h, colour=colour,
         qidx_y=qidx[0], qidx_cb=qidx[1], qidx_cr=qidx[2], weight_slope=cfg.slope,
-        deblock_y=levels[0], deblock_c=levels[1], delta_q=int(luma.qdelta_on), dep_quant=int(luma.dep),
+        deblock_y=levels[0], deblock_c=levels[1], delta_q=int(luma.qdelta_on),
+        dep_quant=int(luma.dep),
         payload_len=len(payload))
     data = container.pack(header, payload)
     with clock("YCbCr -> RGB"):

@@ -65,7 +65,8 @@ Effort = namedtuple("Effort", [
     "chroma_extra",         # chroma: this many more (CfL competes with the luma-derived modes)
     "coarse_step",          # coarse angle step below 32x32
     "skip_pct",             # SPLIT_SKIP_BITS scale, percent
-    "restore_fits",         # restoration-filter fits (encoder.py; the 2nd refits on the CTUs it helped)
+    "restore_fits",         # restoration-filter fits (encoder.py; the 2nd refits on the CTUs
+                            # it helped)
     "margin_pct",           # a runner-up goes through full RD only if its rough cost is
                             # within this percentage of the best's
     "margin_pct_depq",      # the same with dependent quantisation (high rates)

@@ -12,11 +12,11 @@ import numpy as np
 
 from .arith_enc import BIT_UNIT, accounted, enc_bit, enc_bypass, enc_bypass_bits, enc_bypass_slot
 from ..common.constants import MAX_ABS_LEVEL, MODE_CFL, NUM_MPM, RESTORE_COEF_BITS, RESTORE_COEF_MIN
-from ..common.contexts import (CTX_CBF, CTX_CFL, CTX_QDELTA, CTX_GT1, CTX_GT2, CTX_LAST_BIT, CTX_LAST_CLS,
-                               CTX_MODE, CTX_RESTORE, CTX_SIG, CTX_SPLIT, NPT, NUM_CTX,
+from ..common.contexts import (CTX_CBF, CTX_CFL, CTX_GT1, CTX_GT2, CTX_LAST_BIT, CTX_LAST_CLS,
+                               CTX_MODE, CTX_QDELTA, CTX_RESTORE, CTX_SIG, CTX_SPLIT, NPT, NUM_CTX,
                                REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_gt1,
-                               ctx_gt2, ctx_qdelta, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_restore,
-                               ctx_sig, ctx_split, nb_nonzero, rice_param, template)
+                               ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta,
+                               ctx_restore, ctx_sig, ctx_split, nb_nonzero, rice_param, template)
 from ..jit import inline_kernel, kernel
 from ..common.probmodel import bit_cost
 from ..common.quant import DEPQ_NEXT, depq_qset
@@ -26,8 +26,8 @@ from ..common.scan import SCAN_X, SCAN_Y
 # --- bit accounting -------------------------------------------------------------
 CAT_NAMES = ("split", "mode", "cbf", "last", "sig", "gt1/gt2", "remainder", "sign", "restore",
              "delta q")
-CAT_SPLIT, CAT_MODE, CAT_CBF, CAT_LAST, CAT_SIG, CAT_GT, CAT_REM, CAT_SIGN, CAT_RESTORE, CAT_QDELTA = \
-    range(len(CAT_NAMES))
+(CAT_SPLIT, CAT_MODE, CAT_CBF, CAT_LAST, CAT_SIG, CAT_GT, CAT_REM, CAT_SIGN, CAT_RESTORE,
+ CAT_QDELTA) = range(len(CAT_NAMES))
 NUM_CATS = len(CAT_NAMES)
 # accounting slots: one per context, then the bypass bins' (pt * NUM_CATS + category)
 BYPASS_SLOTS = NUM_CTX
@@ -47,7 +47,7 @@ def _category_table():
         t[a:a + half] = cat
         t[a + half:b] = NUM_CATS + cat
     t[CTX_CFL:CTX_RESTORE] = NUM_CATS + CAT_MODE     # chroma only
-    t[CTX_QDELTA:NUM_CTX] = CAT_QDELTA                        # luma only
+    t[CTX_QDELTA:NUM_CTX] = CAT_QDELTA               # luma only
     return t
 
 
