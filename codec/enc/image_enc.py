@@ -421,7 +421,9 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
 
 
 @kernel
-def _restore_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, mode, nz, save_rec, save_lv):
+def _put_back_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, mode, nz, save_rec, save_lv):
+    """The leaf won over its split: put its saved reconstruction and maps back
+    (the split's children overwrote them)."""
     n = 1 << log2s
     for yy in range(n):
         for xx in range(n):
@@ -495,8 +497,8 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
             jsplit[d] += ret
             if stage[d] == 4 or (not forced[d] and jsplit[d] >= jleaf[d]):
                 if not forced[d] and jleaf[d] <= jsplit[d]:
-                    _restore_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, bmode[d], bnz[d],
-                                  scr[S_SAVE_REC][d], scr[S_SAVE_LV][d])
+                    _put_back_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, bmode[d], bnz[d],
+                                   scr[S_SAVE_REC][d], scr[S_SAVE_LV][d])
                     ret = jleaf[d]
                 else:
                     ret = jsplit[d]
