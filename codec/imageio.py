@@ -40,7 +40,7 @@ def load_rgb(path):
                     # compare stored pixel arrays, so the tag is not applied
                     notes.append(f"EXIF orientation {orient} not applied: pixels coded as stored, "
                                  "the tag is not kept")
-                arr = _to_rgb(im, notes)
+                arr = to_rgb(im, notes)
     except InvalidImageError:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
@@ -48,18 +48,20 @@ def load_rgb(path):
     return arr, notes
 
 
-def _to_rgb(im, notes):
+def to_rgb(im, notes):
+    """A Pillow image as uint8 RGB (h, w, 3), converted as load_rgb describes;
+    each conversion's note is appended to notes."""
     mode = im.mode
     if mode == "RGB":
         return np.ascontiguousarray(np.asarray(im, dtype=np.uint8))
     if mode in ("RGBA", "LA", "PA", "La", "RGBa"):
         notes.append(f"alpha channel dropped (mode {mode})")
         im = im.convert("RGB") if mode != "LA" else im.convert("L")
-        return _to_rgb(im, notes)
+        return to_rgb(im, notes)
     if mode == "P":
         if "transparency" in im.info:
             notes.append("palette transparency dropped")
-        return _to_rgb(im.convert("RGB"), notes)
+        return to_rgb(im.convert("RGB"), notes)
     if mode in ("L", "1"):
         a = np.asarray(im.convert("L"), dtype=np.uint8)
         return np.ascontiguousarray(np.repeat(a[:, :, None], 3, axis=2))
@@ -74,7 +76,7 @@ def _to_rgb(im, notes):
         return np.ascontiguousarray(np.repeat(a[:, :, None], 3, axis=2))
     if mode in ("CMYK", "YCbCr", "LAB", "HSV"):
         notes.append(f"converted from {mode} to RGB")
-        return _to_rgb(im.convert("RGB"), notes)
+        return to_rgb(im.convert("RGB"), notes)
     raise InvalidImageError(f"unsupported image mode {mode}")
 
 

@@ -64,12 +64,10 @@ def pack(header, payload):
     return head + _CRC.pack(crc) + bytes(payload)
 
 
-def parse(data, max_pixels=DEFAULT_MAX_PIXELS, check_crc=True):
-    """Validate the container and return (Header, payload memoryview).
-
-    Every field is range-checked and the declared image size is compared with
-    `max_pixels` before the caller allocates anything.
-    """
+def parse_header(data, max_pixels=DEFAULT_MAX_PIXELS):
+    """The Header of a stream from its first HEADER_SIZE bytes (more may
+    follow): magic, version, every field's range and the image size against
+    `max_pixels` are checked, the payload is not."""
     data = memoryview(data)
     if len(data) < len(MAGIC) + 1:
         raise TruncatedStreamError(f"{len(data)} bytes is too short for a header")
@@ -81,12 +79,22 @@ def parse(data, max_pixels=DEFAULT_MAX_PIXELS, check_crc=True):
             f"format version {version} is not supported (this decoder reads {FORMAT_VERSION})")
     if len(data) < HEADER_SIZE:
         raise TruncatedStreamError(f"{len(data)} bytes is too short for the {HEADER_SIZE}-byte header")
-    vals = struct.unpack_from(_FMT, data, len(MAGIC))
-    h = Header(*vals)
+    h = Header(*struct.unpack_from(_FMT, data, len(MAGIC)))
     _check_ranges(h)
     if h.width * h.height > max_pixels:
         raise LimitExceededError(
             f"image {h.width}x{h.height} exceeds the decoder limit of {max_pixels} pixels")
+    return h
+
+
+def parse(data, max_pixels=DEFAULT_MAX_PIXELS, check_crc=True):
+    """Validate the container and return (Header, payload memoryview).
+
+    Every field is range-checked and the declared image size is compared with
+    `max_pixels` before the caller allocates anything.
+    """
+    data = memoryview(data)
+    h = parse_header(data, max_pixels)
     body = len(data) - HEADER_SIZE
     if body < h.payload_len:
         raise TruncatedStreamError(f"payload has {body} of {h.payload_len} bytes")
