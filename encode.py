@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Compress a folder of images with LDC for a CLIC 2019 track.
+"""Compress images with LDC: a folder for a CLIC 2019 track, or single images.
 
   encode.py IN_DIR OUT_DIR --track lowrate [--bpp 0.15 | --bytes N] [--tune msssim]
   encode.py IN_DIR OUT_DIR --track transparent [--psnr 40 --msssim 0.993] [--tune psnr]
   encode.py IN_DIR OUT_DIR --quality Q | --lam L
+  encode.py photo.png OUT_DIR --quality 80 | --track lowrate --bpp 0.3 | --track transparent
   encode.py ... --submission SUB_DIR       also write a checked CLIC 2019 submission
 
-Writes OUT_DIR/<stem>.bin for every PNG in IN_DIR, then decodes every file it
-wrote and prints the set's CLIC scores (bpp from whole file sizes, one MSE over
-all RGB values, mean MS-SSIM).  With --submission, SUB_DIR/decoder.zip and
+Inputs are folders (their PNG files) or image files (any format Pillow
+reads); together they form the set a track is optimised over.  Writes
+OUT_DIR/<stem>.bin for every image, then decodes every file it wrote and
+prints the set's CLIC scores (bpp from whole file sizes, one MSE over all
+RGB values, mean MS-SSIM).  With --submission, SUB_DIR/decoder.zip and
 SUB_DIR/images/ follow (tools/submission.py), once the target is met.
 Exit status: 0 success, 1 some images failed (or the submission check
 did), 3 the track's target could not be met.
@@ -96,9 +99,11 @@ def parse_args(argv):
                "  encode.py photos/ out/ --track lowrate --tune msssim  # same budget, best MS-SSIM\n"
                "  encode.py photos/ out/ --track transparent        # PSNR>=40, MS-SSIM>=0.993\n"
                "  encode.py photos/ out/ --quality 80               # one setting for every image\n"
+               "  encode.py photo.png out/ --track lowrate --bpp 0.3  # one image, at most 0.3 bpp\n"
                "  encode.py photos/ out/ --track lowrate --submission sub/  # + sub/decoder.zip, "
                "sub/images/\n")
-    p.add_argument("input_dir", help="folder of PNG images")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="a folder of PNG images, or an image file (several may be given)")
     p.add_argument("output_dir", help="folder for the .bin files (created if missing)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--track", choices=("lowrate", "transparent"),
@@ -224,8 +229,8 @@ Choice = namedtuple("Choice", "chosen target_met budget")   # what the track sea
 def _run(a):
     """Probe the inputs, search the track's setting per image, write the
     files, decode them back, report; returns the exit status."""
-    from tools.cli import folder_images_or_error
-    paths = folder_images_or_error(a.input_dir, "encode.py")
+    from tools.cli import images_or_error
+    paths = images_or_error(a.inputs, "encode.py")
     if paths is None:
         return 2
     os.makedirs(a.output_dir, exist_ok=True)

@@ -1,6 +1,6 @@
 """LDC: a Lagrangian block-DCT image codec.
 
-    data = codec.encode(rgb, quality=75)     # or lam=..., or config=EncoderConfig(...)
+    data = codec.encode(rgb, quality=75)     # or lam=..., bpp=..., nbytes=..., config=...
     rgb2 = codec.decode(data)
 
 The package has three parts that the imports keep apart:
@@ -24,13 +24,14 @@ from .errors import (ChecksumError, CodecError, ConfigError, CorruptStreamError,
 
 # public name -> the encoder-side module that defines it
 _ENCODER_NAMES = {
-    "encode": "enc.encoder", "encode_image": "enc.encoder", "EncodeResult": "enc.encoder",
+    "encode": "enc.encoder", "encode_image": "enc.encoder", "encode_to_size": "enc.encoder",
+    "EncodeResult": "enc.encoder",
     "EncoderConfig": "enc.config_enc", "lam_from_quality": "enc.config_enc",
     "quality_from_lam": "enc.config_enc",
 }
 
 __all__ = [
-    "encode", "encode_image", "decode", "EncodeResult", "EncoderConfig", "DecoderConfig",
+    "encode", "encode_image", "encode_to_size", "decode", "EncodeResult", "EncoderConfig", "DecoderConfig",
     "lam_from_quality", "quality_from_lam", "CodecError", "CorruptStreamError",
     "TruncatedStreamError", "ChecksumError", "UnsupportedVersionError", "LimitExceededError",
     "InvalidImageError", "ConfigError",

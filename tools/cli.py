@@ -15,7 +15,8 @@ def doc_parser(prog, doc):
 
 
 def png_paths(paths):
-    """PNG files named directly or found in the given folders (sorted per folder)."""
+    """Image files named directly (any format Pillow reads) and the PNG files
+    of the given folders (sorted per folder), in the order given."""
     out = []
     for p in paths:
         if os.path.isdir(p):
@@ -41,13 +42,14 @@ def folder_images_or_error(folder, tool):
 
 
 def images_or_error(paths, tool):
-    """png_paths(paths), or None after one error line on stderr (missing or no PNGs)."""
+    """png_paths(paths), or None after one error line on stderr (a missing
+    path, or no image at all)."""
     try:
         files = png_paths(paths)
     except FileNotFoundError as e:
         print(f"{tool}: {e}", file=sys.stderr)
         return None
     if not files:
-        print(f"{tool}: no PNG images given", file=sys.stderr)
+        print(f"{tool}: no images given (folders are searched for .png files)", file=sys.stderr)
         return None
     return files

@@ -22,7 +22,7 @@ from .image_enc import EFFORTS, encode_planes, new_scratch
 from .restore_enc import choose_restore
 from .syntax_enc import BILL_SLOTS, bits_by_category, restore_syntax
 from ..common.restore import NUM_TAPS
-from ..errors import InvalidImageError
+from ..errors import ConfigError, InvalidImageError
 from ..common.planes import (PlaneState, ctu_log2, new_plane_state, padded, plane_shapes,
                              planes_to_rgb)
 from ..common.probmodel import new_contexts
@@ -340,10 +340,61 @@ def encode_image(image, config=None):
     return replace(best, phase_seconds=dict(clock.seconds))
 
 
-def encode(image, *, lam=None, quality=None, config=None):
-    """Encode an image array to bytes.  Give lam, quality or a full EncoderConfig."""
+def encode(image, *, lam=None, quality=None, bpp=None, nbytes=None, config=None):
+    """Encode an image array to bytes.  Give lam, quality or a full
+    EncoderConfig; or a size: nbytes (the file's bytes) or bpp (8 * bytes /
+    pixels), for the best file that fits (encode_to_size), with the other
+    settings from config."""
+    if bpp is not None or nbytes is not None:
+        if lam is not None or quality is not None or (bpp is not None and nbytes is not None):
+            raise TypeError("give one of lam, quality, bpp and nbytes")
+        if bpp is not None:
+            h, w = as_rgb(image).shape[:2]
+            if not (math.isfinite(bpp) and bpp > 0):
+                raise ConfigError(f"bpp={bpp} must be positive")
+            nbytes = math.ceil(h * w * bpp / 8)       # as the low-rate track counts a budget
+        return encode_to_size(image, nbytes, config).data
     if config is None:
         config = EncoderConfig(lam=lam, quality=quality)
     elif lam is not None or quality is not None:
         raise TypeError("give either config or lam/quality")
     return encode_image(image, config).data
+
+
+def encode_to_size(image, nbytes, config=None):
+    """The EncodeResult of the best file of `image` not larger than nbytes:
+    the low-rate track's search over lambda (sets/allocate.search_lowrate) on
+    a set of one, so the same file as `encode.py IMAGE OUT --track lowrate
+    --bytes N`.  Best = least squared error, or with config.tune "msssim"
+    the highest MS-SSIM.  config's other settings apply (its lam or quality
+    must be unset).  Raises ConfigError if even the coarsest file is larger."""
+    from ..sets.allocate import Point, search_lowrate
+    from ..sets.metrics import ms_ssim
+    cfg = config or EncoderConfig()
+    if cfg.lam is not None or cfg.quality is not None:
+        raise TypeError("a size target sets lambda: give a config without lam or quality")
+    if not (isinstance(nbytes, int) and nbytes > 0):
+        raise ConfigError(f"nbytes={nbytes!r} must be a positive integer")
+    rgb = as_rgb(image)
+    msssim = cfg.tune == "msssim"
+    results = {}
+
+    def evaluate(reqs):
+        nonlocal cfg
+        points = []
+        for _, lam in reqs:
+            r = encode_image(rgb, replace(cfg, lam=lam))
+            if cfg.chroma == "auto" and r.colour != COLOUR_GREY:
+                # the chroma format is decided once, at the first lambda (as encode.py does)
+                cfg = replace(cfg, chroma="444" if r.colour == COLOUR_YCC444 else "420")
+            results[lam] = r
+            points.append(Point(lam, r.nbytes, r.sse,
+                                ms_ssim(rgb, r.recon) if msssim else float("nan")))
+        return points
+
+    res = search_lowrate(evaluate, 1, nbytes, objective="msssim" if msssim else "sse")
+    if res.choice is None:
+        smallest = min(r.nbytes for r in results.values())
+        raise ConfigError(f"{nbytes} bytes is below the smallest file of this image "
+                          f"({smallest} bytes)")
+    return results[res.chosen()[0].lam]

@@ -278,6 +278,12 @@ class SearchResult:
                 float(np.mean([p.msssim for p in ps])))
 
 
+# low-rate search, step 3: bisections of the common lambda below the grid's step
+REFINE_ROUNDS = 6
+# the largest lambda on the search's grid that EncoderConfig accepts (<= 1e7)
+LAM_MAX = 2.0 ** (math.floor(64 * math.log2(1e7)) / 64)
+
+
 def _round_lam(lam):
     """Lambdas on a fine log grid (2^(1/64)) so nearby requests coincide."""
     return float(2.0 ** (round(64 * math.log2(lam)) / 64))
@@ -299,14 +305,19 @@ def search_lowrate(evaluate, n, budget, lam_start=400.0, max_rounds=8, fill_step
        there; stop when the total is within `tol` under the budget;
     2. fill: code each image at a few lambdas near the common one
        (FILL_STEPS) and pick per image among all points (discrete Lagrangian
-       + greedy), so the bytes go where they buy the most.
+       + greedy), so the bytes go where they buy the most;
+    3. if that leaves more than `tol` of the budget unused (a set of one
+       image has no other image to spend the slack on, and one step of the
+       lambda grid can move a small file by more than 1 %), bisect the common
+       lambda between the bracket on a finer grid (REFINE_ROUNDS at most).
     """
     if fill_steps is None:
         fill_steps = FILL_STEPS[objective]
     curves = Curves(n)
     lam = _round_lam(lam_start)
     rounds = 0
-    best_lam = None
+    best_lam = None          # smallest common lambda within the budget
+    over_lam = None          # largest common lambda over it
     for rounds in range(1, max_rounds + 1):
         _code(curves, evaluate, [(i, lam) for i in range(n) if curves.at(i, lam) is None])
         total = sum(curves.at(i, lam).nbytes for i in range(n))
@@ -314,6 +325,8 @@ def search_lowrate(evaluate, n, budget, lam_start=400.0, max_rounds=8, fill_step
             progress(f"round {rounds}: lambda {lam:.4g} -> {total} bytes ({total / budget:.2%} of budget)")
         if total <= budget and (best_lam is None or lam < best_lam):
             best_lam = lam
+        if total > budget and (over_lam is None or lam > over_lam):
+            over_lam = lam
         if budget * (1 - tol) <= total <= budget:
             break
         target = budget * (1 - tol / 2)
@@ -324,10 +337,11 @@ def search_lowrate(evaluate, n, budget, lam_start=400.0, max_rounds=8, fill_step
             break   # oscillating across a quantiser-step boundary: the fill does the rest
         lam = new
     if best_lam is None:
-        # keep raising lambda until the set fits (a tiny budget)
+        # keep raising lambda until the set fits (a tiny budget), up to the largest
+        # lambda an encoder takes
         lam = max(p.lam for ps in curves.points for p in ps)
-        while best_lam is None and lam < 1e7:
-            lam = _round_lam(lam * 4)
+        while best_lam is None and lam < LAM_MAX:
+            lam = min(_round_lam(lam * 4), LAM_MAX)
             _code(curves, evaluate, [(i, lam) for i in range(n)])
             if sum(curves.at(i, lam).nbytes for i in range(n)) <= budget:
                 best_lam = lam
@@ -335,7 +349,20 @@ def search_lowrate(evaluate, n, budget, lam_start=400.0, max_rounds=8, fill_step
             return SearchResult(curves, None, rounds)
     if fill_steps:
         _code_around(curves, evaluate, n, best_lam, [-s for s in fill_steps], progress, "fill")
-    return SearchResult(curves, choose_max_quality(curves, budget, objective), rounds)
+    choice = choose_max_quality(curves, budget, objective)
+    lo, hi = over_lam, best_lam
+    for _ in range(REFINE_ROUNDS):
+        used = sum(curves.points[i][j].nbytes for i, j in enumerate(choice))
+        if used >= budget * (1 - tol) or lo is None or not lo * 2 ** (1 / 512) < hi:
+            break
+        mid = 2.0 ** (round(1024 * math.log2(math.sqrt(lo * hi))) / 1024)
+        _code(curves, evaluate, [(i, mid) for i in range(n) if curves.at(i, mid) is None])
+        total = sum(curves.at(i, mid).nbytes for i in range(n))
+        if progress:
+            progress(f"refine: lambda {mid:.5g} -> {total} bytes ({total / budget:.2%} of budget)")
+        lo, hi = (mid, hi) if total > budget else (lo, mid)
+        choice = choose_max_quality(curves, budget, objective)
+    return SearchResult(curves, choice, rounds)
 
 
 def search_transparent(evaluate, n, sse_max, msssim_min, lam_start=40.0, max_rounds=16,
