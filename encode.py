@@ -6,6 +6,7 @@
   encode.py IN_DIR OUT_DIR --quality Q | --lam L
   encode.py photo.png OUT_DIR --quality 80 | --track lowrate --bpp 0.3 | --track transparent
   encode.py ... --submission SUB_DIR       also write a checked CLIC 2019 submission
+  encode.py ... --scheduler tcp://HOST:PORT | local[:N]   the per-image work on Dask
 
 Inputs are folders (their PNG files) or image files (any format Pillow
 reads); together they form the set a track is optimised over.  Writes
@@ -13,78 +14,22 @@ OUT_DIR/<stem>.bin for every image, then decodes every file it wrote and
 prints the set's CLIC scores (bpp from whole file sizes, one MSE over all
 RGB values, mean MS-SSIM).  With --submission, SUB_DIR/decoder.zip and
 SUB_DIR/images/ follow (tools/submission.py), once the target is met.
+With --scheduler, every probe, encode and verification decode runs on a
+Dask cluster (codec/sets/engines.py); only this process reads the inputs
+and writes the outputs, and the files are the same as without.
 Exit status: 0 success, 1 some images failed (or the submission check
 did), 3 the track's target could not be met.
 """
 import argparse
 import math
 import os
-import signal
 import sys
 import time
 from collections import namedtuple
-from concurrent.futures import ProcessPoolExecutor
-
-# --- worker side (runs in the process pool) ----------------------------------
-_IMAGES = {}
-
-
-def _image(path):
-    if path not in _IMAGES:
-        from codec.imageio import load_rgb
-        _IMAGES.clear()                     # keep one image per worker: 40 MP inputs exist
-        _IMAGES[path] = load_rgb(path)
-    return _IMAGES[path]
-
-
-def _worker_init():
-    # Ctrl-C goes to the parent, which stops the pool cleanly
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _w_probe(path):
-    try:
-        from codec.enc.encoder import as_rgb
-        rgb, notes = _image(path)
-        as_rgb(rgb)                         # the encoder's own size/type checks
-        return dict(ok=True, pixels=int(rgb.shape[0] * rgb.shape[1]), shape=rgb.shape[:2],
-                    notes=notes)
-    except Exception as e:                  # reported per file, never stops the folder
-        return dict(ok=False, error=_msg(e))
-
-
-def _w_encode(path, lam, chroma, tune, dep_quant, effort, want_msssim):
-    import codec
-    from codec.sets.metrics import ms_ssim
-    rgb, _ = _image(path)
-    t = time.perf_counter()
-    r = codec.encode_image(rgb, codec.EncoderConfig(lam=lam, chroma=chroma, tune=tune,
-                                                    dep_quant=dep_quant, effort=effort))
-    dt = time.perf_counter() - t
-    m = ms_ssim(rgb, r.recon) if want_msssim else float("nan")
-    return dict(data=r.data, sse=r.sse, msssim=m, colour=r.colour, seconds=dt)
-
-
-def _w_verify(path, bin_path):
-    import codec
-    from codec.sets.metrics import score_image
-    rgb, _ = _image(path)
-    with open(bin_path, "rb") as f:
-        data = f.read()
-    t = time.perf_counter()
-    out = codec.decode(data)
-    dt = time.perf_counter() - t
-    s = score_image(os.path.basename(path), rgb, out, len(data))
-    return dict(sse=s.sse, msssim=s.msssim, nbytes=len(data), seconds=dt)
-
-
-def _msg(e):
-    from codec.errors import CodecError
-    return str(e) if isinstance(e, CodecError) else f"{type(e).__name__}: {e}"
-
 
 class EncodeFailure(Exception):
-    """An image that loaded fine could not be encoded (an internal error)."""
+    """An image that loaded fine could not be encoded (an internal error), or
+    the Dask scheduler was lost."""
 
 
 # --- driver -------------------------------------------------------------------
@@ -101,7 +46,9 @@ def parse_args(argv):
                "  encode.py photos/ out/ --quality 80               # one setting for every image\n"
                "  encode.py photo.png out/ --track lowrate --bpp 0.3  # one image, at most 0.3 bpp\n"
                "  encode.py photos/ out/ --track lowrate --submission sub/  # + sub/decoder.zip, "
-               "sub/images/\n")
+               "sub/images/\n"
+               "  encode.py photos/ out/ --track transparent --scheduler tcp://head:8786"
+               "  # on a Dask cluster\n")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="a folder of PNG images, or an image file (several may be given)")
     p.add_argument("output_dir", help="folder for the .bin files (created if missing)")
@@ -132,6 +79,10 @@ def parse_args(argv):
                         "fast = 1.4-1.5x faster for about -0.16 dB at 0.15 bpp")
     p.add_argument("--jobs", type=int, default=None,
                    help="worker processes (default: the CPUs this process may use)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the per-image work on a Dask cluster: tcp://HOST:PORT of its "
+                        "scheduler, or local[:N] for a LocalCluster of N workers here "
+                        "(pip install -e \".[dask]\"); the files are the same as without")
     p.add_argument("--submission", metavar="SUB_DIR",
                    help="after the run, write SUB_DIR/decoder.zip and SUB_DIR/images/ for the "
                         "CLIC 2019 server (checked: budget, names, every file decodes)")
@@ -160,12 +111,12 @@ def parse_args(argv):
 
 
 class Runner:
-    """Runs encodes on the pool with a progress bar and keeps their bytes."""
+    """Runs encodes on the engine with a progress bar and keeps their bytes."""
 
-    def __init__(self, pool, paths, want_msssim, chroma, tune, dep_quant, effort, quiet):
+    def __init__(self, engine, paths, want_msssim, chroma, tune, dep_quant, effort, quiet):
         from tqdm import tqdm
         self.tqdm = tqdm
-        self.pool = pool
+        self.engine = engine
         self.paths = paths
         self.want_msssim = want_msssim
         self.chroma = [chroma] * len(paths)
@@ -182,9 +133,11 @@ class Runner:
             self.tqdm.write(msg, file=sys.stderr)
 
     def evaluate(self, reqs):
+        from codec.sets import tasks
         from codec.sets.allocate import Point
-        futs = [self.pool.submit(_w_encode, self.paths[i], lam, self.chroma[i], self.tune,
-                                 self.dep_quant, self.effort, self.want_msssim)
+        ex = self.engine.executor
+        futs = [ex.submit(tasks.encode, self.engine.source(self.paths[i]), lam, self.chroma[i],
+                          self.tune, self.dep_quant, self.effort, self.want_msssim)
                 for i, lam in reqs]
         out = []
         with self.tqdm(total=len(futs), desc="encoding", unit="img", disable=self.quiet,
@@ -195,8 +148,9 @@ class Runner:
                 except Exception as e:
                     for g in futs:
                         g.cancel()
+                    _engine_check(self.engine)
                     raise EncodeFailure(f"{os.path.basename(self.paths[i])}: encoding failed: "
-                                        f"{_msg(e)}") from None
+                                        f"{tasks.message(e)}") from None
                 bar.update(1)
                 self.data[(i, lam)] = r["data"]
                 self.encode_seconds += r["seconds"]
@@ -236,22 +190,37 @@ def _run(a):
     os.makedirs(a.output_dir, exist_ok=True)
     t0 = time.time()
     failed = {}
-    with ProcessPoolExecutor(max_workers=a.jobs, initializer=_worker_init) as pool:
-        good = _probe(pool, paths, failed)
+    from codec.sets.engines import EngineError, make_engine
+    if a.scheduler:
+        _quiet_dask()
+        if not a.quiet:
+            print("encode.py: starting a Dask LocalCluster" if a.scheduler.startswith("local")
+                  else f"encode.py: connecting to the Dask scheduler at {a.scheduler}",
+                  file=sys.stderr)
+    try:
+        engine = make_engine(a.scheduler, a.jobs)
+    except EngineError as e:
+        print(f"encode.py: {e}", file=sys.stderr)
+        return 1
+    try:
+        good = _probe(engine, paths, failed)
         if not good:
             print("encode.py: no image could be read", file=sys.stderr)
             return 1
         gpaths = [p for p, _ in good]
         want_msssim = a.track == "transparent" or (a.track == "lowrate" and a.tune == "msssim")
-        runner = Runner(pool, gpaths, want_msssim, a.chroma, a.tune, a.dep_quant, a.effort,
+        runner = Runner(engine, gpaths, want_msssim, a.chroma, a.tune, a.dep_quant, a.effort,
                         a.quiet)
         choice = _search(a, runner, sum(pr["pixels"] for _, pr in good))
         if choice is None:
             return 3
         outs = _write(a.output_dir, gpaths, choice.chosen, runner.data)
         enc_wall = time.time() - t0
-        ver = list(pool.map(_w_verify, gpaths, outs))
-    summary = _report(a, good, choice, ver, runner, failed, enc_wall)
+        written = [runner.data[(i, p.lam)] for i, p in enumerate(choice.chosen)]
+        ver = _verify(engine, gpaths, written)
+    finally:
+        engine.close()
+    summary = _report(a, good, choice, ver, runner, failed, enc_wall, engine.description)
     if failed:
         return 1
     if not summary["target_met"]:
@@ -265,13 +234,51 @@ def _run(a):
     return 0
 
 
-def _probe(pool, paths, failed):
+def _quiet_dask():
+    """The run prints its own progress and one line per error; Dask's log
+    (a worker restarted, a task rescheduled, reconnection attempts with
+    tracebacks) would only interleave with it.  Worker processes of a
+    LocalCluster inherit the setting through the config."""
+    import logging
+    try:
+        import dask
+        import distributed  # noqa: F401  (its import sets its loggers' levels from the config)
+    except ImportError:
+        return                              # make_engine says what to install
+    dask.config.set({"logging.distributed": "critical"})
+    for name in ["distributed"] + [n for n in logging.root.manager.loggerDict
+                                   if n.startswith("distributed.")]:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+NOTHING_WRITTEN = "no file was written"
+
+
+def _engine_check(engine, outcome=NOTHING_WRITTEN):
+    """After a task failed: if the engine lost its scheduler, say so (one line)."""
+    if engine.lost():
+        raise EncodeFailure(f"lost the Dask scheduler at {engine.address}: {outcome}") from None
+
+
+def _results(engine, futures, outcome=NOTHING_WRITTEN):
+    """The results of futures in order; a lost scheduler ends the run with one line."""
+    try:
+        return [f.result() for f in futures]
+    except Exception:
+        _engine_check(engine, outcome)
+        raise
+
+
+def _probe(engine, paths, failed):
     """[(path, probe)] of the inputs that can be coded, each stem once; the
     others go to failed {name: reason}, reported as they are found, and
     every note (conversions, dropped alpha, ...) is printed."""
+    from codec.sets import tasks
     good = []
     stems = set()
-    for path, pr in zip(paths, pool.map(_w_probe, paths)):
+    probes = _results(engine, [engine.executor.submit(tasks.probe, engine.source(p))
+                               for p in paths])
+    for path, pr in zip(paths, probes):
         name = os.path.basename(path)
         stem = os.path.splitext(name)[0]
         if pr["ok"] and stem in stems:
@@ -285,6 +292,14 @@ def _probe(pool, paths, failed):
         good.append((path, pr))
         stems.add(stem)
     return good
+
+
+def _verify(engine, paths, datas):
+    """Decode every written stream (the bytes written) and score it against its image."""
+    from codec.sets import tasks
+    return _results(engine, [engine.executor.submit(tasks.verify, engine.source(p), d, p)
+                             for p, d in zip(paths, datas)],
+                    f"all {len(paths)} files were written, their verification did not finish")
 
 
 def _search(a, runner, pixels):
@@ -331,7 +346,7 @@ def _write(output_dir, paths, chosen, data):
     return outs
 
 
-def _report(a, good, choice, ver, runner, failed, enc_wall):
+def _report(a, good, choice, ver, runner, failed, enc_wall, engine):
     """Print the set's scores from the verification decodes (and write --json);
     returns the summary, whose target_met says whether the track's target holds."""
     from codec.imageio import atomic_write
@@ -348,7 +363,7 @@ def _report(a, good, choice, ver, runner, failed, enc_wall):
                                               msssim=v["msssim"])
     summary = dict(images=n, failed=failed, tune=a.tune, effort=a.effort, pixels=pixels,
                    bytes=score.nbytes, bpp=score.bpp, psnr=score.psnr, msssim=score.msssim,
-                   wall_seconds=enc_wall, encode_cpu_seconds=runner.encode_seconds,
+                   wall_seconds=enc_wall, encode_cpu_seconds=runner.encode_seconds, engine=engine,
                    encodes=len(runner.data),
                    decode_mp_per_s=pixels / 1e6 / dec_sec if dec_sec else None,
                    per_image=per_image)
@@ -369,7 +384,7 @@ def _report(a, good, choice, ver, runner, failed, enc_wall):
         lines.append(f"thresholds PSNR {score.psnr - a.psnr:+.3f} dB, "
                      f"MS-SSIM {score.msssim - a.msssim:+.5f} " + ("(met)" if ok else "(NOT met)"))
     lines += [f"wall time  {enc_wall:.1f} s for {len(runner.data)} encodes "
-              f"({runner.encode_seconds:.1f} s encoder CPU)",
+              f"({runner.encode_seconds:.1f} s encoder CPU) on {engine}",
               f"decode     {summary['decode_mp_per_s']:.2f} MP/s (verification pass)"]
     print("\n".join(lines))
     summary["target_met"] = target_met
