@@ -15,6 +15,13 @@ from conftest import synthetic_image
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def _interruptible():
+    """Child-process setup: Ctrl-C as at a terminal.  A shell that starts
+    the tests in the background (`cmd &` without job control) ignores
+    SIGINT, children inherit that, and Python then leaves it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_atomic_write_failure_keeps_old_file(tmp_path, monkeypatch):
     target = tmp_path / "a.bin"
     target.write_bytes(b"old contents")
@@ -38,7 +45,8 @@ def test_ctrl_c_leaves_only_complete_files(tmp_path):
     (out / "p0.bin").write_bytes(b"previous run")      # an older output must survive intact
     proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "encode.py"), str(src), str(out),
                              "--track", "lowrate", "--bpp", "0.5", "--jobs", "2"],
-                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                            preexec_fn=_interruptible)
     t0 = time.time()
     line = ""
     while "low-rate" not in line and time.time() - t0 < 120:
@@ -69,7 +77,7 @@ def test_ctrl_c_while_decoding_keeps_every_written_png_complete(tmp_path):
         (tmp_path / f"s{i:02d}.bin").write_bytes(data)
     proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "decode.py"), "--jobs", "1"],
                             stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                            cwd=tmp_path)
+                            cwd=tmp_path, preexec_fn=_interruptible)
     t0 = time.time()
     while not any(n.endswith(".png") for n in os.listdir(tmp_path)) and time.time() - t0 < 300:
         if proc.poll() is not None:
