@@ -42,15 +42,25 @@ def test_syntax_round_trip(kind):
     assert not dec_failed(dst) and dst[ST_POS] == len(data)
 
 
-@pytest.mark.parametrize("h, w, ctu", [(13, 21, 8), (3, 2, 8), (1, 5, 4), (70, 90, 64)])
-def test_filter_arithmetic_matches_reference(h, w, ctu):
-    """apply_restore (interior fast path and clamped frame) against a direct
-    numpy evaluation of the formula, with edge repetition, clipping and only
-    the flagged CTUs changed."""
-    rng = np.random.default_rng(3 + h)
-    rec = rng.integers(0, SAMPLE_MAX + 1, (h, w)).astype(np.int16)
-    coefs = rng.integers(RESTORE_COEF_MIN, RESTORE_COEF_MAX + 1, NUM_TAPS).astype(np.int64)
+@pytest.mark.parametrize("h, w, ctu", [(13, 21, 8), (3, 2, 8), (1, 5, 4), (70, 90, 64),
+                                     (40, 12, 4), (2, 40, 4), (33, 1, 8), (64, 64, 16)])
+@pytest.mark.parametrize("kind", ["random", "extremes", "sparse"])
+def test_filter_arithmetic_matches_reference(h, w, ctu, kind):
+    """apply_restore (ring of source rows, spans of flagged CTUs) against a
+    direct numpy evaluation of the formula, with edge repetition, clipping
+    and only the flagged CTUs changed; extremes: full-swing samples and the
+    largest coefficients (the largest sums the int32 kernel meets); sparse:
+    CTU rows without a flag between filtered ones."""
+    rng = np.random.default_rng(3 + h + 100 * w)
+    if kind == "extremes":
+        rec = (rng.integers(0, 2, (h, w)) * SAMPLE_MAX).astype(np.int16)
+        coefs = rng.choice([RESTORE_COEF_MIN, RESTORE_COEF_MAX], NUM_TAPS).astype(np.int64)
+    else:
+        rec = rng.integers(0, SAMPLE_MAX + 1, (h, w)).astype(np.int16)
+        coefs = rng.integers(RESTORE_COEF_MIN, RESTORE_COEF_MAX + 1, NUM_TAPS).astype(np.int64)
     flags = (rng.random(((h + ctu - 1) // ctu, (w + ctu - 1) // ctu)) < 0.7).astype(np.uint8)
+    if kind == "sparse":
+        flags[1::2] = 0
     flags.flat[0] = 1
     out = rec.copy()
     apply_restore(out, coefs, flags, ctu)

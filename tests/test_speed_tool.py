@@ -1,4 +1,4 @@
-"""tools/speed.py and tools/kernel_bench.py (LDC only: CI has no peers)."""
+"""tools/speed.py, tools/kernel_bench.py and tools/decode_profile.py (LDC only: CI has no peers)."""
 from PIL import Image
 
 from conftest import synthetic_image
@@ -37,3 +37,24 @@ def test_kernel_bench():
         assert all(v > 0 for v in cost.values())
     assert "| 64x64 |" in kernel_bench.format_table(rows, 362.0)
     assert kernel_bench.main(["--lam", "-1"]) == 2
+
+
+def test_decode_timings_cover_every_stage():
+    import numpy as np
+    import codec
+    from codec.dec.decoder import STAGES
+    img = synthetic_image(40, 56, seed=5)
+    data = codec.encode(img, quality=70)
+    timings = {}
+    out = codec.decode(data, timings=timings)
+    assert np.array_equal(out, codec.decode(data))             # timing changes nothing
+    assert set(timings) == set(STAGES) and all(v >= 0 for v in timings.values())
+
+
+def test_decode_profile_tool(tmp_path, capsys):
+    from tools import decode_profile
+    Image.fromarray(synthetic_image(40, 48, seed=6)).save(tmp_path / "a.png")
+    assert decode_profile.main([str(tmp_path), "--lam", "100", "--reps", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "lambda 100 (" in out and "| ctu_loop |" in out and "| colour |" in out
+    assert decode_profile.main([str(tmp_path / "missing")]) == 2

@@ -9,7 +9,7 @@ enc/colour_enc.py.
 import numpy as np
 
 from .constants import SAMPLE_MAX, SAMPLE_MID, SAMPLE_SHIFT
-from ..jit import alloc_kernel, kernel
+from ..jit import alloc_kernel, inline_kernel, kernel
 
 # 4-tap upsampling filter, 7-bit: output at phase -1/4 uses c[i-2..i+1]
 UP_TAPS = np.array([-3, 29, 111, -9], dtype=np.int64)
@@ -31,69 +31,118 @@ def up_tap_src(o, t, n_in):
     return min(max(k, 0), n_in - 1)
 
 
-@alloc_kernel
-def _up_rows(src, out_h):
-    """Vertical 2x upsampling: int64 (h, w) -> (out_h, w), values * 128."""
-    h, w = src.shape
-    out = np.empty((out_h, w), dtype=np.int64)
-    for oy in range(out_h):
-        for x in range(w):
-            acc = np.int64(0)
-            for t in range(4):
-                acc += UP_TAPS[t] * src[up_tap_src(oy, t, h), x]
-            out[oy, x] = acc
-    return out
+@inline_kernel
+def _clip_sample(v):
+    return min(max(v, np.int32(0)), np.int32(SAMPLE_MAX))
 
 
-@alloc_kernel
-def upsample420(c, out_h, out_w):
-    """Normative chroma upsampling of an integer plane to (out_h, out_w), int16."""
-    v = _up_rows(c.astype(np.int64), out_h)
-    h = v.shape[0]
-    w = c.shape[1]
-    out = np.empty((out_h, out_w), dtype=np.int16)
-    rnd = np.int64(1) << (2 * _UP_SHIFT - 1)
-    for y in range(h):
-        for ox in range(out_w):
-            acc = np.int64(0)
-            for t in range(4):
-                acc += UP_TAPS[t] * v[y, up_tap_src(ox, t, w)]
-            r = (acc + rnd) >> (2 * _UP_SHIFT)
-            if r < 0:
-                r = 0
-            elif r > SAMPLE_MAX:
-                r = SAMPLE_MAX
-            out[y, ox] = r
-    return out
+@inline_kernel
+def _to_u8(v):
+    return np.uint8(min(max(v, np.int32(0)), np.int32(255)))
 
 
 @kernel
-def ycc_to_rgb(y, cb, cr, out):
-    """Normative YCbCr (internal units, equal sizes) -> RGB uint8 out[h, w, 3]."""
-    h, w = out.shape[0], out.shape[1]
+def _rgb_row(yrow, cb, cr, out_row, n):
+    """YCbCr -> RGB of one row of n samples (internal units, int32 chroma),
+    into out_row (n, 3) uint8.  int32 throughout: |y << 16| < 2**28 and each
+    chroma term < 2**28, so no sum reaches 2**31 and the numbers are those of
+    any wider type."""
     sh = 16 + SAMPLE_SHIFT
-    rnd = np.int64(1) << (sh - 1)
-    for j in range(h):
-        for i in range(w):
-            yy = np.int64(y[j, i]) << 16
-            b_ = np.int64(cb[j, i]) - SAMPLE_MID
-            r_ = np.int64(cr[j, i]) - SAMPLE_MID
-            r = (yy + _CR_R * r_ + rnd) >> sh
-            g = (yy - _CB_G * b_ - _CR_G * r_ + rnd) >> sh
-            b = (yy + _CB_B * b_ + rnd) >> sh
-            out[j, i, 0] = 0 if r < 0 else (255 if r > 255 else r)
-            out[j, i, 1] = 0 if g < 0 else (255 if g > 255 else g)
-            out[j, i, 2] = 0 if b < 0 else (255 if b > 255 else b)
+    rnd = np.int32(1 << (sh - 1))
+    mid = np.int32(SAMPLE_MID)
+    for i in range(n):
+        yy = np.int32(np.int32(yrow[i]) << 16) + rnd
+        b_ = np.int32(cb[i] - mid)
+        r_ = np.int32(cr[i] - mid)
+        out_row[i, 0] = _to_u8(np.int32(yy + np.int32(_CR_R * r_)) >> sh)
+        out_row[i, 1] = _to_u8(np.int32(yy - np.int32(_CB_G * b_) - np.int32(_CR_G * r_)) >> sh)
+        out_row[i, 2] = _to_u8(np.int32(yy + np.int32(_CB_B * b_)) >> sh)
+
+
+@kernel
+def _up_vertical(c, oy, hc, wc, vrow):
+    """The vertical pass of the upsampler for output row oy: vrow[2 + x]
+    (x < wc), values * 128, with the row's ends repeated twice on either
+    side for the horizontal pass (edge clamping)."""
+    r0 = c[up_tap_src(oy, 0, hc)]
+    r1 = c[up_tap_src(oy, 1, hc)]
+    r2 = c[up_tap_src(oy, 2, hc)]
+    r3 = c[up_tap_src(oy, 3, hc)]
+    v = vrow[2:2 + wc]
+    t0, t1, t2, t3 = np.int32(UP_TAPS[0]), np.int32(UP_TAPS[1]), np.int32(UP_TAPS[2]), \
+        np.int32(UP_TAPS[3])
+    for x in range(wc):
+        v[x] = np.int32(t0 * r0[x] + t1 * r1[x] + t2 * r2[x] + t3 * r3[x])
+    vrow[0] = vrow[2]
+    vrow[1] = vrow[2]
+    vrow[wc + 2] = vrow[wc + 1]
+    vrow[wc + 3] = vrow[wc + 1]
+
+
+@kernel
+def _up_horizontal(vrow, wc, row):
+    """The horizontal pass: row[2 j] (phase -1/4) and row[2 j + 1] (phase
+    +1/4) from the padded vertical pass, rounded, clipped samples."""
+    rnd = np.int32(1 << (2 * _UP_SHIFT - 1))
+    t0, t1, t2, t3 = np.int32(UP_TAPS[0]), np.int32(UP_TAPS[1]), np.int32(UP_TAPS[2]), \
+        np.int32(UP_TAPS[3])
+    m2 = vrow[0:wc]                 # v[j - 2]
+    m1 = vrow[1:wc + 1]
+    z0 = vrow[2:wc + 2]
+    p1 = vrow[3:wc + 3]
+    p2 = vrow[4:wc + 4]
+    for j in range(wc):
+        e = np.int32(t0 * m2[j] + t1 * m1[j] + t2 * z0[j] + t3 * p1[j] + rnd)
+        o = np.int32(t0 * p2[j] + t1 * p1[j] + t2 * z0[j] + t3 * m1[j] + rnd)
+        row[2 * j] = _clip_sample(e >> (2 * _UP_SHIFT))
+        row[2 * j + 1] = _clip_sample(o >> (2 * _UP_SHIFT))
+
+
+@alloc_kernel
+def ycc420_to_rgb(y, cb, cr, out):
+    """Normative 4:2:0 YCbCr -> RGB uint8 out[h, w, 3]: each output row's
+    chroma is upsampled (vertical pass, then horizontal) into row buffers
+    and converted at once, so no full-size chroma plane is made.  y may be
+    padded beyond (h, w), cb/cr beyond (ceil(h / 2), ceil(w / 2))."""
+    h, w = out.shape[0], out.shape[1]
+    hc, wc = (h + 1) >> 1, (w + 1) >> 1
+    vb = np.empty(wc + 4, np.int32)
+    vr = np.empty(wc + 4, np.int32)
+    rb = np.empty(2 * wc, np.int32)
+    rr = np.empty(2 * wc, np.int32)
+    for oy in range(h):
+        _up_vertical(cb, oy, hc, wc, vb)
+        _up_vertical(cr, oy, hc, wc, vr)
+        _up_horizontal(vb, wc, rb)
+        _up_horizontal(vr, wc, rr)
+        _rgb_row(y[oy], rb, rr, out[oy], w)
+
+
+@alloc_kernel
+def ycc444_to_rgb(y, cb, cr, out):
+    """Normative 4:4:4 YCbCr -> RGB uint8 out[h, w, 3]; the planes may be padded."""
+    h, w = out.shape[0], out.shape[1]
+    rb = np.empty(w, np.int32)
+    rr = np.empty(w, np.int32)
+    for oy in range(h):
+        b = cb[oy]
+        r = cr[oy]
+        for x in range(w):
+            rb[x] = b[x]
+            rr[x] = r[x]
+        _rgb_row(y[oy], rb, rr, out[oy], w)
 
 
 @kernel
 def grey_to_rgb(y, out):
+    """Normative grey -> RGB uint8 out[h, w, 3]; y may be padded."""
     h, w = out.shape[0], out.shape[1]
-    rnd = 1 << (SAMPLE_SHIFT - 1)
+    rnd = np.int32(1 << (SAMPLE_SHIFT - 1))
     for j in range(h):
+        yrow = y[j]
+        orow = out[j]
         for i in range(w):
-            v = (np.int64(y[j, i]) + rnd) >> SAMPLE_SHIFT
-            v = 0 if v < 0 else (255 if v > 255 else v)
-            out[j, i, 0] = v
-            out[j, i, 1] = v
-            out[j, i, 2] = v
+            v = _to_u8(np.int32(yrow[i] + rnd) >> SAMPLE_SHIFT)
+            orow[i, 0] = v
+            orow[i, 1] = v
+            orow[i, 2] = v

@@ -4,7 +4,7 @@ from collections import namedtuple
 import numpy as np
 
 from .constants import (COLOUR_GREY, COLOUR_YCC420, LOG2_MAX_BLOCK, LOG2_MIN_BLOCK, MIN_BLOCK)
-from .colour import grey_to_rgb, upsample420, ycc_to_rgb
+from .colour import grey_to_rgb, ycc420_to_rgb, ycc444_to_rgb
 from ..jit import inline_kernel, kernel
 
 
@@ -117,16 +117,10 @@ def push_quarters(stack, sp, x, y, log2s):
 def planes_to_rgb(recs, width, height, colour):
     """Reconstructed (padded) planes -> RGB uint8 (height, width, 3); normative."""
     out = np.empty((height, width, 3), dtype=np.uint8)
-    y = np.ascontiguousarray(recs[0][:height, :width])
     if colour == COLOUR_GREY:
-        grey_to_rgb(y, out)
-        return out
-    if colour == COLOUR_YCC420:
-        hc, wc = (height + 1) // 2, (width + 1) // 2
-        cb = upsample420(np.ascontiguousarray(recs[1][:hc, :wc]), height, width)
-        cr = upsample420(np.ascontiguousarray(recs[2][:hc, :wc]), height, width)
+        grey_to_rgb(recs[0], out)
+    elif colour == COLOUR_YCC420:
+        ycc420_to_rgb(recs[0], recs[1], recs[2], out)
     else:
-        cb = np.ascontiguousarray(recs[1][:height, :width])
-        cr = np.ascontiguousarray(recs[2][:height, :width])
-    ycc_to_rgb(y, cb, cr, out)
+        ycc444_to_rgb(recs[0], recs[1], recs[2], out)
     return out

@@ -1,4 +1,6 @@
 """Decoder API: bytes -> RGB array.  Deterministic and bit-exact."""
+import time
+
 import numpy as np
 
 from ..common import container
@@ -16,18 +18,39 @@ from ..common.recon import new_recon_scratch
 from ..common.restore import NUM_TAPS, apply_restore
 
 
-def decode(data, *, config=None):
+STAGES = ("setup", "ctu_loop", "filter_params", "deblock", "restore", "colour")
+
+
+class _Clock:
+    """Adds the seconds since the last call to a stage of `into` (a dict), if given."""
+
+    def __init__(self, into):
+        self.into = into
+        self.t = time.perf_counter() if into is not None else 0.0
+
+    def __call__(self, stage):
+        if self.into is not None:
+            t = time.perf_counter()
+            self.into[stage] = self.into.get(stage, 0.0) + t - self.t
+            self.t = t
+
+
+def decode(data, *, config=None, timings=None):
     """Decode a stream; returns uint8 (height, width, 3).  Raises CorruptStreamError
-    (or a subclass) for anything that is not a valid stream."""
+    (or a subclass) for anything that is not a valid stream.  timings: a dict
+    to which the seconds of each of STAGES are added (tools/decode_profile.py)."""
     cfg = config or DecoderConfig()
+    clock = _Clock(timings)
     h, payload = container.parse(data, max_pixels=cfg.max_pixels)
     shapes = plane_shapes(h.width, h.height, h.colour)
     state = new_plane_state(shapes)
     qbase = np.array([h.qidx_y, h.qidx_cb, h.qidx_cr], np.int64)
     probs = new_contexts(NUM_CTX)
     st, buf = new_decoder(payload)
+    clock("setup")
     ok = decode_planes(*state, len(shapes), ctu_log2(h.colour), weight_matrix(h.weight_slope),
                        qbase, h.delta_q == 1, h.dep_quant == 1, probs, st, buf, new_recon_scratch())
+    clock("ctu_loop")
     ctus = ctu_log2(h.colour)
     restores = []
     for p in range(len(shapes)):
@@ -45,11 +68,16 @@ def decode(data, *, config=None):
     used, length, exact = dec_used(st)
     if not exact:
         raise CorruptStreamError(f"coded data length mismatch (used {used} of {length} bytes)")
+    clock("filter_params")
     recs = state.recs
     for p, (on, coefs, flags, ctu) in enumerate(restores):
         deblock_plane(recs[p], state.smaps[p], state.qmaps[p],
                       h.deblock_y if p == 0 else h.deblock_c,
                       h.dep_quant == 1)
+        clock("deblock")
         if on:
             apply_restore(recs[p], coefs, flags, ctu)
-    return planes_to_rgb(recs, h.width, h.height, h.colour)
+        clock("restore")
+    rgb = planes_to_rgb(recs, h.width, h.height, h.colour)
+    clock("colour")
+    return rgb
