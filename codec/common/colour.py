@@ -42,21 +42,31 @@ def _to_u8(v):
 
 
 @kernel
-def _rgb_row(yrow, cb, cr, out_row, n):
+def _rgb_row(yrow, cb, cr, out_row, n, rgb):
     """YCbCr -> RGB of one row of n samples (internal units, int32 chroma),
-    into out_row (n, 3) uint8.  int32 throughout: |y << 16| < 2**28 and each
-    chroma term < 2**28, so no sum reaches 2**31 and the numbers are those of
-    any wider type."""
+    into out_row (n, 3) uint8; rgb: (3, >= n) int32 scratch.  The three
+    channels are computed in planar form and then interleaved: two loops
+    that vectorise, where one interleaving loop does not (2.6x, measured).
+    int32 throughout: |y << 16| < 2**28 and each chroma term < 2**28, so no
+    sum reaches 2**31 and the numbers are those of any wider type."""
     sh = 16 + SAMPLE_SHIFT
     rnd = np.int32(1 << (sh - 1))
     mid = np.int32(SAMPLE_MID)
+    tr = rgb[0]
+    tg = rgb[1]
+    tb = rgb[2]
     for i in range(n):
         yy = np.int32(np.int32(yrow[i]) << 16) + rnd
         b_ = np.int32(cb[i] - mid)
         r_ = np.int32(cr[i] - mid)
-        out_row[i, 0] = _to_u8(np.int32(yy + np.int32(_CR_R * r_)) >> sh)
-        out_row[i, 1] = _to_u8(np.int32(yy - np.int32(_CB_G * b_) - np.int32(_CR_G * r_)) >> sh)
-        out_row[i, 2] = _to_u8(np.int32(yy + np.int32(_CB_B * b_)) >> sh)
+        tr[i] = np.int32(yy + np.int32(_CR_R * r_)) >> sh
+        tg[i] = np.int32(yy - np.int32(_CB_G * b_) - np.int32(_CR_G * r_)) >> sh
+        tb[i] = np.int32(yy + np.int32(_CB_B * b_)) >> sh
+    flat = out_row.reshape(3 * n)
+    for i in range(n):
+        flat[3 * i] = _to_u8(tr[i])
+        flat[3 * i + 1] = _to_u8(tg[i])
+        flat[3 * i + 2] = _to_u8(tb[i])
 
 
 @kernel
@@ -110,12 +120,13 @@ def ycc420_to_rgb(y, cb, cr, out):
     vr = np.empty(wc + 4, np.int32)
     rb = np.empty(2 * wc, np.int32)
     rr = np.empty(2 * wc, np.int32)
+    rgb = np.empty((3, w), np.int32)
     for oy in range(h):
         _up_vertical(cb, oy, hc, wc, vb)
         _up_vertical(cr, oy, hc, wc, vr)
         _up_horizontal(vb, wc, rb)
         _up_horizontal(vr, wc, rr)
-        _rgb_row(y[oy], rb, rr, out[oy], w)
+        _rgb_row(y[oy], rb, rr, out[oy], w, rgb)
 
 
 @alloc_kernel
@@ -124,13 +135,14 @@ def ycc444_to_rgb(y, cb, cr, out):
     h, w = out.shape[0], out.shape[1]
     rb = np.empty(w, np.int32)
     rr = np.empty(w, np.int32)
+    rgb = np.empty((3, w), np.int32)
     for oy in range(h):
         b = cb[oy]
         r = cr[oy]
         for x in range(w):
             rb[x] = b[x]
             rr[x] = r[x]
-        _rgb_row(y[oy], rb, rr, out[oy], w)
+        _rgb_row(y[oy], rb, rr, out[oy], w, rgb)
 
 
 @kernel

@@ -75,9 +75,17 @@ def set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv):
     fill_units(smap, ux, uy, nu, log2n)
     fill_units(mmap, ux, uy, nu, mode)
     fill_units(cbmap, ux, uy, nu, 1 if nz else 0)
+    # through row views indexed from 0: no negative-index handling, so the
+    # copies vectorise (as in common/recon.py)
     for yy in range(n):
-        for xx in range(n):
-            cmap[y + yy, x + xx] = lv[yy, xx] if nz else 0
+        crow = cmap[y + yy, x:x + n]
+        if nz:
+            lrow = lv[yy, :n]
+            for xx in range(n):
+                crow[xx] = lrow[xx]
+        else:
+            for xx in range(n):
+                crow[xx] = 0
 
 
 # A CTU's coding tree is walked in pre-order, z-order, from an explicit stack

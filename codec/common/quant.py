@@ -24,9 +24,8 @@ def weight_matrix(slope):
     w = np.full((NUM_SIZES, MAX_BLOCK, MAX_BLOCK), WEIGHT_UNIT, dtype=np.int64)
     for s in range(NUM_SIZES):
         n = 1 << (s + LOG2_MIN_BLOCK)
-        for v in range(n):
-            for u in range(n):
-                w[s, v, u] = WEIGHT_UNIT + (slope * (u + v) + (n - 1)) // (2 * (n - 1))
+        uv = np.add.outer(np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64))
+        w[s, :n, :n] = WEIGHT_UNIT + (slope * uv + (n - 1)) // (2 * (n - 1))
     return w
 
 

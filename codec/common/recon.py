@@ -32,18 +32,20 @@ def new_recon_scratch():
 def reconstruct(pred, lv, nz, scl, n, sc, rec, x, y, ci, ri, tmpi, dep):
     """rec[y:y+n, x:x+n] = clip(pred + IDCT(dequantised lv)) (just pred when
     nz is False); dep: dependent quantisation."""
+    # rows are reached through views indexed from 0 (no negative-index
+    # handling in the loops, which then vectorise)
     if nz:
         dequantise(lv, scl, n, sc, dep, ci)
         idct2_int(ci, n, sc, ri, tmpi)
         for yy in range(n):
+            out = rec[y + yy, x:x + n]
+            p = pred[yy, :n]
+            r = ri[yy, :n]
             for xx in range(n):
-                v = pred[yy, xx] + ri[yy, xx]
-                if v < 0:
-                    v = 0
-                elif v > SAMPLE_MAX:
-                    v = SAMPLE_MAX
-                rec[y + yy, x + xx] = v
+                out[xx] = min(max(p[xx] + r[xx], 0), SAMPLE_MAX)
     else:
         for yy in range(n):
+            out = rec[y + yy, x:x + n]
+            p = pred[yy, :n]
             for xx in range(n):
-                rec[y + yy, x + xx] = pred[yy, xx]
+                out[xx] = p[xx]

@@ -117,45 +117,107 @@ def fdct2(block, n, sc, out, tmp, eo):
             out[kv, 2 * k + 1] = tmp[kv, h + k]
 
 
+# The inverse below folds each pass about the block centre (partial
+# butterfly): basis k at n-1-i is (-1)**k times basis k at i, exactly, in the
+# rounded integers too (checked here), so even and odd basis functions are
+# summed separately over half the samples and the two halves of a row are
+# their sum and difference.  The sums are the same integers as the direct
+# matrix products, term for term.
+for _s in range(NUM_SIZES):
+    _n = 1 << (_s + LOG2_MIN_BLOCK)
+    _b = DCT_INT[_s, :_n, :_n]
+    assert np.array_equal(_b[:, ::-1], _b * np.where(np.arange(_n) % 2 == 0, 1, -1)[:, None])
+
+
 @kernel
 def idct2_int(coef, n, sc, out, tmp):
     """Normative integer inverse DCT: coef[:n,:n] (int64) -> out[:n,:n] (int64 residual).
-    Integer sums are exact, so skipping zero rows/columns changes nothing."""
+    Integer sums are exact, so skipping zero rows/columns and folding the
+    passes change nothing: the result is the direct two-pass matrix product
+    with a rounding shift after each pass."""
     m = DCT_INT[sc]
     r1 = np.int64(1) << (_SHIFT1 - 1)
     r2 = np.int64(1) << (_SHIFT2 - 1)
-    maxu = -1
+    h = n >> 1
+    # the bounding box of the nonzero coefficients, from OR-reductions that
+    # vectorise (a per-coefficient test cost more than the transform itself
+    # in large sparse blocks); the column ORs collect in out's last row
+    colany = out[n - 1, :n]
+    for ku in range(n):
+        colany[ku] = 0
     maxv = -1
     for kv in range(n):
+        crow = coef[kv, :n]
+        rowany = np.int64(0)
         for ku in range(n):
-            if coef[kv, ku] != 0:
-                if ku > maxu:
-                    maxu = ku
-                if kv > maxv:
-                    maxv = kv
+            rowany |= crow[ku]
+            colany[ku] |= crow[ku]
+        if rowany != 0:
+            maxv = kv
+    maxu = -1
+    for ku in range(n):
+        if colany[ku] != 0:
+            maxu = ku
     if maxu < 0:
         for y in range(n):
+            orow = out[y, :n]
             for x in range(n):
-                out[y, x] = 0
+                orow[x] = 0
         return
     nu = maxu + 1
-    for y in range(n):
+    # columns: tmp[y, ku] = sum over kv of m[kv, y] * coef[kv, ku], folded
+    for y in range(h):
+        te = tmp[y, :nu]                     # even kv, then the sum
+        to = tmp[n - 1 - y, :nu]             # odd kv, then the difference
         for ku in range(nu):
-            tmp[y, ku] = 0
-    for kv in range(maxv + 1):
-        for y in range(n):
+            te[ku] = 0
+            to[ku] = 0
+        for kv in range(0, maxv + 1, 2):
             a = m[kv, y]
+            crow = coef[kv, :nu]
             for ku in range(nu):
-                tmp[y, ku] += a * coef[kv, ku]
-    for y in range(n):
+                te[ku] += a * crow[ku]
+        for kv in range(1, maxv + 1, 2):
+            a = m[kv, y]
+            crow = coef[kv, :nu]
+            for ku in range(nu):
+                to[ku] += a * crow[ku]
         for ku in range(nu):
-            tmp[y, ku] = (tmp[y, ku] + r1) >> _SHIFT1
+            e = te[ku]
+            o = to[ku]
+            te[ku] = (e + o + r1) >> _SHIFT1
+            to[ku] = (e - o + r1) >> _SHIFT1
+    # rows: out[y, x] = sum over ku of tmp[y, ku] * m[ku, x], folded; the
+    # even and odd sums of the left half go to the two halves of out's row
     for y in range(n):
+        trow = tmp[y, :nu]
+        oe = out[y, :h]
+        oo = out[y, h:n]
+        for x in range(h):
+            oe[x] = 0
+            oo[x] = 0
+        for ku in range(0, nu, 2):
+            a = trow[ku]
+            mrow = m[ku, :h]
+            for x in range(h):
+                oe[x] += a * mrow[x]
+        for ku in range(1, nu, 2):
+            a = trow[ku]
+            mrow = m[ku, :h]
+            for x in range(h):
+                oo[x] += a * mrow[x]
+        # out[x] = E[x] + O[x] and out[n-1-x] = E[x] - O[x], where n-1-x is
+        # oo[h-1-x]: each pair (x, h-1-x) is done at once, in place
+        for x in range(h >> 1):
+            x2 = h - 1 - x
+            e1 = oe[x]
+            o1 = oo[x]
+            e2 = oe[x2]
+            o2 = oo[x2]
+            oe[x] = e1 + o1
+            oo[x2] = e1 - o1
+            oe[x2] = e2 + o2
+            oo[x] = e2 - o2
+        orow = out[y, :n]
         for x in range(n):
-            out[y, x] = 0
-        for ku in range(nu):
-            a = tmp[y, ku]
-            for x in range(n):
-                out[y, x] += a * m[ku, x]
-        for x in range(n):
-            out[y, x] = (out[y, x] + r2) >> _SHIFT2
+            orow[x] = (orow[x] + r2) >> _SHIFT2
