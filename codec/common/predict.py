@@ -343,10 +343,29 @@ def predict_cfl(lrec, rec, x, y, n, cshift, ctu_ulog2, pred):
             alpha = max(-CFL_MAX_ALPHA, min(CFL_MAX_ALPHA, alpha))
         beta = ((sc << CFL_SHIFT) - alpha * sl) // cnt
     rnd = np.int64(1) << (CFL_SHIFT - 1)
+    lh, lw = lrec.shape
+    if ((x + n) << cshift) > lw or ((y + n) << cshift) > lh:
+        # the co-located luma crosses the plane's edge: clamped reads
+        for yy in range(n):
+            for xx in range(n):
+                v = (alpha * _luma_at(lrec, x + xx, y + yy, cshift) + beta + rnd) >> CFL_SHIFT
+                pred[yy, xx] = 0 if v < 0 else (SAMPLE_MAX if v > SAMPLE_MAX else v)
+        return
+    # inside the plane: _luma_at without its clamps, through row views
     for yy in range(n):
-        for xx in range(n):
-            v = (alpha * _luma_at(lrec, x + xx, y + yy, cshift) + beta + rnd) >> CFL_SHIFT
-            pred[yy, xx] = 0 if v < 0 else (SAMPLE_MAX if v > SAMPLE_MAX else v)
+        prow = pred[yy, :n]
+        if cshift == 0:
+            l0 = lrec[y + yy, x:x + n]
+            for xx in range(n):
+                v = (alpha * np.int64(l0[xx]) + beta + rnd) >> CFL_SHIFT
+                prow[xx] = min(max(v, 0), SAMPLE_MAX)
+        else:
+            l0 = lrec[2 * (y + yy), 2 * x:2 * (x + n)]
+            l1 = lrec[2 * (y + yy) + 1, 2 * x:2 * (x + n)]
+            for xx in range(n):
+                lv = (np.int64(l0[2 * xx]) + l0[2 * xx + 1] + l1[2 * xx] + l1[2 * xx + 1] + 2) >> 2
+                v = (alpha * lv + beta + rnd) >> CFL_SHIFT
+                prow[xx] = min(max(v, 0), SAMPLE_MAX)
 
 
 @inline_kernel

@@ -72,11 +72,13 @@ def _load_row(rec, y, ring):
     samples repeated _REACH times on either side."""
     w = rec.shape[1]
     row = ring[y % _RING]
+    src = rec[y]
+    body = row[_REACH:_REACH + w]
     for x in range(w):
-        row[x + _REACH] = rec[y, x]
+        body[x] = src[x]
     for k in range(_REACH):
-        row[k] = rec[y, 0]
-        row[w + _REACH + k] = rec[y, w - 1]
+        row[k] = src[0]
+        row[w + _REACH + k] = src[w - 1]
 
 
 @kernel
@@ -179,6 +181,8 @@ def apply_restore(rec, coefs, flags, ctu):
                 x0 = cx * ctu
                 x1 = min(w, cx_end * ctu)
                 _filter_span(rm2, rm1, r0, rp1, rp2, c, x0, x1, out)
-                for x in range(x0, x1):
-                    rec[y, x] = out[x]
+                dst = rec[y, x0:x1]
+                src = out[x0:x1]
+                for x in range(x1 - x0):
+                    dst[x] = src[x]
                 cx = cx_end
