@@ -54,13 +54,21 @@ def dequantise(lv, scl, n, sc, dep, out):
         return
     sx = SCAN_X[sc]
     sy = SCAN_Y[sc]
+    for v in range(n):
+        orow = out[v, :n]
+        for u in range(n):
+            orow[u] = 0
+    # zeros after the last level keep state 0 (DEPQ_NEXT[0, 0] = 0): the
+    # state machine starts at the last level, found by a cheap backward scan
+    last = n * n - 1
+    while last >= 0 and lv[sy[last], sx[last]] == 0:
+        last -= 1
     s = 0
-    for i in range(n * n - 1, -1, -1):      # zeros after the last level keep state 0
+    for i in range(last, -1, -1):
         u = sx[i]
         v = sy[i]
         k = np.int64(lv[v, u])
         if k == 0:
-            out[v, u] = 0
             s = DEPQ_NEXT[s, 0]
             continue
         m = 2 * k
