@@ -34,3 +34,8 @@ def _cached_njit(**options):
 kernel = _cached_njit(_nrt=False)
 inline_kernel = _cached_njit(_nrt=False, inline="always")
 alloc_kernel = _cached_njit()
+# The decoder's whole-plane stages (deblocking, restoration, colour
+# conversion) release the GIL, so that DecoderConfig(threads=N) can run
+# them on several planes or row bands at once; the code is the same.
+plane_kernel = _cached_njit(_nrt=False, nogil=True)
+alloc_plane_kernel = _cached_njit(nogil=True)

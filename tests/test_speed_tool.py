@@ -48,7 +48,8 @@ def test_decode_timings_cover_every_stage():
     timings = {}
     out = codec.decode(data, timings=timings)
     assert np.array_equal(out, codec.decode(data))             # timing changes nothing
-    assert set(timings) == set(STAGES) and all(v >= 0 for v in timings.values())
+    assert set(timings) == set(STAGES) - {"filters_threaded"}
+    assert all(v >= 0 for v in timings.values())
 
 
 def test_decode_profile_tool(tmp_path, capsys):

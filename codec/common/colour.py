@@ -9,7 +9,7 @@ enc/colour_enc.py.
 import numpy as np
 
 from .constants import SAMPLE_MAX, SAMPLE_MID, SAMPLE_SHIFT
-from ..jit import alloc_kernel, inline_kernel, kernel
+from ..jit import alloc_plane_kernel, inline_kernel, kernel, plane_kernel
 
 # 4-tap upsampling filter, 7-bit: output at phase -1/4 uses c[i-2..i+1]
 UP_TAPS = np.array([-3, 29, 111, -9], dtype=np.int64)
@@ -108,12 +108,12 @@ def _up_horizontal(vrow, wc, row):
         row[2 * j + 1] = _clip_sample(o >> (2 * _UP_SHIFT))
 
 
-@alloc_kernel
-def ycc420_to_rgb(y, cb, cr, out):
-    """Normative 4:2:0 YCbCr -> RGB uint8 out[h, w, 3]: each output row's
-    chroma is upsampled (vertical pass, then horizontal) into row buffers
-    and converted at once, so no full-size chroma plane is made.  y may be
-    padded beyond (h, w), cb/cr beyond (ceil(h / 2), ceil(w / 2))."""
+@alloc_plane_kernel
+def ycc420_to_rgb(y, cb, cr, out, r0, r1):
+    """Normative 4:2:0 YCbCr -> RGB uint8 out[h, w, 3], rows r0 <= oy < r1:
+    each output row's chroma is upsampled (vertical pass, then horizontal)
+    into row buffers and converted at once, so no full-size chroma plane is
+    made.  y may be padded beyond (h, w), cb/cr beyond (ceil(h / 2), ceil(w / 2))."""
     h, w = out.shape[0], out.shape[1]
     hc, wc = (h + 1) >> 1, (w + 1) >> 1
     vb = np.empty(wc + 4, np.int32)
@@ -121,7 +121,7 @@ def ycc420_to_rgb(y, cb, cr, out):
     rb = np.empty(2 * wc, np.int32)
     rr = np.empty(2 * wc, np.int32)
     rgb = np.empty((3, w), np.int32)
-    for oy in range(h):
+    for oy in range(r0, r1):
         _up_vertical(cb, oy, hc, wc, vb)
         _up_vertical(cr, oy, hc, wc, vr)
         _up_horizontal(vb, wc, rb)
@@ -129,14 +129,15 @@ def ycc420_to_rgb(y, cb, cr, out):
         _rgb_row(y[oy], rb, rr, out[oy], w, rgb)
 
 
-@alloc_kernel
-def ycc444_to_rgb(y, cb, cr, out):
-    """Normative 4:4:4 YCbCr -> RGB uint8 out[h, w, 3]; the planes may be padded."""
-    h, w = out.shape[0], out.shape[1]
+@alloc_plane_kernel
+def ycc444_to_rgb(y, cb, cr, out, r0, r1):
+    """Normative 4:4:4 YCbCr -> RGB uint8 out[h, w, 3], rows r0 <= oy < r1;
+    the planes may be padded."""
+    w = out.shape[1]
     rb = np.empty(w, np.int32)
     rr = np.empty(w, np.int32)
     rgb = np.empty((3, w), np.int32)
-    for oy in range(h):
+    for oy in range(r0, r1):
         b = cb[oy]
         r = cr[oy]
         for x in range(w):
@@ -145,12 +146,12 @@ def ycc444_to_rgb(y, cb, cr, out):
         _rgb_row(y[oy], rb, rr, out[oy], w, rgb)
 
 
-@kernel
-def grey_to_rgb(y, out):
-    """Normative grey -> RGB uint8 out[h, w, 3]; y may be padded."""
-    h, w = out.shape[0], out.shape[1]
+@plane_kernel
+def grey_to_rgb(y, out, r0, r1):
+    """Normative grey -> RGB uint8 out[h, w, 3], rows r0 <= j < r1; y may be padded."""
+    w = out.shape[1]
     rnd = np.int32(1 << (SAMPLE_SHIFT - 1))
-    for j in range(h):
+    for j in range(r0, r1):
         yrow = y[j]
         orow = out[j]
         for i in range(w):

@@ -18,7 +18,7 @@ the scale, 0 switches the filter off.
 import numpy as np
 
 from .constants import LOG2_MIN_BLOCK, MAX_DEBLOCK_LEVEL, SAMPLE_MAX
-from ..jit import inline_kernel, kernel
+from ..jit import inline_kernel, kernel, plane_kernel
 from .quant import QSTEP
 
 # beta = step * BETA_NUM[level] >> 6, tc = step * TC_NUM[level] >> 6 (level 0 unused)
@@ -126,7 +126,7 @@ def _edge_filter(s, base, stride, step, qa, qb, level, strong_ok, dep):
         _filter_segment(s, base, stride, step, (qs * BETA_NUM[level]) >> 6, tc, strong_ok)
 
 
-@kernel
+@plane_kernel
 def deblock_plane(rec, smap, qmap, level, dep):
     """Filter a reconstructed plane (int16, padded) in place; qmap: the step
     index of every 4x4 unit; dep: dependent quantisation."""

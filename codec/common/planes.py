@@ -122,13 +122,23 @@ def push_quarters(stack, sp, x, y, log2s):
     return sp
 
 
-def planes_to_rgb(recs, width, height, colour):
-    """Reconstructed (padded) planes -> RGB uint8 (height, width, 3); normative."""
+def planes_to_rgb(recs, width, height, colour, run_bands=None):
+    """Reconstructed (padded) planes -> RGB uint8 (height, width, 3); normative.
+    run_bands(f, height), if given, calls f(r0, r1) over row bands that cover
+    rows 0..height (on several threads: the kernels release the GIL; each
+    band writes its own rows, so the image is the same however they run)."""
     out = np.empty((height, width, 3), dtype=np.uint8)
     if colour == COLOUR_GREY:
-        grey_to_rgb(recs[0], out)
+        def rows(r0, r1):
+            grey_to_rgb(recs[0], out, r0, r1)
     elif colour == COLOUR_YCC420:
-        ycc420_to_rgb(recs[0], recs[1], recs[2], out)
+        def rows(r0, r1):
+            ycc420_to_rgb(recs[0], recs[1], recs[2], out, r0, r1)
     else:
-        ycc444_to_rgb(recs[0], recs[1], recs[2], out)
+        def rows(r0, r1):
+            ycc444_to_rgb(recs[0], recs[1], recs[2], out, r0, r1)
+    if run_bands is None:
+        rows(0, height)
+    else:
+        run_bands(rows, height)
     return out

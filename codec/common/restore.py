@@ -15,7 +15,7 @@ unfiltered samples (it works from a copy), so the CTU order does not matter.
 import numpy as np
 
 from .constants import RESTORE_SHIFT, SAMPLE_MAX
-from ..jit import alloc_kernel, kernel
+from ..jit import alloc_plane_kernel, kernel
 
 # (dx, dy) of one tap of each symmetric pair, inside the 5x5 window with |dx| + |dy| <= 3
 RESTORE_OFFSETS = np.array([(1, 0), (2, 0), (-2, 1), (-1, 1), (0, 1), (1, 1), (2, 1),
@@ -131,7 +131,7 @@ def _filter_span(rm2, rm1, r0, rp1, rp2, c, x0, x1, out):
         o[i] = min(max(r, zero), top)
 
 
-@alloc_kernel
+@alloc_plane_kernel
 def apply_restore(rec, coefs, flags, ctu):
     """Filter rec in place in the CTUs (ctu x ctu samples) whose flag is set.
 

@@ -9,11 +9,20 @@ from ..common.constants import DEFAULT_MAX_PIXELS
 from ..errors import ConfigError
 
 
-class DecoderConfig(namedtuple("DecoderConfig", ["max_pixels"])):
-    """max_pixels: refuse streams declaring a larger image (memory bound)."""
+def _positive_int(name, v):
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise ConfigError("{}={!r} must be a positive integer".format(name, v))
+
+
+class DecoderConfig(namedtuple("DecoderConfig", ["max_pixels", "threads"])):
+    """max_pixels: refuse streams declaring a larger image (memory bound).
+    threads: threads for one image's post-filters (deblocking and restoration,
+    a plane per thread) and colour conversion (row bands); the entropy
+    decoding and reconstruction stay on one.  The output is the same for any
+    number."""
     __slots__ = ()
 
-    def __new__(cls, max_pixels=DEFAULT_MAX_PIXELS):
-        if isinstance(max_pixels, bool) or not isinstance(max_pixels, int) or max_pixels < 1:
-            raise ConfigError("max_pixels={!r} must be a positive integer".format(max_pixels))
-        return super().__new__(cls, max_pixels)
+    def __new__(cls, max_pixels=DEFAULT_MAX_PIXELS, threads=1):
+        _positive_int("max_pixels", max_pixels)
+        _positive_int("threads", threads)
+        return super().__new__(cls, max_pixels, threads)

@@ -1,5 +1,8 @@
 """Decoder API: bytes -> RGB array.  Deterministic and bit-exact."""
+import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -18,7 +21,8 @@ from ..common.recon import new_recon_scratch
 from ..common.restore import NUM_TAPS, apply_restore
 
 
-STAGES = ("setup", "ctu_loop", "filter_params", "deblock", "restore", "colour")
+# with DecoderConfig(threads > 1), deblocking and restoration are one stage
+STAGES = ("setup", "ctu_loop", "filter_params", "deblock", "restore", "filters_threaded", "colour")
 
 
 class _Clock:
@@ -70,14 +74,53 @@ def decode(data, *, config=None, timings=None):
         raise CorruptStreamError(f"coded data length mismatch (used {used} of {length} bytes)")
     clock("filter_params")
     recs = state.recs
-    for p, (on, coefs, flags, ctu) in enumerate(restores):
+
+    def deblock(p):
         deblock_plane(recs[p], state.smaps[p], state.qmaps[p],
-                      h.deblock_y if p == 0 else h.deblock_c,
-                      h.dep_quant == 1)
-        clock("deblock")
+                      h.deblock_y if p == 0 else h.deblock_c, h.dep_quant == 1)
+
+    def restore(p):
+        on, coefs, flags, ctu = restores[p]
         if on:
             apply_restore(recs[p], coefs, flags, ctu)
-        clock("restore")
-    rgb = planes_to_rgb(recs, h.width, h.height, h.colour)
+
+    if cfg.threads == 1 or len(restores) == 1:
+        for p in range(len(restores)):
+            deblock(p)
+            clock("deblock")
+            restore(p)
+            clock("restore")
+        return _colour(recs, h, None, clock)
+    pool = _thread_pool(cfg.threads)
+    # a plane per thread: the luma plane on one, the chroma planes after each
+    # other on another (planes are filtered independently)
+    list(pool.map(lambda ps: [(deblock(p), restore(p)) for p in ps],
+                  [(0,), tuple(range(1, len(restores)))]))
+    clock("filters_threaded")
+
+    def bands(f, height):
+        step = -(-height // cfg.threads)
+        list(pool.map(lambda r0: f(r0, min(height, r0 + step)), range(0, height, step)))
+    return _colour(recs, h, bands, clock)
+
+
+_POOLS = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _thread_pool(n):
+    """A pool of n threads kept for the process's later decodes (making one
+    per decode cost 1-2 ms, as much as the threads save on a 2 MP image);
+    keyed by process id too, since a forked child inherits the dict but not
+    the threads."""
+    key = (os.getpid(), n)
+    with _POOLS_LOCK:
+        if key not in _POOLS:
+            _POOLS[key] = ThreadPoolExecutor(n)
+        return _POOLS[key]
+
+
+def _colour(recs, h, run_bands, clock):
+    rgb = planes_to_rgb(recs, h.width, h.height, h.colour, run_bands)
     clock("colour")
     return rgb
