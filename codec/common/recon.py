@@ -32,10 +32,18 @@ def new_recon_scratch():
 def reconstruct(pred, lv, nz, scl, n, sc, rec, x, y, ci, ri, tmpi, dep):
     """rec[y:y+n, x:x+n] = clip(pred + IDCT(dequantised lv)) (just pred when
     nz is False); dep: dependent quantisation."""
+    if nz:
+        dequantise(lv, scl, n, sc, dep, ci)
+    reconstruct_coefs(pred, ci, nz, n, sc, rec, x, y, ri, tmpi)
+
+
+@kernel
+def reconstruct_coefs(pred, ci, nz, n, sc, rec, x, y, ri, tmpi):
+    """rec[y:y+n, x:x+n] = clip(pred + IDCT(ci)) for coefficients already
+    dequantised (the decoder does it as it reads the levels), or pred."""
     # rows are reached through views indexed from 0 (no negative-index
     # handling in the loops, which then vectorise)
     if nz:
-        dequantise(lv, scl, n, sc, dep, ci)
         idct2_int(ci, n, sc, ri, tmpi)
         for yy in range(n):
             out = rec[y + yy, x:x + n]

@@ -10,7 +10,7 @@ from ..common.planes import TREE_STACK_ROWS, forced_split, pop_node, push_quarte
 from ..common.quant import qdelta_limits, set_ctu_step
 from ..common.predict import build_refs, mode_candidates, predict_any
 from ..common.recon import (R_AVAIL, R_CI, R_FREF, R_LV, R_MAIN, R_MPM, R_PRED, R_REF, R_RI,
-                            R_TMPI, reconstruct)
+                            R_TMPI, reconstruct_coefs)
 
 
 @alloc_kernel
@@ -45,12 +45,12 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
         mode = dec_any_mode(scr[R_MPM], pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st, buf)
         nz = dec_cbf(pt, sc, nb_nonzero(cbmap, ux, uy), probs, st, buf) == 1
         if nz:
-            dec_coeffs(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf, dep)
+            dec_coeffs(lv, scr[R_CI], scale[sc], n, log2s, sc, pt, cmap, x, y, probs, st, buf,
+                       dep)
         build_refs(rec, x, y, n, ctu_ulog2, ref, scr[R_AVAIL])
         predict_any(mode, ref, scr[R_FREF], n, log2s, pred, pt, scr[R_MAIN], lrec, rec, x, y,
                     cshift, ctu_ulog2)
-        reconstruct(pred, lv, nz, scale[sc], n, sc, rec, x, y, scr[R_CI], scr[R_RI], scr[R_TMPI],
-                    dep)
+        reconstruct_coefs(pred, scr[R_CI], nz, n, sc, rec, x, y, scr[R_RI], scr[R_TMPI])
         set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, lv)
 
 

@@ -93,14 +93,19 @@ def dec_remainder(k, st, buf):
 
 
 @kernel
-def dec_coeffs(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep):
-    """Fill lv[:n,:n] with the levels of a block whose cbf is 1 (dep:
-    dependent quantisation, whose state selects the significance contexts)."""
+def dec_coeffs(lv, ci, scl, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep):
+    """Fill lv[:n,:n] with the levels of a block whose cbf is 1 and ci[:n,:n]
+    with their dequantised coefficients (quant.dequantise's values, from the
+    same reverse-scan walk; dep: dependent quantisation, whose state selects
+    the significance contexts and the quantiser)."""
     sx = SCAN_X[sc]
     sy = SCAN_Y[sc]
     for y in range(n):
+        lrow = lv[y, :n]
+        crow = ci[y, :n]
         for x in range(n):
-            lv[y, x] = 0
+            lrow[x] = 0
+            crow[x] = 0
     last = dec_last(pt, sc, log2n, probs, st, buf)
     s = 0
     for i in range(last, -1, -1):
@@ -122,7 +127,15 @@ def dec_coeffs(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep):
                 if a > MAX_ABS_LEVEL:
                     st[ST_ERR] = 1
                     a = MAX_ABS_LEVEL
-        lv[y, x] = -a if dec_bypass(st, buf) else a
+        k = -a if dec_bypass(st, buf) else a
+        lv[y, x] = k
+        if dep:             # Q0 (states 0, 1): 2k steps; Q1 (2, 3): 2k - sgn k
+            m = 2 * k
+            if s > 1:
+                m += -1 if k > 0 else 1
+            ci[y, x] = m * scl[y, x]
+        else:
+            ci[y, x] = k * scl[y, x]
         s = DEPQ_NEXT[s, a & 1]
 
 
