@@ -5,7 +5,8 @@ MAX_ABS_LEVEL) set the decoder's sticky ST_ERR flag and return a safe value,
 so the caller can stop at the next check without reading out of bounds.
 """
 
-from .arith_dec import ST_ERR, dec_bit, dec_bypass, dec_bypass_bits
+from .arith_dec import (ST_ERR, bit_local, bypass_local, dec_bit, dec_bypass, dec_bypass_bits,
+                        load_local, store_local)
 from ..common.constants import MAX_ABS_LEVEL, MODE_CFL, RESTORE_COEF_BITS, RESTORE_COEF_MIN
 from ..common.contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_cfl,
                                ctx_qdelta, ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode,
@@ -107,6 +108,7 @@ def dec_coeffs(lv, ci, scl, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep)
             lrow[x] = 0
             crow[x] = 0
     last = dec_last(pt, sc, log2n, probs, st, buf)
+    code, rng, pos = load_local(st)         # the range decoder in registers (arith_dec)
     s = 0
     for i in range(last, -1, -1):
         x = sx[i]
@@ -115,19 +117,27 @@ def dec_coeffs(lv, ci, scl, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep)
         if i < last:
             c = coloc_count(cmap, bx, by, n, x, y)
             qset = depq_qset(s) if dep else 0
-            if dec_bit(st, buf, probs, ctx_sig(pt, sc, x + y, tsum, c, qset)) == 0:
+            sig, code, rng, pos = bit_local(code, rng, pos, buf, probs,
+                                            ctx_sig(pt, sc, x + y, tsum, c, qset))
+            if sig == 0:
                 s = DEPQ_NEXT[s, 0]
                 continue
         d = x + y
         a = 1
-        if dec_bit(st, buf, probs, ctx_gt1(pt, d, tsum, tnz)):
+        gt1, code, rng, pos = bit_local(code, rng, pos, buf, probs, ctx_gt1(pt, d, tsum, tnz))
+        if gt1:
             a = 2
-            if dec_bit(st, buf, probs, ctx_gt2(pt, d, tsum, tnz)):
+            gt2, code, rng, pos = bit_local(code, rng, pos, buf, probs,
+                                            ctx_gt2(pt, d, tsum, tnz))
+            if gt2:
+                store_local(st, code, rng, pos)
                 a = 3 + dec_remainder(rice_param(full), st, buf)
+                code, rng, pos = load_local(st)
                 if a > MAX_ABS_LEVEL:
                     st[ST_ERR] = 1
                     a = MAX_ABS_LEVEL
-        k = -a if dec_bypass(st, buf) else a
+        neg, code, rng, pos = bypass_local(code, rng, pos, buf)
+        k = -a if neg else a
         lv[y, x] = k
         if dep:             # Q0 (states 0, 1): 2k steps; Q1 (2, 3): 2k - sgn k
             m = 2 * k
@@ -137,6 +147,7 @@ def dec_coeffs(lv, ci, scl, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep)
         else:
             ci[y, x] = k * scl[y, x]
         s = DEPQ_NEXT[s, a & 1]
+    store_local(st, code, rng, pos)
 
 
 @kernel
