@@ -71,7 +71,6 @@ def main(argv=None):
     a = p.parse_args(argv)
     import codec
     from codec.imageio import load_rgb
-    from codec.dec.decoder import STAGES  # noqa: F401  (fail early if the decoder lacks them)
     files = images_or_error(a.images, "decode_profile")
     if files is None:
         return 2
