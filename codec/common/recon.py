@@ -5,7 +5,7 @@ import numpy as np
 from .constants import MAX_BLOCK, NUM_MPM, SAMPLE_MAX
 from ..jit import kernel
 from .quant import dequantise
-from .transform import idct2_int
+from .transform import add_inverse, nonzero_box
 
 
 # Slots of the reconstruction scratch tuple (new_recon_scratch), read by name on
@@ -18,8 +18,9 @@ def new_recon_scratch():
     """Work arrays of one block's prediction and reconstruction, sized for the
     largest block: reference samples (R_REF, smoothed: R_FREF) and their
     availability, the angular main reference, the prediction, the levels
-    (int32), dequantised coefficients, residual and the inverse transform's
-    intermediate (int64), the MPM list."""
+    (int32), dequantised coefficients, the inverse transform's row sums
+    (R_RI: transform.add_inverse's acc) and intermediate (int64), the MPM
+    list.  The decoder keeps R_LV and R_CI zero between blocks."""
     m = MAX_BLOCK
     return (np.zeros(4 * m + 1, np.int64), np.zeros(4 * m + 1, np.bool_),
             np.zeros((m, m), np.int64), np.zeros((m, m), np.int32),
@@ -40,20 +41,29 @@ def reconstruct(pred, lv, nz, scl, n, sc, rec, x, y, ci, ri, tmpi, dep):
 @kernel
 def reconstruct_coefs(pred, ci, nz, n, sc, rec, x, y, ri, tmpi):
     """rec[y:y+n, x:x+n] = clip(pred + IDCT(ci)) for coefficients already
-    dequantised (the decoder does it as it reads the levels), or pred."""
+    dequantised, or pred (nz False)."""
+    nv = 0
+    nu = 0
+    if nz:
+        nv, nu = nonzero_box(ci, n, ri[0, :n])
+    reconstruct_box(pred, ci, nz, nv, nu, n, sc, rec, x, y, ri, tmpi)
+
+
+@kernel
+def reconstruct_box(pred, ci, nz, nv, nu, n, sc, rec, x, y, ri, tmpi):
+    """reconstruct_coefs for a block whose nonzero coefficients all lie in
+    ci[:nv, :nu] (the decoder knows the box from the levels it read)."""
+    if nu > 0:
+        add_inverse(ci, nv, nu, n, sc, pred, rec, x, y, tmpi, ri)
+        return
     # rows are reached through views indexed from 0 (no negative-index
     # handling in the loops, which then vectorise)
-    if nz:
-        idct2_int(ci, n, sc, ri, tmpi)
-        for yy in range(n):
-            out = rec[y + yy, x:x + n]
-            p = pred[yy, :n]
-            r = ri[yy, :n]
+    for yy in range(n):
+        out = rec[y + yy, x:x + n]
+        p = pred[yy, :n]
+        if nz:
             for xx in range(n):
-                out[xx] = min(max(p[xx] + r[xx], 0), SAMPLE_MAX)
-    else:
-        for yy in range(n):
-            out = rec[y + yy, x:x + n]
-            p = pred[yy, :n]
+                out[xx] = min(max(p[xx], 0), SAMPLE_MAX)
+        else:
             for xx in range(n):
                 out[xx] = p[xx]

@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
-from .constants import DCT_BITS, IDCT_MID_FRAC, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_SIZES
-from ..jit import kernel
+from .constants import DCT_BITS, IDCT_MID_FRAC, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_SIZES, SAMPLE_MAX
+from ..jit import inline_kernel, kernel
 
 
 def _basis(n):
@@ -129,23 +129,15 @@ for _s in range(NUM_SIZES):
     assert np.array_equal(_b[:, ::-1], _b * np.where(np.arange(_n) % 2 == 0, 1, -1)[:, None])
 
 
-@kernel
-def idct2_int(coef, n, sc, out, tmp):
-    """Normative integer inverse DCT: coef[:n,:n] (int64) -> out[:n,:n] (int64 residual).
-    Integer sums are exact, so skipping zero rows/columns and folding the
-    passes change nothing: the result is the direct two-pass matrix product
-    with a rounding shift after each pass."""
-    m = DCT_INT[sc]
-    r1 = np.int64(1) << (_SHIFT1 - 1)
-    r2 = np.int64(1) << (_SHIFT2 - 1)
-    h = n >> 1
-    # the bounding box of the nonzero coefficients, from OR-reductions that
-    # vectorise (a per-coefficient test cost more than the transform itself
-    # in large sparse blocks); the column ORs collect in out's last row
-    colany = out[n - 1, :n]
+@inline_kernel
+def nonzero_box(coef, n, colany):
+    """(rows, cols) of the smallest top-left box of coef[:n,:n] that holds
+    every nonzero coefficient; colany: an int64 scratch row of >= n.  From
+    OR-reductions that vectorise (a per-coefficient test cost more than the
+    transform itself in large sparse blocks)."""
     for ku in range(n):
         colany[ku] = 0
-    maxv = -1
+    nv = 0
     for kv in range(n):
         crow = coef[kv, :n]
         rowany = np.int64(0)
@@ -153,31 +145,32 @@ def idct2_int(coef, n, sc, out, tmp):
             rowany |= crow[ku]
             colany[ku] |= crow[ku]
         if rowany != 0:
-            maxv = kv
-    maxu = -1
+            nv = kv + 1
+    nu = 0
     for ku in range(n):
         if colany[ku] != 0:
-            maxu = ku
-    if maxu < 0:
-        for y in range(n):
-            orow = out[y, :n]
-            for x in range(n):
-                orow[x] = 0
-        return
-    nu = maxu + 1
-    # columns: tmp[y, ku] = sum over kv of m[kv, y] * coef[kv, ku], folded
-    for y in range(h):
+            nu = ku + 1
+    return nv, nu
+
+
+@inline_kernel
+def _idct_columns(coef, nv, nu, n, m, tmp):
+    """First pass: tmp[y, ku] = (sum over kv < nv of m[kv, y] * coef[kv, ku]
+    + rounding) >> _SHIFT1 for ku < nu, folded: even kv summed into row y,
+    odd kv into row n-1-y, which then become their sum and difference."""
+    r1 = np.int64(1) << (_SHIFT1 - 1)
+    for y in range(n >> 1):
         te = tmp[y, :nu]                     # even kv, then the sum
         to = tmp[n - 1 - y, :nu]             # odd kv, then the difference
         for ku in range(nu):
             te[ku] = 0
             to[ku] = 0
-        for kv in range(0, maxv + 1, 2):
+        for kv in range(0, nv, 2):
             a = m[kv, y]
             crow = coef[kv, :nu]
             for ku in range(nu):
                 te[ku] += a * crow[ku]
-        for kv in range(1, maxv + 1, 2):
+        for kv in range(1, nv, 2):
             a = m[kv, y]
             crow = coef[kv, :nu]
             for ku in range(nu):
@@ -187,37 +180,93 @@ def idct2_int(coef, n, sc, out, tmp):
             o = to[ku]
             te[ku] = (e + o + r1) >> _SHIFT1
             to[ku] = (e - o + r1) >> _SHIFT1
-    # rows: out[y, x] = sum over ku of tmp[y, ku] * m[ku, x], folded; the
-    # even and odd sums of the left half go to the two halves of out's row
-    for y in range(n):
-        trow = tmp[y, :nu]
-        oe = out[y, :h]
-        oo = out[y, h:n]
+
+
+@inline_kernel
+def _idct_row_halves(trow, nu, h, m, se, so):
+    """Second pass over one row, before rounding: se[x] = the even-frequency
+    sum and so[x] the odd one at x < h (the sample at x is se + so, the one
+    at n-1-x is se - so)."""
+    for x in range(h):
+        se[x] = 0
+        so[x] = 0
+    for ku in range(0, nu, 2):
+        a = trow[ku]
+        mrow = m[ku, :h]
         for x in range(h):
-            oe[x] = 0
-            oo[x] = 0
-        for ku in range(0, nu, 2):
-            a = trow[ku]
-            mrow = m[ku, :h]
-            for x in range(h):
-                oe[x] += a * mrow[x]
-        for ku in range(1, nu, 2):
-            a = trow[ku]
-            mrow = m[ku, :h]
-            for x in range(h):
-                oo[x] += a * mrow[x]
+            se[x] += a * mrow[x]
+    for ku in range(1, nu, 2):
+        a = trow[ku]
+        mrow = m[ku, :h]
+        for x in range(h):
+            so[x] += a * mrow[x]
+
+
+@kernel
+def idct2_int(coef, n, sc, out, tmp):
+    """Normative integer inverse DCT: coef[:n,:n] (int64) -> out[:n,:n] (int64 residual).
+    Integer sums are exact, so skipping zero rows/columns and folding the
+    passes change nothing: the result is the direct two-pass matrix product
+    with a rounding shift after each pass.  (Blocks are reconstructed by
+    add_inverse, the same arithmetic added to the prediction; this form is
+    the definition the tests hold both to.)"""
+    nv, nu = nonzero_box(coef, n, out[n - 1, :n])
+    if nu == 0:
+        for y in range(n):
+            orow = out[y, :n]
+            for x in range(n):
+                orow[x] = 0
+        return
+    m = DCT_INT[sc]
+    r2 = np.int64(1) << (_SHIFT2 - 1)
+    h = n >> 1
+    _idct_columns(coef, nv, nu, n, m, tmp)
+    for y in range(n):
+        se = out[y, :h]
+        so = out[y, h:n]
+        _idct_row_halves(tmp[y, :nu], nu, h, m, se, so)
         # out[x] = E[x] + O[x] and out[n-1-x] = E[x] - O[x], where n-1-x is
-        # oo[h-1-x]: each pair (x, h-1-x) is done at once, in place
+        # so[h-1-x]: each pair (x, h-1-x) is done at once, in place
         for x in range(h >> 1):
             x2 = h - 1 - x
-            e1 = oe[x]
-            o1 = oo[x]
-            e2 = oe[x2]
-            o2 = oo[x2]
-            oe[x] = e1 + o1
-            oo[x2] = e1 - o1
-            oe[x2] = e2 + o2
-            oo[x] = e2 - o2
+            e1 = se[x]
+            o1 = so[x]
+            e2 = se[x2]
+            o2 = so[x2]
+            se[x] = e1 + o1
+            so[x2] = e1 - o1
+            se[x2] = e2 + o2
+            so[x] = e2 - o2
         orow = out[y, :n]
         for x in range(n):
             orow[x] = (orow[x] + r2) >> _SHIFT2
+
+
+@kernel
+def add_inverse(coef, nv, nu, n, sc, pred, rec, x0, y0, tmp, acc):
+    """rec[y0:y0+n, x0:x0+n] = clip(pred + inverse DCT of coef[:n,:n]) whose
+    nonzero coefficients all lie in coef[:nv, :nu] (nu >= 1): idct2_int's
+    arithmetic with the residual added as each row is finished (no residual
+    block is written and read back).  acc: int64 scratch of 2 rows of >= n/2;
+    tmp: >= n x n int64."""
+    m = DCT_INT[sc]
+    r2 = np.int64(1) << (_SHIFT2 - 1)
+    h = n >> 1
+    _idct_columns(coef, nv, nu, n, m, tmp)
+    se = acc[0, :h]
+    so = acc[1, :h]
+    for y in range(n):
+        orow = rec[y0 + y, x0:x0 + n]
+        p = pred[y, :n]
+        if nu == 1:
+            # one horizontal frequency: basis 0 is flat, the row's residual is one value
+            r = (tmp[y, 0] * m[0, 0] + r2) >> _SHIFT2
+            for x in range(n):
+                orow[x] = min(max(p[x] + r, 0), SAMPLE_MAX)
+            continue
+        _idct_row_halves(tmp[y, :nu], nu, h, m, se, so)
+        for x in range(h):
+            orow[x] = min(max(p[x] + ((se[x] + so[x] + r2) >> _SHIFT2), 0), SAMPLE_MAX)
+        for x in range(h):
+            x2 = n - 1 - x
+            orow[x2] = min(max(p[x2] + ((se[x] - so[x] + r2) >> _SHIFT2), 0), SAMPLE_MAX)

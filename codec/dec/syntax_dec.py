@@ -95,18 +95,17 @@ def dec_remainder(k, st, buf):
 
 @kernel
 def dec_coeffs(lv, ci, scl, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep):
-    """Fill lv[:n,:n] with the levels of a block whose cbf is 1 and ci[:n,:n]
-    with their dequantised coefficients (quant.dequantise's values, from the
-    same reverse-scan walk; dep: dependent quantisation, whose state selects
-    the significance contexts and the quantiser)."""
+    """Put the levels of a block whose cbf is 1 in lv[:n,:n] and their
+    dequantised coefficients (quant.dequantise's values, from the same
+    reverse-scan walk) in ci[:n,:n]; lv and ci must be zero there on entry
+    (the caller clears what it used: clear_box).  Returns (rows, cols) of a
+    top-left box that holds every nonzero level.  dep: dependent
+    quantisation, whose state selects the significance contexts and the
+    quantiser."""
     sx = SCAN_X[sc]
     sy = SCAN_Y[sc]
-    for y in range(n):
-        lrow = lv[y, :n]
-        crow = ci[y, :n]
-        for x in range(n):
-            lrow[x] = 0
-            crow[x] = 0
+    nv = 0
+    nu = 0
     last = dec_last(pt, sc, log2n, probs, st, buf)
     code, rng, pos = load_local(st)         # the range decoder in registers (arith_dec)
     s = 0
@@ -139,6 +138,8 @@ def dec_coeffs(lv, ci, scl, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep)
         neg, code, rng, pos = bypass_local(code, rng, pos, buf)
         k = -a if neg else a
         lv[y, x] = k
+        nv = max(nv, y + 1)
+        nu = max(nu, x + 1)
         if dep:             # Q0 (states 0, 1): 2k steps; Q1 (2, 3): 2k - sgn k
             m = 2 * k
             if s > 1:
@@ -148,6 +149,19 @@ def dec_coeffs(lv, ci, scl, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep)
             ci[y, x] = k * scl[y, x]
         s = DEPQ_NEXT[s, a & 1]
     store_local(st, code, rng, pos)
+    return nv, nu
+
+
+@kernel
+def clear_box(lv, ci, nv, nu):
+    """Zero lv[:nv, :nu] and ci[:nv, :nu]: what dec_coeffs wrote, so the
+    next block starts from zeros without clearing a whole n x n block."""
+    for y in range(nv):
+        lrow = lv[y, :nu]
+        crow = ci[y, :nu]
+        for x in range(nu):
+            lrow[x] = 0
+            crow[x] = 0
 
 
 @kernel
