@@ -29,7 +29,7 @@ def test_idct_matches_the_matrix_definition(sc):
         # the work arrays come dirty, as in the codec
         out = np.full((MAX_BLOCK, MAX_BLOCK), 7, np.int64)
         tmp = np.full((MAX_BLOCK, MAX_BLOCK), -9, np.int64)
-        idct2_int(coef, n, sc, out, tmp)
+        idct2_int(coef, n, sc, out, tmp, np.full((2, MAX_BLOCK), 5, np.int64))
         assert np.array_equal(out[:n, :n], _direct(coef, n, sc)), trial
 
 

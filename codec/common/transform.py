@@ -154,105 +154,110 @@ def nonzero_box(coef, n, colany):
 
 
 @inline_kernel
-def _idct_columns(coef, nv, nu, n, m, tmp):
-    """First pass: tmp[y, ku] = (sum over kv < nv of m[kv, y] * coef[kv, ku]
-    + rounding) >> _SHIFT1 for ku < nu, folded: even kv summed into row y,
-    odd kv into row n-1-y, which then become their sum and difference."""
+def _idct_columns(coef, nv, nu, n, m, tmp, acc):
+    """First pass, per coefficient column ku < nu: tmp[ku, y] = (sum over
+    kv < nv of m[kv, y] * coef[kv, ku] + rounding) >> _SHIFT1 for y < n
+    (tmp holds the columns transposed, so the loops run along y, n/2 long).
+    Folded: even kv summed in ce, odd kv in co (acc's rows); the samples at
+    y and n-1-y are their sum and difference."""
     r1 = np.int64(1) << (_SHIFT1 - 1)
-    for y in range(n >> 1):
-        te = tmp[y, :nu]                     # even kv, then the sum
-        to = tmp[n - 1 - y, :nu]             # odd kv, then the difference
-        for ku in range(nu):
-            te[ku] = 0
-            to[ku] = 0
+    h = n >> 1
+    ce = acc[0, :h]
+    co = acc[1, :h]
+    for ku in range(nu):
+        for y in range(h):
+            ce[y] = 0
+            co[y] = 0
         for kv in range(0, nv, 2):
-            a = m[kv, y]
-            crow = coef[kv, :nu]
-            for ku in range(nu):
-                te[ku] += a * crow[ku]
+            a = coef[kv, ku]
+            mrow = m[kv, :h]
+            for y in range(h):
+                ce[y] += a * mrow[y]
         for kv in range(1, nv, 2):
-            a = m[kv, y]
-            crow = coef[kv, :nu]
-            for ku in range(nu):
-                to[ku] += a * crow[ku]
-        for ku in range(nu):
-            e = te[ku]
-            o = to[ku]
-            te[ku] = (e + o + r1) >> _SHIFT1
-            to[ku] = (e - o + r1) >> _SHIFT1
+            a = coef[kv, ku]
+            mrow = m[kv, :h]
+            for y in range(h):
+                co[y] += a * mrow[y]
+        t = tmp[ku, :n]
+        for y in range(h):
+            t[y] = (ce[y] + co[y] + r1) >> _SHIFT1
+            t[n - 1 - y] = (ce[y] - co[y] + r1) >> _SHIFT1
 
 
 @inline_kernel
-def _idct_row_halves(trow, nu, h, m, se, so):
-    """Second pass over one row, before rounding: se[x] = the even-frequency
+def _idct_row_halves(tmp, y, nu, h, m, se, so):
+    """Second pass over row y, before rounding: se[x] = the even-frequency
     sum and so[x] the odd one at x < h (the sample at x is se + so, the one
     at n-1-x is se - so)."""
     for x in range(h):
         se[x] = 0
         so[x] = 0
     for ku in range(0, nu, 2):
-        a = trow[ku]
+        a = tmp[ku, y]
         mrow = m[ku, :h]
         for x in range(h):
             se[x] += a * mrow[x]
     for ku in range(1, nu, 2):
-        a = trow[ku]
+        a = tmp[ku, y]
         mrow = m[ku, :h]
         for x in range(h):
             so[x] += a * mrow[x]
 
 
 @kernel
-def idct2_int(coef, n, sc, out, tmp):
-    """Normative integer inverse DCT: coef[:n,:n] (int64) -> out[:n,:n] (int64 residual).
-    Integer sums are exact, so skipping zero rows/columns and folding the
-    passes change nothing: the result is the direct two-pass matrix product
-    with a rounding shift after each pass.  (Blocks are reconstructed by
-    add_inverse, the same arithmetic added to the prediction; this form is
-    the definition the tests hold both to.)"""
+def idct2_int(coef, n, sc, out, tmp, acc):
+    """Normative integer inverse DCT: coef[:n,:n] (int64) -> out[:n,:n] (int64
+    residual); tmp: >= n x n, acc: >= 2 x n/2 int64 scratch.  Integer sums
+    are exact, so skipping zero rows/columns and folding the passes change
+    nothing: the result is the direct two-pass matrix product with a
+    rounding shift after each pass.  (Blocks are reconstructed by
+    add_inverse, the same passes added to the prediction; this form is the
+    definition the tests hold them to.)"""
     nv, nu = nonzero_box(coef, n, out[n - 1, :n])
-    if nu == 0:
-        for y in range(n):
-            orow = out[y, :n]
+    h = n >> 1
+    if nu > 0:
+        m = DCT_INT[sc]
+        _idct_columns(coef, nv, nu, n, m, tmp, acc)
+    r2 = np.int64(1) << (_SHIFT2 - 1)
+    se = acc[0, :h]
+    so = acc[1, :h]
+    for y in range(n):
+        orow = out[y, :n]
+        if nu == 0:
             for x in range(n):
                 orow[x] = 0
-        return
-    m = DCT_INT[sc]
-    r2 = np.int64(1) << (_SHIFT2 - 1)
-    h = n >> 1
-    _idct_columns(coef, nv, nu, n, m, tmp)
-    for y in range(n):
-        se = out[y, :h]
-        so = out[y, h:n]
-        _idct_row_halves(tmp[y, :nu], nu, h, m, se, so)
-        # out[x] = E[x] + O[x] and out[n-1-x] = E[x] - O[x], where n-1-x is
-        # so[h-1-x]: each pair (x, h-1-x) is done at once, in place
-        for x in range(h >> 1):
-            x2 = h - 1 - x
-            e1 = se[x]
-            o1 = so[x]
-            e2 = se[x2]
-            o2 = so[x2]
-            se[x] = e1 + o1
-            so[x2] = e1 - o1
-            se[x2] = e2 + o2
-            so[x] = e2 - o2
-        orow = out[y, :n]
-        for x in range(n):
-            orow[x] = (orow[x] + r2) >> _SHIFT2
+            continue
+        _idct_row_halves(tmp, y, nu, h, m, se, so)
+        for x in range(h):
+            orow[x] = (se[x] + so[x] + r2) >> _SHIFT2
+            orow[n - 1 - x] = (se[x] - so[x] + r2) >> _SHIFT2
 
 
 @kernel
 def add_inverse(coef, nv, nu, n, sc, pred, rec, x0, y0, tmp, acc):
     """rec[y0:y0+n, x0:x0+n] = clip(pred + inverse DCT of coef[:n,:n]) whose
     nonzero coefficients all lie in coef[:nv, :nu] (nu >= 1): idct2_int's
-    arithmetic with the residual added as each row is finished (no residual
+    passes with the residual added as each row is finished (no residual
     block is written and read back).  acc: int64 scratch of 2 rows of >= n/2;
-    tmp: >= n x n int64."""
+    tmp: >= n x n int64.  Blocks up to 16x16 get an inlined copy each with n
+    constant: LLVM vectorises loops of a known short length (of an unknown
+    one it vectorises 16 elements at a time and leaves shorter ones scalar)."""
+    if n == 4:
+        _add_inverse_n(coef, nv, nu, 4, sc, pred, rec, x0, y0, tmp, acc)
+    elif n == 8:
+        _add_inverse_n(coef, nv, nu, 8, sc, pred, rec, x0, y0, tmp, acc)
+    elif n == 16:
+        _add_inverse_n(coef, nv, nu, 16, sc, pred, rec, x0, y0, tmp, acc)
+    else:
+        _add_inverse_n(coef, nv, nu, n, sc, pred, rec, x0, y0, tmp, acc)
+
+
+@inline_kernel
+def _add_inverse_n(coef, nv, nu, n, sc, pred, rec, x0, y0, tmp, acc):
     m = DCT_INT[sc]
     r2 = np.int64(1) << (_SHIFT2 - 1)
     h = n >> 1
-    _idct_columns(coef, nv, nu, n, m, tmp)
+    _idct_columns(coef, nv, nu, n, m, tmp, acc)
     se = acc[0, :h]
     so = acc[1, :h]
     for y in range(n):
@@ -260,11 +265,11 @@ def add_inverse(coef, nv, nu, n, sc, pred, rec, x0, y0, tmp, acc):
         p = pred[y, :n]
         if nu == 1:
             # one horizontal frequency: basis 0 is flat, the row's residual is one value
-            r = (tmp[y, 0] * m[0, 0] + r2) >> _SHIFT2
+            r = (tmp[0, y] * m[0, 0] + r2) >> _SHIFT2
             for x in range(n):
                 orow[x] = min(max(p[x] + r, 0), SAMPLE_MAX)
             continue
-        _idct_row_halves(tmp[y, :nu], nu, h, m, se, so)
+        _idct_row_halves(tmp, y, nu, h, m, se, so)
         for x in range(h):
             orow[x] = min(max(p[x] + ((se[x] + so[x] + r2) >> _SHIFT2), 0), SAMPLE_MAX)
         for x in range(h):
