@@ -48,31 +48,43 @@ def unit_available(ux, uy, cux, cuy, wu, hu, ctu_ulog2):
 @kernel
 def build_refs(rec, x, y, n, ctu_ulog2, ref, avail):
     """Fill ref[0:4n+1] = left (bottom to top), corner, top (left to right).
-    Availability is decided per 4x4 unit (blocks are unit-aligned)."""
+    Availability is decided per 4x4 unit (blocks are unit-aligned).  The
+    units beside the block (left, top, corner) precede it in coding order
+    whenever they are in the plane (a leaf is aligned to its size, and the
+    aligned same-size squares to its left and above come first in z-order
+    and in raster CTU order), so only the below-left and above-right units
+    need unit_available's z-order test."""
     h, w = rec.shape
     wu = w >> LOG2_MIN_BLOCK
     hu = h >> LOG2_MIN_BLOCK
     cux = x >> LOG2_MIN_BLOCK
     cuy = y >> LOG2_MIN_BLOCK
     n2 = 2 * n
+    nu = n >> LOG2_MIN_BLOCK
     nu2 = n2 >> LOG2_MIN_BLOCK
     unit = 1 << LOG2_MIN_BLOCK
     any_av = False
     for j in range(nu2):                       # left units, top to bottom
-        a = unit_available(cux - 1, cuy + j, cux, cuy, wu, hu, ctu_ulog2)
+        if j < nu:
+            a = cux > 0 and cuy + j < hu
+        else:
+            a = unit_available(cux - 1, cuy + j, cux, cuy, wu, hu, ctu_ulog2)
         for t in range(unit):
             k = n2 - 1 - (j * unit + t)
             avail[k] = a
             if a:
                 ref[k] = rec[y + j * unit + t, x - 1]
         any_av = any_av or a
-    a = unit_available(cux - 1, cuy - 1, cux, cuy, wu, hu, ctu_ulog2)
+    a = cux > 0 and cuy > 0
     avail[n2] = a
     if a:
         ref[n2] = rec[y - 1, x - 1]
         any_av = True
     for j in range(nu2):                       # top units, left to right
-        a = unit_available(cux + j, cuy - 1, cux, cuy, wu, hu, ctu_ulog2)
+        if j < nu:
+            a = cuy > 0 and cux + j < wu
+        else:
+            a = unit_available(cux + j, cuy - 1, cux, cuy, wu, hu, ctu_ulog2)
         for t in range(unit):
             k = n2 + 1 + j * unit + t
             avail[k] = a
