@@ -64,17 +64,22 @@ def fill_units(m, ux, uy, nu, v):
             m[j, i] = v
 
 
-@kernel
-def set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv):
-    """Record a coded leaf of size n at (x, y): its log2 size, mode and cbf in
-    the 4x4-unit maps, its levels (or zeros) in cmap at their block-local
-    positions (what later leaves' contexts read)."""
+@inline_kernel
+def _set_leaf_units(smap, mmap, cbmap, x, y, n, log2n, mode, nz):
     ux = x >> LOG2_MIN_BLOCK
     uy = y >> LOG2_MIN_BLOCK
     nu = n >> LOG2_MIN_BLOCK
     fill_units(smap, ux, uy, nu, log2n)
     fill_units(mmap, ux, uy, nu, mode)
     fill_units(cbmap, ux, uy, nu, 1 if nz else 0)
+
+
+@kernel
+def set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv):
+    """Record a coded leaf of size n at (x, y): its log2 size, mode and cbf in
+    the 4x4-unit maps, its levels (or zeros) in cmap at their block-local
+    positions (what later leaves' contexts read)."""
+    _set_leaf_units(smap, mmap, cbmap, x, y, n, log2n, mode, nz)
     # through row views indexed from 0: no negative-index handling, so the
     # copies vectorise (as in common/recon.py)
     for yy in range(n):
@@ -86,6 +91,19 @@ def set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv):
         else:
             for xx in range(n):
                 crow[xx] = 0
+
+
+@kernel
+def set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv, nv, nu):
+    """set_leaf_maps for a leaf whose area of cmap is still zero (the decoder
+    records each area once, in a zeroed map) and whose nonzero levels all
+    lie in lv[:nv, :nu]: only that box is copied."""
+    _set_leaf_units(smap, mmap, cbmap, x, y, n, log2n, mode, nz)
+    for yy in range(nv):
+        crow = cmap[y + yy, x:x + nu]
+        lrow = lv[yy, :nu]
+        for xx in range(nu):
+            crow[xx] = lrow[xx]
 
 
 # A CTU's coding tree is walked in pre-order, z-order, from an explicit stack

@@ -309,7 +309,7 @@ def _luma_at(lrec, cx, cy, cshift):
 
 
 @kernel
-def predict_cfl(lrec, rec, x, y, n, cshift, ctu_ulog2, pred):
+def predict_cfl(lrec, rec, x, y, n, cshift, pred):
     """Chroma-from-luma: pred = alpha * L' + beta, (alpha, beta) the integer
     least-squares fit of the chroma neighbours (left column, top row) on
     their co-located luma L'."""
@@ -324,8 +324,9 @@ def predict_cfl(lrec, rec, x, y, n, cshift, ctu_ulog2, pred):
     sll = np.int64(0)
     slc = np.int64(0)
     unit = 1 << LOG2_MIN_BLOCK
+    # only the units beside the block: available whenever in the plane (build_refs)
     for j in range(n >> LOG2_MIN_BLOCK):
-        if unit_available(cux - 1, cuy + j, cux, cuy, wu, hu, ctu_ulog2):
+        if cux > 0 and cuy + j < hu:
             for t in range(unit):
                 yy = y + j * unit + t
                 lv = _luma_at(lrec, x - 1, yy, cshift)
@@ -335,7 +336,7 @@ def predict_cfl(lrec, rec, x, y, n, cshift, ctu_ulog2, pred):
                 sc += cv
                 sll += lv * lv
                 slc += lv * cv
-        if unit_available(cux + j, cuy - 1, cux, cuy, wu, hu, ctu_ulog2):
+        if cuy > 0 and cux + j < wu:
             for t in range(unit):
                 xx = x + j * unit + t
                 lv = _luma_at(lrec, xx, y - 1, cshift)
@@ -381,9 +382,9 @@ def predict_cfl(lrec, rec, x, y, n, cshift, ctu_ulog2, pred):
 
 
 @inline_kernel
-def predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshift, ctu_ulog2):
+def predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshift):
     """Prediction of any mode (CfL reads the co-located luma reconstruction)."""
     if mode == MODE_CFL:
-        predict_cfl(lrec, rec, x, y, n, cshift, ctu_ulog2, pred)
+        predict_cfl(lrec, rec, x, y, n, cshift, pred)
     else:
         predict_mode(ref, fref, n, log2n, mode, pred, pt, main)

@@ -6,7 +6,8 @@ from ..common.constants import LOG2_MIN_BLOCK
 from ..common.contexts import nb_cfl, nb_nonzero, nb_split
 from .syntax_dec import clear_box, dec_any_mode, dec_cbf, dec_coeffs, dec_qdelta, dec_split
 from ..jit import alloc_kernel, kernel
-from ..common.planes import TREE_STACK_ROWS, forced_split, pop_node, push_quarters, set_leaf_maps
+from ..common.planes import (TREE_STACK_ROWS, forced_split, pop_node, push_quarters,
+                             set_leaf_maps_once)
 from ..common.quant import qdelta_limits, set_ctu_step
 from ..common.predict import build_refs, mode_candidates, predict_any
 from ..common.recon import (R_AVAIL, R_CI, R_FREF, R_LV, R_MAIN, R_MPM, R_PRED, R_REF, R_RI,
@@ -55,9 +56,9 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
                                 buf, dep)
         build_refs(rec, x, y, n, ctu_ulog2, ref, scr[R_AVAIL])
         predict_any(mode, ref, scr[R_FREF], n, log2s, pred, pt, scr[R_MAIN], lrec, rec, x, y,
-                    cshift, ctu_ulog2)
+                    cshift)
         reconstruct_box(pred, ci, nz, nv, nu, n, sc, rec, x, y, scr[R_RI], scr[R_TMPI])
-        set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, lv)
+        set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, lv, nv, nu)
         clear_box(lv, ci, nv, nu)
 
 

@@ -181,21 +181,21 @@ def satd(org, x, y, pred, n, blk, had):
 
 
 @kernel
-def _rough(org, rec, lrec, x, y, n, log2n, pt, mode, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
+def _rough(org, rec, lrec, x, y, n, log2n, pt, mode, mbits, cshift, lam_sqrt, wd_sqrt,
            ref, fref, pred, main, blk, had, est):
     """SATD-based cost of a mode (cached in est).  Takes its scratch arrays one
     by one: passing the scratch tuple cost ~0.3 us per call while kernels
     counted references (codec/jit.py), as much as a whole 4x4 prediction and SATD."""
     if est[mode] < _INF:
         return est[mode]
-    predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshift, ctu_ulog2)
+    predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshift)
     j = wd_sqrt * satd(org, x, y, pred, n, blk, had) + lam_sqrt * mbits[mode]
     est[mode] = j
     return j
 
 
 @kernel
-def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
+def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, lam_sqrt, wd_sqrt,
                   ref, fref, pred, main, blk, had, est, coarse_small):
     """Rough costs (into est) of a coarse pass over the angles, then of
     halving steps around the best one."""
@@ -203,7 +203,7 @@ def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, ctu_ulog2, 
     coarse = COARSE_STEP_LARGE if log2s >= 5 else coarse_small
     step = coarse >> 1
     for m in range(2, NUM_MODES, coarse):
-        j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt,
+        j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, lam_sqrt,
                    wd_sqrt, ref, fref, pred, main, blk, had, est)
         if j < est[best_ang]:
             best_ang = m
@@ -211,7 +211,7 @@ def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, ctu_ulog2, 
         c = best_ang
         for m in (c - step, c + step):
             if 2 <= m < NUM_MODES:
-                j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2,
+                j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift,
                            lam_sqrt, wd_sqrt, ref, fref, pred, main, blk, had, est)
                 if j < est[best_ang]:
                     best_ang = m
@@ -258,7 +258,7 @@ def _sole_candidate(est, n_full, limit):
 
 
 @inline_kernel
-def _preselect(org, rec, lrec, x, y, n, log2s, pt, cflnb, cshift, ctu_ulog2, lam, wd, probs,
+def _preselect(org, rec, lrec, x, y, n, log2s, pt, cflnb, cshift, lam, wd, probs,
                scr):
     """Stage 1 of a leaf: the rough cost (SATD + sqrt(lambda) * mode bits) of
     every mode the pre-selection tries, into scr[S_EST] (_INF for the rest):
@@ -280,14 +280,14 @@ def _preselect(org, rec, lrec, x, y, n, log2s, pt, cflnb, cshift, ctu_ulog2, lam
     wd_sqrt = math.sqrt(wd)
     mode_bits_table(mpm, pt, cflnb, probs, mbits)
     for m in (MODE_PLANAR, MODE_DC):
-        _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
+        _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, lam_sqrt, wd_sqrt,
                ref, fref, pred, main, blk, had, est)
     if pt == 0 or not CHROMA_MPM_ONLY:
-        _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, ctu_ulog2, lam_sqrt,
+        _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, lam_sqrt,
                       wd_sqrt, ref, fref, pred, main, blk, had, est, scr[S_PARAMS][P_COARSE])
     for i in range(NUM_MPM + (1 if pt != 0 else 0)):
         m = mpm[i] if i < NUM_MPM else MODE_CFL
-        _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, ctu_ulog2, lam_sqrt, wd_sqrt,
+        _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, lam_sqrt, wd_sqrt,
                ref, fref, pred, main, blk, had, est)
 
 
@@ -303,7 +303,7 @@ def _rank_scales(scl, n, scr):
 
 
 @inline_kernel
-def _full_rd(org, rec, lrec, cmap, x, y, n, log2s, sc, pt, cshift, ctu_ulog2, scl, dep, lam, wd,
+def _full_rd(org, rec, lrec, cmap, x, y, n, log2s, sc, pt, cshift, scl, dep, lam, wd,
              cbf0, cbf1, save_lv, probs, st, buf, scr):
     """Stage 2 of a leaf: the best few pre-selected modes (the effort's count
     per size; a runner-up only within its margin of the first) through the
@@ -344,7 +344,7 @@ def _full_rd(org, rec, lrec, cmap, x, y, n, log2s, sc, pt, cshift, ctu_ulog2, sc
             break
         est[mode] = _INF
         predict_any(mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], lrec, rec, x, y,
-                    cshift, ctu_ulog2)
+                    cshift)
         pred_mode = mode
         # the residual's DCT: one transform per candidate (the source's DCT,
         # shared by the candidates, would cost one more per leaf)
@@ -391,12 +391,12 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     build_refs(rec, x, y, n, ctu_ulog2, scr[S_REF], scr[S_AVAIL])
     mode_candidates(mmap, ux, uy, pt, lmmap, cshift, scr[S_MPM])
     _preselect(org, rec, lrec, x, y, n, log2s, pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, cshift,
-               ctu_ulog2, lam, wd, probs, scr)
+               lam, wd, probs, scr)
     cnb = nb_nonzero(cbmap, ux, uy)
     cbf0 = cbf_syntax(0, pt, sc, cnb, probs, st, buf, False)
     cbf1 = cbf_syntax(1, pt, sc, cnb, probs, st, buf, False)
     mode, nz, r, pred_mode, sole = _full_rd(org, rec, lrec, cmap, x, y, n, log2s, sc, pt, cshift,
-                                            ctu_ulog2, scl, dep, lam, wd, cbf0, cbf1, save_lv,
+                                            scl, dep, lam, wd, cbf0, cbf1, save_lv,
                                             probs, st, buf, scr)
     pred = scr[S_PRED]
     if dep:                          # the winner's levels from the trellis
@@ -406,7 +406,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
         r += scr[S_MBITS][mode]
     if pred_mode != mode:            # a later candidate overwrote the winner's prediction
         predict_any(mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], lrec, rec, x,
-                    y, cshift, ctu_ulog2)
+                    y, cshift)
     reconstruct(pred, save_lv, nz, scl, n, sc, rec, x, y, scr[S_CI], scr[S_RI], scr[S_TMPI], dep)
     save_rec = scr[S_SAVE_REC][depth]
     d = 0.0
