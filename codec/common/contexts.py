@@ -144,6 +144,23 @@ def template(lv, n, x, y):
 
 
 @inline_kernel
+def template_padded(lv, x, y):
+    """template() where lv is zero beyond the block in two more rows and
+    columns (the decoder's level scratch: MAX_BLOCK + 2 square, zero outside
+    the block being read): the same sums without the edge tests."""
+    a = abs(lv[y, x + 1])
+    b = abs(lv[y, x + 2])
+    c = abs(lv[y + 1, x + 1])
+    d = abs(lv[y + 1, x])
+    e = abs(lv[y + 2, x])
+    s = min(a, 4) + min(b, 4) + min(c, 4) + min(d, 4) + min(e, 4)
+    # counted as int64: numpy adds bool scalars as a logical or (NUMBA_DISABLE_JIT)
+    ns = (np.int64(a != 0) + np.int64(b != 0) + np.int64(c != 0) + np.int64(d != 0) +
+          np.int64(e != 0))
+    return s, ns, min(a + b + c + d + e, RICE_SUM_CAP)
+
+
+@inline_kernel
 def coloc_count(cmap, bx, by, n, x, y):
     """How many of the left/top same-size areas hold a nonzero level at the
     same frequency (x, y); only low frequencies (x, y < 4) look.  cmap holds

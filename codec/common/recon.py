@@ -14,7 +14,7 @@ R_REF, R_AVAIL, R_PRED, R_LV, R_CI, R_RI, R_TMPI, R_FREF, R_MAIN, R_MPM = range(
 NUM_RECON_SLOTS = 10
 
 
-def new_recon_scratch():
+def new_recon_scratch(lv_pad=0):
     """Work arrays of one block's prediction and reconstruction, sized for the
     largest block: reference samples (R_REF, smoothed: R_FREF) and their
     availability, the angular main reference, the prediction, the levels
@@ -23,7 +23,7 @@ def new_recon_scratch():
     list.  The decoder keeps R_LV and R_CI zero between blocks."""
     m = MAX_BLOCK
     return (np.zeros(4 * m + 1, np.int64), np.zeros(4 * m + 1, np.bool_),
-            np.zeros((m, m), np.int64), np.zeros((m, m), np.int32),
+            np.zeros((m, m), np.int64), np.zeros((m + lv_pad, m + lv_pad), np.int32),
             np.zeros((m, m), np.int64), np.zeros((m, m), np.int64), np.zeros((m, m), np.int64),
             np.zeros(4 * m + 1, np.int64), np.zeros(3 * m + 1, np.int64),
             np.zeros(NUM_MPM, np.int64))

@@ -91,6 +91,7 @@ def _renorm_local(code, rng, pos, buf):
 @inline_kernel
 def bit_local(code, rng, pos, buf, probs, ctx):
     """dec_bit on locals: (bit, code, range, pos)."""
+    ctx = np.uint64(ctx)
     p1 = p_one(probs, ctx)
     bound = (rng >> PROB_BITS) * (PROB_ONE - p1)
     if code < bound:

@@ -53,7 +53,7 @@ def decode(data, *, config=None, timings=None):
     st, buf = new_decoder(payload)
     clock("setup")
     ok = decode_planes(*state, len(shapes), ctu_log2(h.colour), weight_matrix(h.weight_slope),
-                       qbase, h.delta_q == 1, h.dep_quant == 1, probs, st, buf, new_recon_scratch())
+                       qbase, h.delta_q == 1, h.dep_quant == 1, probs, st, buf, new_recon_scratch(lv_pad=2))
     clock("ctu_loop")
     ctus = ctu_log2(h.colour)
     restores = []

@@ -10,7 +10,8 @@ from .arith_dec import (ST_ERR, bit_local, bypass_local, dec_bit, dec_bypass, de
 from ..common.constants import MAX_ABS_LEVEL, MODE_CFL, RESTORE_COEF_BITS, RESTORE_COEF_MIN
 from ..common.contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_cfl,
                                ctx_qdelta, ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode,
-                               ctx_restore, ctx_sig, ctx_split, nb_nonzero, rice_param, template)
+                               ctx_restore, ctx_sig, ctx_split, nb_nonzero, rice_param,
+                               template_padded)
 from ..jit import kernel
 from ..common.quant import DEPQ_NEXT, depq_qset
 from ..common.scan import SCAN_X, SCAN_Y
@@ -112,7 +113,7 @@ def dec_coeffs(lv, ci, scl, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep)
     for i in range(last, -1, -1):
         x = sx[i]
         y = sy[i]
-        tsum, tnz, full = template(lv, n, x, y)
+        tsum, tnz, full = template_padded(lv, x, y)
         if i < last:
             c = coloc_count(cmap, bx, by, n, x, y)
             qset = depq_qset(s) if dep else 0
