@@ -5,6 +5,8 @@ MAX_ABS_LEVEL) set the decoder's sticky ST_ERR flag and return a safe value,
 so the caller can stop at the next check without reading out of bounds.
 """
 
+import numpy as np
+
 from .arith_dec import (ST_ERR, bit_local, bypass_local, dec_bit, dec_bypass, dec_bypass_bits,
                         load_local, store_local)
 from ..common.constants import MAX_ABS_LEVEL, MODE_CFL, RESTORE_COEF_BITS, RESTORE_COEF_MIN
@@ -138,16 +140,18 @@ def dec_coeffs(lv, ci, scl, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep)
                     a = MAX_ABS_LEVEL
         neg, code, rng, pos = bypass_local(code, rng, pos, buf)
         k = -a if neg else a
-        lv[y, x] = k
         nv = max(nv, y + 1)
         nu = max(nu, x + 1)
+        ux = np.uint64(x)   # never negative: no wrap-around handling
+        uy = np.uint64(y)
+        lv[uy, ux] = k
         if dep:             # Q0 (states 0, 1): 2k steps; Q1 (2, 3): 2k - sgn k
             m = 2 * k
             if s > 1:
                 m += -1 if k > 0 else 1
-            ci[y, x] = m * scl[y, x]
+            ci[uy, ux] = m * scl[uy, ux]
         else:
-            ci[y, x] = k * scl[y, x]
+            ci[uy, ux] = k * scl[uy, ux]
         s = DEPQ_NEXT[s, a & 1]
     store_local(st, code, rng, pos)
     return nv, nu
