@@ -186,18 +186,23 @@ def _idct_columns(coef, nv, nu, n, m, tmp, acc):
 
 @inline_kernel
 def _idct_row_halves(tmp, y, nu, h, m, se, so):
-    """Second pass over row y, before rounding: se[x] = the even-frequency
-    sum and so[x] the odd one at x < h (the sample at x is se + so, the one
-    at n-1-x is se - so)."""
+    """Second pass over row y (nu >= 2), before rounding: se[x] = the
+    even-frequency sum and so[x] the odd one at x < h (the sample at x is
+    se + so, the one at n-1-x is se - so).  The first even and odd terms
+    initialise the sums (no separate clearing pass)."""
+    a = tmp[0, y]
+    b = tmp[1, y]
+    m0 = m[0, :h]
+    m1 = m[1, :h]
     for x in range(h):
-        se[x] = 0
-        so[x] = 0
-    for ku in range(0, nu, 2):
+        se[x] = a * m0[x]
+        so[x] = b * m1[x]
+    for ku in range(2, nu, 2):
         a = tmp[ku, y]
         mrow = m[ku, :h]
         for x in range(h):
             se[x] += a * mrow[x]
-    for ku in range(1, nu, 2):
+    for ku in range(3, nu, 2):
         a = tmp[ku, y]
         mrow = m[ku, :h]
         for x in range(h):
@@ -226,6 +231,11 @@ def idct2_int(coef, n, sc, out, tmp, acc):
         if nu == 0:
             for x in range(n):
                 orow[x] = 0
+            continue
+        if nu == 1:
+            r = (tmp[0, y] * m[0, 0] + r2) >> _SHIFT2
+            for x in range(n):
+                orow[x] = r
             continue
         _idct_row_halves(tmp, y, nu, h, m, se, so)
         for x in range(h):
