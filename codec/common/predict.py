@@ -156,8 +156,9 @@ def predict(ref, n, log2n, mode, pred, pt, main):
             s += ref[n2 - 1 - k] + ref[n2 + 1 + k]
         dc = (s + n) >> (log2n + 1)
         for yy in range(n):
+            prow = pred[yy, :n]
             for xx in range(n):
-                pred[yy, xx] = dc
+                prow[xx] = dc
         if pt == 0 and n < 32:
             pred[0, 0] = (ref[n2 - 1] + 2 * dc + ref[n2 + 1] + 2) >> 2
             for k in range(1, n):
@@ -167,12 +168,13 @@ def predict(ref, n, log2n, mode, pred, pt, main):
     if mode == MODE_PLANAR:
         tr = ref[n2 + 1 + n]
         bl = ref[n2 - 1 - n]
+        top = ref[n2 + 1:n2 + 1 + n]
         for yy in range(n):
             lf = ref[n2 - 1 - yy]
+            prow = pred[yy, :n]
             for xx in range(n):
-                tp = ref[n2 + 1 + xx]
-                pred[yy, xx] = ((n - 1 - xx) * lf + (xx + 1) * tr + (n - 1 - yy) * tp
-                                + (yy + 1) * bl + n) >> (log2n + 1)
+                prow[xx] = ((n - 1 - xx) * lf + (xx + 1) * tr + (n - 1 - yy) * top[xx]
+                            + (yy + 1) * bl + n) >> (log2n + 1)
         return
     angle = ANGLE[mode]
     vertical = mode >= 18
@@ -199,21 +201,24 @@ def predict(ref, n, log2n, mode, pred, pt, main):
         pos = (a + 1) * angle
         idx = pos >> 5
         fact = pos & 31
-        o = n + idx + 1
+        o = n + idx + 1             # >= 1: idx >= -(a + 1) for angles >= -32
+        # rows through views indexed from 0 (no negative-index handling: they vectorise)
+        src = main[o:o + n + 1]
         if vertical:
+            prow = pred[a, :n]
             if fact:
                 for b in range(n):
-                    pred[a, b] = ((32 - fact) * main[o + b] + fact * main[o + b + 1] + 16) >> 5
+                    prow[b] = ((32 - fact) * src[b] + fact * src[b + 1] + 16) >> 5
             else:
                 for b in range(n):
-                    pred[a, b] = main[o + b]
+                    prow[b] = src[b]
         else:
             if fact:
                 for b in range(n):
-                    pred[b, a] = ((32 - fact) * main[o + b] + fact * main[o + b + 1] + 16) >> 5
+                    pred[b, a] = ((32 - fact) * src[b] + fact * src[b + 1] + 16) >> 5
             else:
                 for b in range(n):
-                    pred[b, a] = main[o + b]
+                    pred[b, a] = src[b]
     if pt == 0 and n < 32:
         if mode == MODE_V:
             for yy in range(n):
