@@ -143,11 +143,16 @@ def template(lv, n, x, y):
     return s, ns, min(full, RICE_SUM_CAP)
 
 
+# how far the template reaches right and down: the zero margin template_padded needs
+TEMPLATE_REACH = 2
+
+
 @inline_kernel
 def template_padded(lv, x, y):
-    """template() where lv is zero beyond the block in two more rows and
-    columns (the decoder's level scratch: MAX_BLOCK + 2 square, zero outside
-    the block being read): the same sums without the edge tests."""
+    """template() where lv is zero beyond the block in TEMPLATE_REACH more
+    rows and columns (the decoder's level scratch: MAX_BLOCK + TEMPLATE_REACH
+    square, zero outside the block being read): the same sums without the
+    edge tests."""
     a = abs(lv[y, x + 1])
     b = abs(lv[y, x + 2])
     c = abs(lv[y + 1, x + 1])

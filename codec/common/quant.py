@@ -38,6 +38,16 @@ DEPQ_NEXT = np.array([[0, 2], [2, 0], [1, 3], [3, 1]], dtype=np.int64)
 
 
 @inline_kernel
+def depq_level(k, state):
+    """The reconstruction of level k in units of its step scale: Q0 (states
+    0, 1) 2k, Q1 (states 2, 3) 2k - sgn k."""
+    m = 2 * k
+    if state > 1:
+        m += -1 if k > 0 else 1
+    return m
+
+
+@inline_kernel
 def depq_qset(state):
     """The significance context set of a dependent-quantisation state."""
     return max(0, state - 1)
@@ -71,10 +81,7 @@ def dequantise(lv, scl, n, sc, dep, out):
         if k == 0:
             s = DEPQ_NEXT[s, 0]
             continue
-        m = 2 * k
-        if s > 1:
-            m += -1 if k > 0 else 1
-        out[v, u] = m * scl[v, u]
+        out[v, u] = depq_level(k, s) * scl[v, u]
         s = DEPQ_NEXT[s, (k if k > 0 else -k) & 1]
 
 

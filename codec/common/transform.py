@@ -219,19 +219,20 @@ def idct2_int(coef, n, sc, out, tmp, acc):
     add_inverse, the same passes added to the prediction; this form is the
     definition the tests hold them to.)"""
     nv, nu = nonzero_box(coef, n, out[n - 1, :n])
+    if nu == 0:
+        for y in range(n):
+            orow = out[y, :n]
+            for x in range(n):
+                orow[x] = 0
+        return
+    m = DCT_INT[sc]
     h = n >> 1
-    if nu > 0:
-        m = DCT_INT[sc]
-        _idct_columns(coef, nv, nu, n, m, tmp, acc)
+    _idct_columns(coef, nv, nu, n, m, tmp, acc)
     r2 = np.int64(1) << (_SHIFT2 - 1)
     se = acc[0, :h]
     so = acc[1, :h]
     for y in range(n):
         orow = out[y, :n]
-        if nu == 0:
-            for x in range(n):
-                orow[x] = 0
-            continue
         if nu == 1:
             r = (tmp[0, y] * m[0, 0] + r2) >> _SHIFT2
             for x in range(n):

@@ -9,7 +9,7 @@ import numpy as np
 from ..common import container
 from .arith_dec import dec_failed, dec_used, new_decoder
 from .config_dec import DecoderConfig
-from ..common.contexts import NUM_CTX
+from ..common.contexts import NUM_CTX, TEMPLATE_REACH
 from ..common.deblock import deblock_plane
 from .image_dec import decode_planes
 from .syntax_dec import dec_restore
@@ -53,7 +53,8 @@ def decode(data, *, config=None, timings=None):
     st, buf = new_decoder(payload)
     clock("setup")
     ok = decode_planes(*state, len(shapes), ctu_log2(h.colour), weight_matrix(h.weight_slope),
-                       qbase, h.delta_q == 1, h.dep_quant == 1, probs, st, buf, new_recon_scratch(lv_pad=2))
+                       qbase, h.delta_q == 1, h.dep_quant == 1, probs, st, buf,
+                       new_recon_scratch(lv_pad=TEMPLATE_REACH))
     clock("ctu_loop")
     ctus = ctu_log2(h.colour)
     restores = []

@@ -15,7 +15,7 @@ from ..common.contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_c
                                ctx_restore, ctx_sig, ctx_split, nb_nonzero, rice_param,
                                template_padded)
 from ..jit import kernel
-from ..common.quant import DEPQ_NEXT, depq_qset
+from ..common.quant import DEPQ_NEXT, depq_level, depq_qset
 from ..common.scan import SCAN_X, SCAN_Y
 
 
@@ -145,11 +145,8 @@ def dec_coeffs(lv, ci, scl, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep)
         ux = np.uint64(x)   # never negative: no wrap-around handling
         uy = np.uint64(y)
         lv[uy, ux] = k
-        if dep:             # Q0 (states 0, 1): 2k steps; Q1 (2, 3): 2k - sgn k
-            m = 2 * k
-            if s > 1:
-                m += -1 if k > 0 else 1
-            ci[uy, ux] = m * scl[uy, ux]
+        if dep:
+            ci[uy, ux] = depq_level(k, s) * scl[uy, ux]
         else:
             ci[uy, ux] = k * scl[uy, ux]
         s = DEPQ_NEXT[s, a & 1]
