@@ -80,6 +80,12 @@ def test_fixed_quality_and_bad_file(folder, monkeypatch):
     assert sorted(p for p in os.listdir(out) if p.endswith(".png")) == ["im0.png", "im1.png", "im2.png"]
 
 
+def test_effort_choices_match_the_library():
+    from codec.enc.config_enc import EFFORT_CHOICES
+    for e in EFFORT_CHOICES:
+        assert encode_cli.parse_args(["in", "out", "--effort", e]).effort == e
+
+
 def test_effort_fast(folder):
     out = folder / "fast"
     rc = encode_cli.main([str(folder / "in"), str(out), "--quality", "50", "--effort", "fast",

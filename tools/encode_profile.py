@@ -46,7 +46,7 @@ def main(argv=None):
     p.add_argument("images", nargs="+", help="PNG files or folders")
     p.add_argument("--lam", type=float, default=362.039, help="lambda (default: the low-rate point)")
     p.add_argument("--chroma", choices=("auto", "420", "444"), default="444")
-    p.add_argument("--effort", choices=("slow", "fast"), default="slow")
+    p.add_argument("--effort", choices=("slow", "fast", "max"), default="slow")
     p.add_argument("--tune", choices=("psnr", "msssim"), default="psnr")
     p.add_argument("--images", type=int, default=4, dest="n", help="first N images (default 4)")
     a = p.parse_args(argv)

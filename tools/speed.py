@@ -20,13 +20,15 @@ from tools import bench_peers
 
 # (low-rate setting, transparent setting) per configuration; "ldc444"/"ldc420"
 # are LDC with the chroma format fixed (one coding pass), "ldc" picks it by RD
-# (luma coded once, chroma in both formats); "_fast": EncoderConfig(effort="fast").
+# (luma coded once, chroma in both formats); "_fast" / "_max": EncoderConfig(effort=...).
 POINTS = {
     "ldc": ("ldc", 362.039, 22.627),
     "ldc444": ("ldc", 362.039, 22.627),
     "ldc420": ("ldc", 362.039, 22.627),
     "ldc444_fast": ("ldc", 362.039, 22.627),
     "ldc420_fast": ("ldc", 362.039, 22.627),
+    "ldc444_max": ("ldc", 362.039, 22.627),
+    "ldc420_max": ("ldc", 362.039, 22.627),
     "heif444": ("heif444", 28, 58),
     "heif420": ("heif420", 26, 58),
     "heif444_psnr": ("heif444_psnr", 24, 62),
@@ -44,7 +46,7 @@ def _encoder(name):
     if name.startswith(("ldc444", "ldc420")):
         import codec
         chroma = name[3:6]
-        effort = "fast" if name.endswith("_fast") else "slow"
+        effort = name.rsplit("_", 1)[1] if name.endswith(("_fast", "_max")) else "slow"
 
         def enc(rgb, lam):
             cfg = codec.EncoderConfig(lam=float(lam), chroma=chroma, effort=effort)

@@ -84,6 +84,14 @@ EFFORTS = {
     "fast": Effort(full_rd_4=1, full_rd_8=1, full_rd_16=1, full_rd_32=1, full_rd_64=1,
                    chroma_extra=0, coarse_step=8, skip_pct=200, restore_fits=1, margin_pct=125,
                    margin_pct_depq=125, chroma_extra_depq=0),
+    # "max": the SATD pre-selection is what "slow" leaves on the table.  Whole
+    # corpus at lambda 350/650 (PSNR at 0.15 bpp, wall time of the 36 encodes):
+    # slow 34.938 dB 16.2 s; 3-6 modes through full RD 34.973 (20.9 s); no split
+    # skip 34.946 (17.9 s); angles every 2nd 34.939; this row 35.005 (28.9 s);
+    # every pre-selected mode through full RD 35.012 (40.9 s): saturated.
+    "max": Effort(full_rd_4=10, full_rd_8=10, full_rd_16=8, full_rd_32=6, full_rd_64=4,
+                  chroma_extra=2, coarse_step=2, skip_pct=0, restore_fits=2, margin_pct=400,
+                  margin_pct_depq=400, chroma_extra_depq=2),
 }
 # The kernels read an effort as an int64 row (scratch slot S_PARAMS), by these slots
 P_FULL_RD = Effort._fields.index("full_rd_4")           # + size class
