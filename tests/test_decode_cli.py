@@ -11,10 +11,11 @@ from PIL import Image
 import codec
 import decode as decode_cli
 from codec import cpus
+from codec.common.constants import FORMAT_VERSION
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
-STREAMS = ["v4_c420_40x56_q35.bin", "v4_c444_33x65_q85.bin", "v4_grey_21x34_q60.bin",
-           "v4_c444_72x72_q97.bin"]
+STREAMS = [f"v{FORMAT_VERSION}_{n}.bin" for n in ("c420_40x56_q35", "c444_33x65_q85",
+                                                  "grey_21x34_q60", "c444_72x72_q97")]
 
 
 def _put(folder, name, as_name=None):

@@ -112,8 +112,13 @@ def test_round_trip_with_and_without_dependent_quantisation(image_factory, dep):
         assert np.array_equal(codec.decode(r.data), r.recon)
 
 
-def test_dependent_quantisation_saves_bits_at_high_rate(image_factory):
-    """Same lambda, J = SSE + lambda * bits: the trellis codes the same image cheaper."""
+def test_dependent_quantisation_saves_bits_at_high_rate(image_factory, monkeypatch):
+    """Same lambda, J = SSE + lambda * bits: the trellis codes the same image
+    cheaper.  Both with the default adaptation rates: the per-image rate
+    choice (format v5) is a separate, smaller effect that can tip a 0.1 %
+    comparison on a 96x128 image either way."""
+    import codec.enc.encoder as enc
+    monkeypatch.setattr(enc.Replay, "choose", lambda self: None)
     img = image_factory(96, 128, seed=9)
     lam = 15.0
     j = {}

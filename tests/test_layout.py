@@ -9,11 +9,12 @@ import sys
 
 import pytest
 
+from codec.common.constants import FORMAT_VERSION
 from tools.submission import ENCODER_SIDE, decoder_files
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CODEC = os.path.join(REPO, "codec")
-STREAM = os.path.join(REPO, "tests", "data", "v4_c444_96x120_q70.bin")
+STREAM = os.path.join(REPO, "tests", "data", f"v{FORMAT_VERSION}_c444_96x120_q70.bin")
 
 # What decoding loads, in a fresh interpreter: the codec modules, and which
 # file asked for each scipy module (numba imports scipy itself when it is

@@ -12,11 +12,13 @@ from PIL import Image
 
 import encode as encode_cli
 from codec.common import container
+from codec.common.constants import FORMAT_VERSION
 from conftest import synthetic_image
 from tools import submission
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
-STREAMS = ["v4_c420_40x56_q35.bin", "v4_c444_33x65_q85.bin", "v4_grey_21x34_q60.bin"]
+STREAMS = [f"v{FORMAT_VERSION}_{n}.bin" for n in ("c420_40x56_q35", "c444_33x65_q85",
+                                                  "grey_21x34_q60")]
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import codec
-from codec.common.constants import COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444
+from codec.common.constants import COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION
 from codec.common.planes import planes_to_rgb
 from conftest import synthetic_image
 
@@ -16,7 +16,7 @@ DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 @pytest.mark.parametrize("threads", [2, 3, 8])
 def test_threaded_decode_is_identical(threads):
-    streams = sorted(glob.glob(os.path.join(DATA, "v4_*.bin")))
+    streams = sorted(glob.glob(os.path.join(DATA, f"v{FORMAT_VERSION}_*.bin")))
     assert streams
     cfg = codec.DecoderConfig(threads=threads)
     for path in streams:

@@ -4,9 +4,10 @@ Anything here changes the bitstream; bump FORMAT_VERSION when it does.
 """
 
 MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
-FORMAT_VERSION = 4           # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
+FORMAT_VERSION = 5           # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
                              # 3: restoration filter; angular modes 11..25 project the side reference
                              # 4: per-CTU quantiser deltas
+                             # 5: adaptation rates per context group, sent at the start of the payload
 
 # --- image limits the decoder enforces before it allocates anything --------
 MAX_DIM = 65535             # width/height fit the u16 header fields

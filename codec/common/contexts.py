@@ -44,6 +44,34 @@ CTX_QDELTA = CTX_RESTORE + NPT * RESTORE_BINS
 QDELTA_BINS = 3            # delta != 0; |delta| > 1; |delta| > 2 (luma CTUs only)
 NUM_CTX = CTX_QDELTA + QDELTA_BINS
 
+
+def _context_groups():
+    """Context -> rate group (format v5: each group's adaptation shifts are
+    sent at the start of the payload).  Every syntax element per plane type,
+    CfL with the chroma modes, the last-position class and bit contexts
+    together, restoration and quantiser deltas one group each."""
+    g = np.full(NUM_CTX, -1, np.int64)
+    for pt in range(NPT):
+        g[CTX_SPLIT + pt * (NSC - 1) * 3:CTX_SPLIT + (pt + 1) * (NSC - 1) * 3] = 0 + pt
+        g[CTX_MODE + pt * MODE_BINS:CTX_MODE + (pt + 1) * MODE_BINS] = 2 + pt
+        g[CTX_CBF + pt * NSC * 3:CTX_CBF + (pt + 1) * NSC * 3] = 4 + pt
+        for base in (CTX_LAST_CLS, CTX_LAST_BIT):
+            g[base + pt * NSC * NUM_LAST_CLS:base + (pt + 1) * NSC * NUM_LAST_CLS] = 6 + pt
+        nsig = NUM_QSETS * NSC * NUM_DIAG_CLS * NUM_SIG_TMPL * NUM_COLOC
+        g[CTX_SIG + pt * nsig:CTX_SIG + (pt + 1) * nsig] = 8 + pt
+        ngt = NUM_GT_DIAG * NUM_GT_TMPL
+        g[CTX_GT1 + pt * ngt:CTX_GT1 + (pt + 1) * ngt] = 10 + pt
+        g[CTX_GT2 + pt * ngt:CTX_GT2 + (pt + 1) * ngt] = 12 + pt
+    g[CTX_CFL:CTX_RESTORE] = 3
+    g[CTX_RESTORE:CTX_QDELTA] = 14
+    g[CTX_QDELTA:NUM_CTX] = 15
+    assert (g >= 0).all()
+    return g
+
+
+CTX_GROUP = _context_groups()
+NUM_RATE_GROUPS = 16
+
 # Golomb-Rice parameter of the level remainder from the template's magnitude sum
 RICE_FROM_SUM = np.array([0] * 6 + [1] * 8 + [2] * 14 + [3] * 36 + [4] * 64, dtype=np.int64)
 RICE_SUM_CAP = RICE_FROM_SUM.shape[0] - 1

@@ -1,10 +1,17 @@
 """Adaptive binary probability model shared by the arithmetic encoder and decoder.
 
 Each context holds two 15-bit estimates of P(bit = 1): a fast one (adaptation
-shift 4, ~16-symbol memory) that learns quickly from a cold start, and a slow
-one (shift 7, ~128 symbols) that is precise once the statistics settle.  The
-coder uses their mean.  With these shifts the mean stays inside
-[71, 32697] / 32768, so neither symbol ever gets a zero-width interval.
+shift 3..6, memory ~8..64 symbols) that learns quickly from a cold start, and
+a slow one (shift 5..8, ~32..256 symbols) that is precise once the statistics
+settle.  The coder uses their mean.  The shifts are chosen per context group
+by the encoder and sent at the start of the payload (format v5: RATE_PAIRS,
+contexts.CTX_GROUP); without a choice every context uses (4, 7).  An estimate
+with shift r stops moving within 2**r - 1 of 0 or of 32768, so with shifts
+>= 3 and >= 5 the mean stays inside [19, 32749] / 32768: neither symbol ever
+gets a zero-width interval.
+
+A context is a row of probs (int32, NUM_PROB_COLS): the two estimates, then
+the two shifts, so an update reads one cache line.
 
 Invariant: the encoder and the decoder update a context in exactly the same
 way after each coded bit, so they always hold identical states.
@@ -20,6 +27,13 @@ PROB_ONE = 1 << PROB_BITS
 PROB_HALF = PROB_ONE >> 1
 RATE_FAST = 4
 RATE_SLOW = 7
+# (fast, slow) shift pairs a context group can use; a 4-bit index per group
+RATE_PAIRS = np.array([(f, s) for f in (3, 4, 5, 6) for s in (5, 6, 7, 8)], dtype=np.int64)
+RATE_INDEX_BITS = 4
+DEFAULT_RATE_INDEX = int(np.flatnonzero((RATE_PAIRS[:, 0] == RATE_FAST)
+                                        & (RATE_PAIRS[:, 1] == RATE_SLOW))[0])
+P_FAST, P_SLOW, P_FAST_SHIFT, P_SLOW_SHIFT = range(4)
+NUM_PROB_COLS = 4
 
 # Cost in bits of coding a symbol whose probability is p/32768, indexed by p >> 3.
 COST_SHIFT = 3
@@ -29,24 +43,36 @@ COST_TABLE = np.array(
 
 
 def new_contexts(n):
-    """n fresh contexts at P(1) = 1/2: int32 array of shape (n, 2) = (fast, slow)."""
-    return np.full((n, 2), PROB_HALF, dtype=np.int32)
+    """n fresh contexts at P(1) = 1/2 with the default shifts: int32 (n, NUM_PROB_COLS)."""
+    probs = np.full((n, NUM_PROB_COLS), PROB_HALF, dtype=np.int32)
+    probs[:, P_FAST_SHIFT] = RATE_FAST
+    probs[:, P_SLOW_SHIFT] = RATE_SLOW
+    return probs
+
+
+def set_rates(probs, groups, rate_index):
+    """Give every context c the shift pair RATE_PAIRS[rate_index[groups[c]]]."""
+    pairs = RATE_PAIRS[np.asarray(rate_index, np.int64)[groups]]
+    probs[:, P_FAST_SHIFT] = pairs[:, 0]
+    probs[:, P_SLOW_SHIFT] = pairs[:, 1]
 
 
 @inline_kernel
 def p_one(probs, ctx):
     """The coder's P(bit = 1) of a context, in 1/PROB_ONE: the mean of its two estimates."""
-    return (probs[ctx, 0] + probs[ctx, 1]) >> 1
+    return (probs[ctx, P_FAST] + probs[ctx, P_SLOW]) >> 1
 
 
 @kernel
 def update(probs, ctx, bit):
+    f = probs[ctx, P_FAST_SHIFT]
+    s = probs[ctx, P_SLOW_SHIFT]
     if bit:
-        probs[ctx, 0] += (PROB_ONE - probs[ctx, 0]) >> RATE_FAST
-        probs[ctx, 1] += (PROB_ONE - probs[ctx, 1]) >> RATE_SLOW
+        probs[ctx, P_FAST] += (PROB_ONE - probs[ctx, P_FAST]) >> f
+        probs[ctx, P_SLOW] += (PROB_ONE - probs[ctx, P_SLOW]) >> s
     else:
-        probs[ctx, 0] -= probs[ctx, 0] >> RATE_FAST
-        probs[ctx, 1] -= probs[ctx, 1] >> RATE_SLOW
+        probs[ctx, P_FAST] -= probs[ctx, P_FAST] >> f
+        probs[ctx, P_SLOW] -= probs[ctx, P_SLOW] >> s
 
 
 @inline_kernel

@@ -9,13 +9,13 @@ import numpy as np
 from ..common import container
 from .arith_dec import dec_failed, dec_used, new_decoder
 from .config_dec import DecoderConfig
-from ..common.contexts import NUM_CTX, TEMPLATE_REACH
+from ..common.contexts import CTX_GROUP, NUM_CTX, TEMPLATE_REACH
 from ..common.deblock import deblock_plane
 from .image_dec import decode_planes
-from .syntax_dec import dec_restore
+from .syntax_dec import dec_rates, dec_restore
 from ..errors import CorruptStreamError
 from ..common.planes import ctu_log2, new_plane_state, plane_shapes, planes_to_rgb
-from ..common.probmodel import new_contexts
+from ..common.probmodel import new_contexts, set_rates
 from ..common.quant import weight_matrix
 from ..common.recon import new_recon_scratch
 from ..common.restore import NUM_TAPS, apply_restore
@@ -51,6 +51,7 @@ def decode(data, *, config=None, timings=None):
     qbase = np.array([h.qidx_y, h.qidx_cb, h.qidx_cr], np.int64)
     probs = new_contexts(NUM_CTX)
     st, buf = new_decoder(payload)
+    set_rates(probs, CTX_GROUP, dec_rates(st, buf))
     clock("setup")
     ok = decode_planes(*state, len(shapes), ctu_log2(h.colour), weight_matrix(h.weight_slope),
                        qbase, h.delta_q == 1, h.dep_quant == 1, probs, st, buf,

@@ -10,11 +10,13 @@ import numpy as np
 from .arith_dec import (ST_ERR, bit_local, bypass_local, dec_bit, dec_bypass, dec_bypass_bits,
                         load_local, store_local)
 from ..common.constants import MAX_ABS_LEVEL, MODE_CFL, RESTORE_COEF_BITS, RESTORE_COEF_MIN
-from ..common.contexts import (EG_MAX_PREFIX, REM_PREFIX_MAX, coloc_count, ctx_cbf, ctx_cfl,
+from ..common.contexts import (EG_MAX_PREFIX, NUM_RATE_GROUPS, REM_PREFIX_MAX, coloc_count, ctx_cbf,
+                               ctx_cfl,
                                ctx_qdelta, ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode,
                                ctx_restore, ctx_sig, ctx_split, nb_nonzero, rice_param,
                                template_padded)
 from ..jit import kernel
+from ..common.probmodel import DEFAULT_RATE_INDEX, RATE_INDEX_BITS
 from ..common.quant import DEPQ_NEXT, depq_level, depq_qset
 from ..common.scan import SCAN_X, SCAN_Y
 
@@ -201,3 +203,13 @@ def dec_restore(pt, coefs, flags, probs, st, buf):
         for cx in range(flags.shape[1]):
             flags[cy, cx] = dec_bit(st, buf, probs, ctx_restore(pt, 2 + nb_nonzero(flags, cx, cy)))
     return 1
+
+
+def dec_rates(st, buf):
+    """The context groups' rate indices at the start of the payload: a flag,
+    then (if set) an index per group; any value is valid (every index names
+    a shift pair)."""
+    if dec_bypass(st, buf) == 0:
+        return np.full(NUM_RATE_GROUPS, DEFAULT_RATE_INDEX, np.int64)
+    return np.array([dec_bypass_bits(st, buf, RATE_INDEX_BITS) for _ in range(NUM_RATE_GROUPS)],
+                    np.int64)

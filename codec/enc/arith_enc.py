@@ -15,6 +15,14 @@ A 32-bit range coder with byte-wise output and delayed carry propagation:
 Interval split for a context with P(1) = p/2**15:
     bound = (range >> 15) * (2**15 - p);  bit 0 -> [low, low+bound), bit 1 -> rest.
 The range is renormalised to >= 2**24 by shifting out whole bytes.
+
+Bin log (optional, new_encoder's log_capacity): every bin coded is also
+appended to st after the accounting slots, 16 bits per bin, four per int64:
+(ctx << 1) | bit for a context bin, LOG_BYPASS | (slot << 1) | bit for a
+bypass bin (contexts and slots < 2**14).  The encoder replays it to choose the context groups'
+adaptation rates and to code the payload again with them (enc/rates_enc.py).
+A log that runs out of room stops (ST_LOG_LEN = -1) and the stream is coded
+with the default rates.
 The classic first output byte is always 0 and is not written; the decoder
 starts from 4 bytes instead of 5.
 """
@@ -26,8 +34,11 @@ from ..common.probmodel import COST_SHIFT, COST_TABLE, PROB_BITS, PROB_ONE, p_on
 _TOP = 1 << 24
 _LOW_MASK = 0xFFFFFFFF
 
-ST_LOW, ST_RANGE, ST_CACHE, ST_CACHE_SIZE, ST_POS, ST_OVERFLOW, ST_BYPASS_SLOT = range(7)
-ST_BILL = 7                 # st[ST_BILL + slot]: code length accounted to the slot
+(ST_LOW, ST_RANGE, ST_CACHE, ST_CACHE_SIZE, ST_POS, ST_OVERFLOW, ST_BYPASS_SLOT, ST_LOG_AT,
+ ST_LOG_LEN, ST_LOG_CAP) = range(10)
+ST_BILL = 10                # st[ST_BILL + slot]: code length accounted to the slot
+LOG_BYPASS = 1 << 15        # bin-log flag of a bypass bin
+_LOG_PER_WORD = 4           # 16-bit entries per int64
 BIT_UNIT = 65536.0
 # COST_TABLE in units of 2**-16 bit, so the accounting in enc_bit is one load and add
 _COST_FIX = (COST_TABLE * BIT_UNIT + 0.5).astype(np.int64)
@@ -35,13 +46,32 @@ _BYPASS_FIX = np.int64(BIT_UNIT)
 _FLUSH_BYTES = 8            # enc_finish writes the held-back bytes and 4 more (3 to spare)
 
 
-def new_encoder(capacity, slots):
+def new_encoder(capacity, slots, log_capacity=0):
     """(state, byte buffer of `capacity` bytes) with `slots` accounting slots:
     at least one per context index the caller codes with, and its bypass
-    slots (the coder does not check the bound: numba does not)."""
-    st = np.zeros(ST_BILL + int(slots), dtype=np.int64)
+    slots (the coder does not check the bound: numba does not); and room to
+    log log_capacity bins (0: no log)."""
+    if int(slots) > (1 << 14):
+        raise ValueError("the bin log holds context / slot numbers below 2**14")
+    log_at = ST_BILL + int(slots)
+    st = np.zeros(log_at + -(-int(log_capacity) // _LOG_PER_WORD), dtype=np.int64)
+    st[ST_LOG_AT] = log_at
+    st[ST_LOG_CAP] = int(log_capacity)
     enc_init(st)
     return st, np.zeros(max(int(capacity), 16), dtype=np.uint8)
+
+
+def bin_log(st):
+    """The logged bins (int64 array), or None if the log was off or ran out of room."""
+    n = int(st[ST_LOG_LEN])
+    if st[ST_LOG_CAP] == 0 or n < 0:
+        return None
+    at = int(st[ST_LOG_AT])
+    words = st[at:at + -(-n // _LOG_PER_WORD)]
+    out = np.empty((words.shape[0], _LOG_PER_WORD), np.int64)
+    for k in range(_LOG_PER_WORD):
+        out[:, k] = (words >> (16 * k)) & 0xFFFF
+    return out.reshape(-1)[:n]
 
 
 def ensure_capacity(st, buf, extra):
@@ -57,7 +87,24 @@ def ensure_capacity(st, buf, extra):
 
 def accounted(st):
     """The code length accounted to each slot so far (int64, 1/BIT_UNIT bit units)."""
-    return st[ST_BILL:]
+    return st[ST_BILL:st[ST_LOG_AT]]
+
+
+@kernel
+def _log_bin(st, v):
+    """Append v (< 2**16) to the bin log, if it is on and has room."""
+    n = st[ST_LOG_LEN]
+    if n < 0 or st[ST_LOG_CAP] == 0:
+        return
+    if n >= st[ST_LOG_CAP]:
+        st[ST_LOG_LEN] = -1
+        return
+    i = st[ST_LOG_AT] + (n >> 2)
+    if n & 3:
+        st[i] |= v << (16 * (n & 3))
+    else:
+        st[i] = v
+    st[ST_LOG_LEN] = n + 1
 
 
 @kernel
@@ -122,6 +169,7 @@ def enc_bit(st, buf, probs, ctx, bit):
         st[ST_RANGE] <<= 8
         _shift_low(st, buf)
     update(probs, ctx, bit)
+    _log_bin(st, (ctx << 1) | bit)
 
 
 @kernel
@@ -134,6 +182,7 @@ def enc_bypass(st, buf, bit):
     while st[ST_RANGE] < _TOP:
         st[ST_RANGE] <<= 8
         _shift_low(st, buf)
+    _log_bin(st, LOG_BYPASS | (st[ST_BYPASS_SLOT] << 1) | bit)
 
 
 @kernel

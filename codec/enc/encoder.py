@@ -9,7 +9,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter
 
 from ..common import container
-from .arith_enc import ST_OVERFLOW, enc_finish, ensure_capacity, new_encoder
+from .arith_enc import ST_OVERFLOW, bin_log, enc_finish, ensure_capacity, new_encoder
 from .colour_enc import RGB_WEIGHTS, downsample420, rgb_sse, rgb_to_ycc, sse_change
 from .config_enc import EncoderConfig
 from ..common.constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION,
@@ -20,7 +20,8 @@ from ..common.deblock import deblock_plane
 from ..common.constants import MAX_DEBLOCK_LEVEL
 from .image_enc import EFFORTS, encode_planes, new_scratch
 from .restore_enc import choose_restore
-from .syntax_enc import BILL_SLOTS, bits_by_category, restore_syntax
+from .syntax_enc import BILL_SLOTS, CAT_RATES, bits_by_category, cat_slot, rates_syntax, restore_syntax
+from .rates_enc import RATE_HEADER_BINS, Replay, code_with_rates
 from ..common.restore import NUM_TAPS
 from ..errors import ConfigError, InvalidImageError
 from ..common.planes import (PlaneState, ctu_log2, new_plane_state, padded, plane_shapes,
@@ -38,6 +39,11 @@ LAMBDA_PER_STEP2 = 0.08
 # against no dependent quantisation at equal rate: 0.2 -0.7 %, 0.25 -1.9 %, 0.32 -2.5 %, 0.4 -2.5 %,
 # 0.5 -1.7 % at lambda 16; 0.4: -0.2 % at lambda 362)
 LAMBDA_PER_STEP2_DEPQ = 0.4
+# room in the bin log (enc/rates_enc.py, 2 bytes per bin) per luma pixel; a
+# stream with more bins keeps the default adaptation rates.  Corpus, chroma
+# auto: 0.6-3.0 bins per pixel at lambda 22.6 (the most textured photos the
+# most), 5.4 at lambda 4 on the most textured
+LOG_BINS_PER_PIXEL = 4
 CHROMA_420_WEIGHT = 4.0   # a 4:2:0 chroma sample error spreads over ~4 pixels
 # --tune msssim: SSIM's contrast term divides an error by (local variance + C2),
 # so a unit's distortion weight is ((var + C) / (typical var + C))^-AQ_STRENGTH
@@ -178,7 +184,7 @@ def _run_group(orgs, state, p_first, p_last, colour, quant, lam, wds, aqs, probs
 # parameters.
 LumaPass = namedtuple("LumaPass", ["org", "aq", "wd", "dep", "qidx", "wmat", "qdelta_map",
                                    "qdelta_on", "state", "probs", "st", "buf", "deblock", "rec",
-                                   "restore"])
+                                   "restore", "replay"])
 
 
 def _code_luma(ycc, lam, cfg, clock):
@@ -195,12 +201,20 @@ def _code_luma(ycc, lam, cfg, clock):
     qdelta_map = _ctu_deltas(aq, qidx, lam, dep)
     qdelta_on = bool(qdelta_map.any())
     state = new_plane_state([(hp, wp)])
-    st, buf = new_encoder(2 * hp * wp + (1 << 16), BILL_SLOTS)
+    st, buf = new_encoder(2 * hp * wp + (1 << 16), BILL_SLOTS,
+                          log_capacity=LOG_BINS_PER_PIXEL * hp * wp + (1 << 16))
+    # the default rates first: a valid stream even if the bin log runs out of room
+    rates_syntax(None, st, buf)
     quant = (wmat, np.array([qidx, 0, 0], np.int64), qdelta_map, qdelta_on, dep)
     with clock("luma pass"):
         st, buf, probs = _run_group([org, np.zeros((4, 4)), np.zeros((4, 4))], state, 0, 1,
                                     COLOUR_YCC444, quant, lam, np.array([wd, 0.0, 0.0]),
                                     [aq, aq, aq], new_contexts(NUM_CTX), st, buf, cfg.effort)
+    log = bin_log(st)
+    replay = None
+    if log is not None:
+        with clock("adaptation rates"):
+            replay = (Replay().add(log[RATE_HEADER_BINS:]), log.shape[0])
     rec, smap, qmap = state.recs[0], state.smaps[0], state.qmaps[0]
     deblock = 0
     if cfg.deblock:
@@ -213,7 +227,7 @@ def _code_luma(ycc, lam, cfg, clock):
     with clock("restoration fit"):
         restore = _restore_plane(org, final, 1 << int(ctu_log2(COLOUR_YCC444)[0]), wd, lam, cfg)
     return LumaPass(org, aq, wd, dep, qidx, wmat, qdelta_map, qdelta_on, state, probs, st, buf,
-                    deblock, final, restore)
+                    deblock, final, restore, replay)
 
 
 def _encode_colour(rgb, ycc, colour, lam, cfg, luma, clock):
@@ -264,6 +278,16 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma, clock):
     buf = ensure_capacity(st, buf, sum(64 + f.size for _, _, f in restores) + 64)
     for p, (on, coefs, flags) in enumerate(restores):
         restore_syntax(on, coefs, flags, 0 if p == 0 else 1, probs, st, buf)
+    log = bin_log(st)
+    if log is not None and luma.replay is not None:
+        # the luma bins were replayed once (LumaPass); the chroma and
+        # restoration bins of this format continue from a copy
+        with clock("adaptation rates"):
+            replay, n_luma = luma.replay
+            rates = replay.copy().add(log[n_luma:]).choose()
+            if rates is not None:
+                st, buf = code_with_rates(log[RATE_HEADER_BINS:], rates, BILL_SLOTS,
+                                          buf.shape[0] + 64)
     bits = bits_by_category(st)
     n = int(enc_finish(st, buf))
     if st[ST_OVERFLOW] != 0:

@@ -18,16 +18,16 @@ from ..common.contexts import (CTX_CBF, CTX_CFL, CTX_GT1, CTX_GT2, CTX_LAST_BIT,
                                ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta,
                                ctx_restore, ctx_sig, ctx_split, nb_nonzero, rice_param, template)
 from ..jit import inline_kernel, kernel
-from ..common.probmodel import bit_cost
+from ..common.probmodel import RATE_INDEX_BITS, bit_cost
 from ..common.quant import DEPQ_NEXT, depq_qset
 from ..common.scan import SCAN_X, SCAN_Y
 
 
 # --- bit accounting -------------------------------------------------------------
 CAT_NAMES = ("split", "mode", "cbf", "last", "sig", "gt1/gt2", "remainder", "sign", "restore",
-             "delta q")
+             "delta q", "rates")
 (CAT_SPLIT, CAT_MODE, CAT_CBF, CAT_LAST, CAT_SIG, CAT_GT, CAT_REM, CAT_SIGN, CAT_RESTORE,
- CAT_QDELTA) = range(len(CAT_NAMES))
+ CAT_QDELTA, CAT_RATES) = range(len(CAT_NAMES))
 NUM_CATS = len(CAT_NAMES)
 # accounting slots: one per context, then the bypass bins' (pt * NUM_CATS + category)
 BYPASS_SLOTS = NUM_CTX
@@ -351,3 +351,15 @@ def restore_syntax(on, coefs, flags, pt, probs, st, buf):
     for cy in range(flags.shape[0]):
         for cx in range(flags.shape[1]):
             enc_bit(st, buf, probs, ctx_restore(pt, 2 + nb_nonzero(flags, cx, cy)), flags[cy, cx])
+
+
+def rates_syntax(rates, st, buf):
+    """The first thing in the payload (the contexts need it from the first
+    bin): a bypass flag, 1 if the context groups' rate indices follow
+    (RATE_INDEX_BITS bypass bits each; rates None: the flag 0, every
+    context keeps the default pair)."""
+    enc_bypass_slot(st, cat_slot(0, CAT_RATES))
+    enc_bypass(st, buf, 0 if rates is None else 1)
+    if rates is not None:
+        for r in rates:
+            enc_bypass_bits(st, buf, int(r), RATE_INDEX_BITS)

@@ -1,0 +1,107 @@
+"""The context groups' adaptation rates (format v5), the encoder's side.
+
+The search codes the payload with the default shifts (4, 7) everywhere and
+logs every bin (arith_enc's bin log).  Each context evolves on its own bins
+only, so the code length of a group under another shift pair is exact from
+a replay of its contexts' logged bits; the encoder keeps, per group, the
+pair with the shortest replayed code length (the default on ties), and
+codes the logged bins again with those pairs behind the rate indices.  The
+symbols are the same, so the reconstruction is too; only the payload
+changes.  (The search priced its decisions with the default rates: it does
+not know the choice it leads to.)
+"""
+import numpy as np
+
+from .arith_enc import LOG_BYPASS, enc_bit, enc_bypass, enc_bypass_slot, new_encoder
+from .syntax_enc import rates_syntax
+from ..common.contexts import CTX_GROUP, NUM_CTX, NUM_RATE_GROUPS
+from ..common.probmodel import (COST_SHIFT, COST_TABLE, DEFAULT_RATE_INDEX, PROB_HALF, PROB_ONE,
+                                RATE_INDEX_BITS, RATE_PAIRS, new_contexts, set_rates)
+from ..jit import kernel
+
+
+RATE_HEADER_BINS = 1       # the first pass's "default rates" flag, first in the log
+# the indices cost this much more than the flag alone
+_INDEX_BITS = NUM_RATE_GROUPS * RATE_INDEX_BITS
+
+
+class Replay:
+    """Code lengths of logged bins under every shift pair, continued bin by
+    bin: per (group, pair) the bits so far, per (context, pair) the two
+    estimates.  The luma pass's bins are replayed once; each chroma format
+    continues from a copy (contexts evolve on their own bins only)."""
+
+    def __init__(self):
+        npairs = RATE_PAIRS.shape[0]
+        self.costs = np.zeros((NUM_RATE_GROUPS, npairs))
+        self.fast = np.full((NUM_CTX, npairs), PROB_HALF, np.int64)
+        self.slow = np.full((NUM_CTX, npairs), PROB_HALF, np.int64)
+
+    def copy(self):
+        r = Replay.__new__(Replay)
+        r.costs, r.fast, r.slow = self.costs.copy(), self.fast.copy(), self.slow.copy()
+        return r
+
+    def add(self, log):
+        """Replay more logged bins (bypass entries are skipped)."""
+        _replay(log, CTX_GROUP, RATE_PAIRS, self.costs, self.fast, self.slow)
+        return self
+
+    def choose(self):
+        """The rate index of every context group (int64 NUM_RATE_GROUPS): the
+        cheapest replay per group (the default index unless another saves a
+        bit); None (keep the default everywhere, send only the flag) unless
+        the choice saves more than the indices cost."""
+        best = np.full(NUM_RATE_GROUPS, DEFAULT_RATE_INDEX, np.int64)
+        saved = 0.0
+        for g in range(NUM_RATE_GROUPS):
+            k = int(np.argmin(self.costs[g]))
+            if self.costs[g, k] < self.costs[g, DEFAULT_RATE_INDEX] - 1.0:
+                best[g] = k
+                saved += self.costs[g, DEFAULT_RATE_INDEX] - self.costs[g, k]
+        return best if saved > _INDEX_BITS else None
+
+
+@kernel
+def _replay(log, groups, pairs, costs, fast, slow):
+    npairs = pairs.shape[0]
+    for i in range(log.shape[0]):
+        v = log[i]
+        if v & LOG_BYPASS:
+            continue
+        ctx = v >> 1
+        bit = v & 1
+        g = groups[ctx]
+        for k in range(npairs):
+            p1 = (fast[ctx, k] + slow[ctx, k]) >> 1
+            p = p1 if bit else PROB_ONE - p1
+            costs[g, k] += COST_TABLE[p >> COST_SHIFT]
+            if bit:
+                fast[ctx, k] += (PROB_ONE - fast[ctx, k]) >> pairs[k, 0]
+                slow[ctx, k] += (PROB_ONE - slow[ctx, k]) >> pairs[k, 1]
+            else:
+                fast[ctx, k] -= fast[ctx, k] >> pairs[k, 0]
+                slow[ctx, k] -= slow[ctx, k] >> pairs[k, 1]
+
+
+@kernel
+def _recode(log, probs, st, buf):
+    for i in range(log.shape[0]):
+        v = log[i]
+        if v & LOG_BYPASS:
+            enc_bypass_slot(st, (v ^ LOG_BYPASS) >> 1)
+            enc_bypass(st, buf, v & 1)
+        else:
+            enc_bit(st, buf, probs, v >> 1, v & 1)
+
+
+def code_with_rates(log, rates, slots, capacity):
+    """A new coder (st, buf) holding the rate indices, then the logged bins
+    coded with those rates; its accounting has the same slots as the coder
+    that logged them."""
+    st, buf = new_encoder(capacity, slots)
+    rates_syntax(rates, st, buf)
+    probs = new_contexts(NUM_CTX)
+    set_rates(probs, CTX_GROUP, rates)
+    _recode(log, probs, st, buf)
+    return st, buf
