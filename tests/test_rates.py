@@ -6,8 +6,8 @@ import pytest
 
 import codec
 from codec.common.contexts import CTX_GROUP, NUM_CTX, NUM_RATE_GROUPS
-from codec.common.probmodel import (DEFAULT_RATE_INDEX, PROB_ONE, RATE_PAIRS, new_contexts, p_one,
-                                    set_rates, update)
+from codec.common.probmodel import (DEFAULT_RATE_INDEX, FAST_SHIFTS, PROB_ONE, RATE_PAIRS,
+                                    SLOW_SHIFTS, new_contexts, p_one, set_rates, update)
 from codec.dec.arith_dec import dec_bit, dec_bypass, new_decoder
 from codec.dec.syntax_dec import dec_rates
 from codec.enc.arith_enc import (BIT_UNIT, accounted, bin_log, enc_bit, enc_bypass,
@@ -32,6 +32,10 @@ def test_groups_cover_every_context():
     assert CTX_GROUP.shape == (NUM_CTX,)
     assert set(np.unique(CTX_GROUP)) == set(range(NUM_RATE_GROUPS))
     assert tuple(RATE_PAIRS[DEFAULT_RATE_INDEX]) == (4, 7)
+    # the replay indexes pairs as 4 * fast position + slow position (FORMAT.md: PAIR[i])
+    for i in range(RATE_PAIRS.shape[0]):
+        assert tuple(RATE_PAIRS[i]) == (FAST_SHIFTS[i >> 2], SLOW_SHIFTS[i & 3]) == (3 + (i >> 2),
+                                                                                    5 + (i & 3))
 
 
 def _random_bins(rng, n):

@@ -27,8 +27,11 @@ PROB_ONE = 1 << PROB_BITS
 PROB_HALF = PROB_ONE >> 1
 RATE_FAST = 4
 RATE_SLOW = 7
-# (fast, slow) shift pairs a context group can use; a 4-bit index per group
-RATE_PAIRS = np.array([(f, s) for f in (3, 4, 5, 6) for s in (5, 6, 7, 8)], dtype=np.int64)
+# (fast, slow) shift pairs a context group can use; a 4-bit index per group:
+# index = 4 * (position of the fast shift) + position of the slow shift
+FAST_SHIFTS = np.array([3, 4, 5, 6], dtype=np.int64)
+SLOW_SHIFTS = np.array([5, 6, 7, 8], dtype=np.int64)
+RATE_PAIRS = np.array([(f, s) for f in FAST_SHIFTS for s in SLOW_SHIFTS], dtype=np.int64)
 RATE_INDEX_BITS = 4
 DEFAULT_RATE_INDEX = int(np.flatnonzero((RATE_PAIRS[:, 0] == RATE_FAST)
                                         & (RATE_PAIRS[:, 1] == RATE_SLOW))[0])

@@ -15,8 +15,9 @@ import numpy as np
 from .arith_enc import LOG_BYPASS, enc_bit, enc_bypass, enc_bypass_slot, new_encoder
 from .syntax_enc import rates_syntax
 from ..common.contexts import CTX_GROUP, NUM_CTX, NUM_RATE_GROUPS
-from ..common.probmodel import (COST_SHIFT, COST_TABLE, DEFAULT_RATE_INDEX, PROB_HALF, PROB_ONE,
-                                RATE_INDEX_BITS, RATE_PAIRS, new_contexts, set_rates)
+from ..common.probmodel import (COST_SHIFT, COST_TABLE, DEFAULT_RATE_INDEX, FAST_SHIFTS, PROB_HALF,
+                                PROB_ONE, RATE_INDEX_BITS, RATE_PAIRS, SLOW_SHIFTS, new_contexts,
+                                set_rates)
 from ..jit import kernel
 
 
@@ -27,15 +28,16 @@ _INDEX_BITS = NUM_RATE_GROUPS * RATE_INDEX_BITS
 
 class Replay:
     """Code lengths of logged bins under every shift pair, continued bin by
-    bin: per (group, pair) the bits so far, per (context, pair) the two
-    estimates.  The luma pass's bins are replayed once; each chroma format
+    bin: per (group, pair) the bits so far, per context the fast estimate
+    of every fast shift and the slow estimate of every slow shift (a pair's
+    two estimates evolve independently, so 4 + 4 updates serve the 16
+    pairs).  The luma pass's bins are replayed once; each chroma format
     continues from a copy (contexts evolve on their own bins only)."""
 
     def __init__(self):
-        npairs = RATE_PAIRS.shape[0]
-        self.costs = np.zeros((NUM_RATE_GROUPS, npairs))
-        self.fast = np.full((NUM_CTX, npairs), PROB_HALF, np.int64)
-        self.slow = np.full((NUM_CTX, npairs), PROB_HALF, np.int64)
+        self.costs = np.zeros((NUM_RATE_GROUPS, RATE_PAIRS.shape[0]))
+        self.fast = np.full((NUM_CTX, FAST_SHIFTS.shape[0]), PROB_HALF, np.int64)
+        self.slow = np.full((NUM_CTX, SLOW_SHIFTS.shape[0]), PROB_HALF, np.int64)
 
     def copy(self):
         r = Replay.__new__(Replay)
@@ -44,7 +46,7 @@ class Replay:
 
     def add(self, log):
         """Replay more logged bins (bypass entries are skipped)."""
-        _replay(log, CTX_GROUP, RATE_PAIRS, self.costs, self.fast, self.slow)
+        _replay(log, CTX_GROUP, FAST_SHIFTS, SLOW_SHIFTS, self.costs, self.fast, self.slow)
         return self
 
     def choose(self):
@@ -63,8 +65,9 @@ class Replay:
 
 
 @kernel
-def _replay(log, groups, pairs, costs, fast, slow):
-    npairs = pairs.shape[0]
+def _replay(log, groups, fast_shifts, slow_shifts, costs, fast, slow):
+    nf = fast_shifts.shape[0]
+    ns = slow_shifts.shape[0]
     for i in range(log.shape[0]):
         v = log[i]
         if v & LOG_BYPASS:
@@ -72,16 +75,21 @@ def _replay(log, groups, pairs, costs, fast, slow):
         ctx = v >> 1
         bit = v & 1
         g = groups[ctx]
-        for k in range(npairs):
-            p1 = (fast[ctx, k] + slow[ctx, k]) >> 1
-            p = p1 if bit else PROB_ONE - p1
-            costs[g, k] += COST_TABLE[p >> COST_SHIFT]
+        for a in range(nf):                     # pair index a * ns + b (RATE_PAIRS)
+            for b in range(ns):
+                p1 = (fast[ctx, a] + slow[ctx, b]) >> 1
+                p = p1 if bit else PROB_ONE - p1
+                costs[g, a * ns + b] += COST_TABLE[p >> COST_SHIFT]
+        for a in range(nf):
             if bit:
-                fast[ctx, k] += (PROB_ONE - fast[ctx, k]) >> pairs[k, 0]
-                slow[ctx, k] += (PROB_ONE - slow[ctx, k]) >> pairs[k, 1]
+                fast[ctx, a] += (PROB_ONE - fast[ctx, a]) >> fast_shifts[a]
             else:
-                fast[ctx, k] -= fast[ctx, k] >> pairs[k, 0]
-                slow[ctx, k] -= slow[ctx, k] >> pairs[k, 1]
+                fast[ctx, a] -= fast[ctx, a] >> fast_shifts[a]
+        for b in range(ns):
+            if bit:
+                slow[ctx, b] += (PROB_ONE - slow[ctx, b]) >> slow_shifts[b]
+            else:
+                slow[ctx, b] -= slow[ctx, b] >> slow_shifts[b]
 
 
 @kernel
