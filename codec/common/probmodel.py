@@ -66,6 +66,18 @@ def p_one(probs, ctx):
     return (probs[ctx, P_FAST] + probs[ctx, P_SLOW]) >> 1
 
 
+@inline_kernel
+def adapt(p, shift, bit):
+    """One estimate after coding `bit`: moved 2**-shift of the way to 1 or 0,
+    as update moves both of a context's (update keeps its own copy with one
+    branch for the two: the decoder's hottest path; through two calls of
+    this its CTU loop measured 1.4 % slower at lambda 362, 4 alternating
+    runs, about the noise, not taken)."""
+    if bit:
+        return p + ((PROB_ONE - p) >> shift)
+    return p - (p >> shift)
+
+
 @kernel
 def update(probs, ctx, bit):
     f = probs[ctx, P_FAST_SHIFT]
@@ -81,7 +93,12 @@ def update(probs, ctx, bit):
 @inline_kernel
 def bit_cost(probs, ctx, bit):
     """Estimated bits to code `bit` in context `ctx` (state not changed)."""
-    p1 = p_one(probs, ctx)
+    return symbol_cost(p_one(probs, ctx), bit)
+
+
+@inline_kernel
+def symbol_cost(p1, bit):
+    """Estimated bits to code `bit` when P(bit = 1) = p1 / PROB_ONE."""
     if bit:
         return COST_TABLE[p1 >> COST_SHIFT]
     return COST_TABLE[(PROB_ONE - p1) >> COST_SHIFT]

@@ -15,16 +15,16 @@ A 32-bit range coder with byte-wise output and delayed carry propagation:
 Interval split for a context with P(1) = p/2**15:
     bound = (range >> 15) * (2**15 - p);  bit 0 -> [low, low+bound), bit 1 -> rest.
 The range is renormalised to >= 2**24 by shifting out whole bytes.
+The classic first output byte is always 0 and is not written; the decoder
+starts from 4 bytes instead of 5.
 
 Bin log (optional, new_encoder's log_capacity): every bin coded is also
 appended to st after the accounting slots, 16 bits per bin, four per int64:
 (ctx << 1) | bit for a context bin, LOG_BYPASS | (slot << 1) | bit for a
-bypass bin (contexts and slots < 2**14).  The encoder replays it to choose the context groups'
-adaptation rates and to code the payload again with them (enc/rates_enc.py).
-A log that runs out of room stops (ST_LOG_LEN = -1) and the stream is coded
-with the default rates.
-The classic first output byte is always 0 and is not written; the decoder
-starts from 4 bytes instead of 5.
+bypass bin (contexts and slots < 2**14).  The encoder replays it to choose
+the context groups' adaptation rates and to code the payload again with
+them (enc/rates_enc.py).  A log that runs out of room stops (ST_LOG_LEN =
+-1) and the stream keeps the default rates.
 """
 import numpy as np
 

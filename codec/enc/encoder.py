@@ -20,7 +20,7 @@ from ..common.deblock import deblock_plane
 from ..common.constants import MAX_DEBLOCK_LEVEL
 from .image_enc import EFFORTS, encode_planes, new_scratch
 from .restore_enc import choose_restore
-from .syntax_enc import BILL_SLOTS, CAT_RATES, bits_by_category, cat_slot, rates_syntax, restore_syntax
+from .syntax_enc import BILL_SLOTS, bits_by_category, rates_syntax, restore_syntax
 from .rates_enc import RATE_HEADER_BINS, Replay, code_with_rates
 from ..common.restore import NUM_TAPS
 from ..errors import ConfigError, InvalidImageError

@@ -15,9 +15,9 @@ import numpy as np
 from .arith_enc import LOG_BYPASS, enc_bit, enc_bypass, enc_bypass_slot, new_encoder
 from .syntax_enc import rates_syntax
 from ..common.contexts import CTX_GROUP, NUM_CTX, NUM_RATE_GROUPS
-from ..common.probmodel import (COST_SHIFT, COST_TABLE, DEFAULT_RATE_INDEX, FAST_SHIFTS, PROB_HALF,
-                                PROB_ONE, RATE_INDEX_BITS, RATE_PAIRS, SLOW_SHIFTS, new_contexts,
-                                set_rates)
+from ..common.probmodel import (DEFAULT_RATE_INDEX, FAST_SHIFTS, PROB_HALF, RATE_INDEX_BITS,
+                                RATE_PAIRS, SLOW_SHIFTS, adapt, new_contexts, set_rates,
+                                symbol_cost)
 from ..jit import kernel
 
 
@@ -77,19 +77,11 @@ def _replay(log, groups, fast_shifts, slow_shifts, costs, fast, slow):
         g = groups[ctx]
         for a in range(nf):                     # pair index a * ns + b (RATE_PAIRS)
             for b in range(ns):
-                p1 = (fast[ctx, a] + slow[ctx, b]) >> 1
-                p = p1 if bit else PROB_ONE - p1
-                costs[g, a * ns + b] += COST_TABLE[p >> COST_SHIFT]
+                costs[g, a * ns + b] += symbol_cost((fast[ctx, a] + slow[ctx, b]) >> 1, bit)
         for a in range(nf):
-            if bit:
-                fast[ctx, a] += (PROB_ONE - fast[ctx, a]) >> fast_shifts[a]
-            else:
-                fast[ctx, a] -= fast[ctx, a] >> fast_shifts[a]
+            fast[ctx, a] = adapt(fast[ctx, a], fast_shifts[a], bit)
         for b in range(ns):
-            if bit:
-                slow[ctx, b] += (PROB_ONE - slow[ctx, b]) >> slow_shifts[b]
-            else:
-                slow[ctx, b] -= slow[ctx, b] >> slow_shifts[b]
+            slow[ctx, b] = adapt(slow[ctx, b], slow_shifts[b], bit)
 
 
 @kernel
