@@ -38,7 +38,8 @@ CTX_SIG = CTX_LAST_BIT + NPT * NSC * NUM_LAST_CLS
 CTX_GT1 = CTX_SIG + NPT * NUM_QSETS * NSC * NUM_DIAG_CLS * NUM_SIG_TMPL * NUM_COLOC
 CTX_GT2 = CTX_GT1 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
 CTX_CFL = CTX_GT2 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
-CTX_RESTORE = CTX_CFL + 3
+CTX_CFL2 = CTX_CFL + 3      # a CfL leaf: two models (MODE_CFL2) or one
+CTX_RESTORE = CTX_CFL2 + 1
 RESTORE_BINS = 5       # plane uses the filter; flags per CTU follow; CTU flag (0..2 left/top on)
 CTX_QDELTA = CTX_RESTORE + NPT * RESTORE_BINS
 QDELTA_BINS = 3            # delta != 0; |delta| > 1; |delta| > 2 (luma CTUs only)
@@ -107,6 +108,12 @@ def ctx_qdelta(b):
 def ctx_cfl(nb):
     """Chroma 'is chroma-from-luma' flag; nb = left/top chroma leaves using it (0..2)."""
     return CTX_CFL + nb
+
+
+@inline_kernel
+def ctx_cfl2():
+    """A chroma-from-luma leaf's 'two models' flag."""
+    return CTX_CFL2
 
 
 @inline_kernel
@@ -281,10 +288,11 @@ def nb_nonzero(m, x, y):
 
 @inline_kernel
 def nb_cfl(mmap, ux, uy):
+    """Left/top chroma leaves coded from luma (either CfL mode): 0..2."""
     nb = 0
-    if ux > 0 and mmap[uy, ux - 1] == MODE_CFL:
+    if ux > 0 and mmap[uy, ux - 1] >= MODE_CFL:
         nb += 1
-    if uy > 0 and mmap[uy - 1, ux] == MODE_CFL:
+    if uy > 0 and mmap[uy - 1, ux] >= MODE_CFL:
         nb += 1
     return nb
 

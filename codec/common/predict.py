@@ -14,8 +14,8 @@ nearest available one (all mid-grey if none is).
 """
 import numpy as np
 
-from .constants import (LOG2_MIN_BLOCK, MODE_CFL, MODE_DC, MODE_H, MODE_PLANAR, MODE_V, SAMPLE_MAX,
-                        SAMPLE_MID)
+from .constants import (CFL2_MIN_PAIRS, LOG2_MIN_BLOCK, MODE_CFL, MODE_CFL2, MODE_DC, MODE_H,
+                        MODE_PLANAR, MODE_V, SAMPLE_MAX, SAMPLE_MID)
 from ..jit import inline_kernel, kernel
 
 
@@ -269,9 +269,9 @@ def mode_candidates(mmap, ux, uy, pt, lmmap, cshift, out):
     # int64 before any arithmetic on them (the map is int8; mpm_list adds to them)
     a = np.int64(mmap[uy, ux - 1]) if ux > 0 else np.int64(MODE_DC)
     b = np.int64(mmap[uy - 1, ux]) if uy > 0 else np.int64(MODE_DC)
-    if a == MODE_CFL:
+    if a >= MODE_CFL:               # either CfL mode counts as DC
         a = MODE_DC
-    if b == MODE_CFL:
+    if b >= MODE_CFL:
         b = MODE_DC
     if pt == 0:
         mpm_list(a, b, out)
@@ -313,11 +313,12 @@ def _luma_at(lrec, cx, cy, cshift):
     return (np.int64(lrec[y0, x0]) + lrec[y0, x1] + lrec[y1, x0] + lrec[y1, x1] + 2) >> 2
 
 
-@kernel
-def predict_cfl(lrec, rec, x, y, n, cshift, pred):
-    """Chroma-from-luma: pred = alpha * L' + beta, (alpha, beta) the integer
-    least-squares fit of the chroma neighbours (left column, top row) on
-    their co-located luma L'."""
+@inline_kernel
+def _cfl_sums(lrec, rec, x, y, n, cshift, thr):
+    """Sums over the training pairs (L, C) whose L <= thr: count, L, C, L*L,
+    L*C.  The pairs: the chroma column left of the block and the row above
+    it, per 4x4 unit beside the block (available whenever in the plane, as
+    build_refs finds), with their co-located luma."""
     h, w = rec.shape
     wu = w >> LOG2_MIN_BLOCK
     hu = h >> LOG2_MIN_BLOCK
@@ -329,44 +330,74 @@ def predict_cfl(lrec, rec, x, y, n, cshift, pred):
     sll = np.int64(0)
     slc = np.int64(0)
     unit = 1 << LOG2_MIN_BLOCK
-    # only the units beside the block: available whenever in the plane (build_refs)
     for j in range(n >> LOG2_MIN_BLOCK):
         if cux > 0 and cuy + j < hu:
             for t in range(unit):
                 yy = y + j * unit + t
                 lv = _luma_at(lrec, x - 1, yy, cshift)
-                cv = np.int64(rec[yy, x - 1])
-                cnt += 1
-                sl += lv
-                sc += cv
-                sll += lv * lv
-                slc += lv * cv
+                if lv <= thr:
+                    cv = np.int64(rec[yy, x - 1])
+                    cnt += 1
+                    sl += lv
+                    sc += cv
+                    sll += lv * lv
+                    slc += lv * cv
         if cuy > 0 and cux + j < wu:
             for t in range(unit):
                 xx = x + j * unit + t
                 lv = _luma_at(lrec, xx, y - 1, cshift)
-                cv = np.int64(rec[y - 1, xx])
-                cnt += 1
-                sl += lv
-                sc += cv
-                sll += lv * lv
-                slc += lv * cv
+                if lv <= thr:
+                    cv = np.int64(rec[y - 1, xx])
+                    cnt += 1
+                    sl += lv
+                    sc += cv
+                    sll += lv * lv
+                    slc += lv * cv
+    return cnt, sl, sc, sll, slc
+
+
+@inline_kernel
+def _cfl_fit(cnt, sl, sc, sll, slc):
+    """Integer least-squares (alpha, beta) in units of 2^-CFL_SHIFT."""
     alpha = np.int64(0)
     if cnt == 0:
-        beta = np.int64(SAMPLE_MID) << CFL_SHIFT
-    else:
-        den = cnt * sll - sl * sl
-        if den > 0:
-            alpha = ((cnt * slc - sl * sc) << CFL_SHIFT) // den
-            alpha = max(-CFL_MAX_ALPHA, min(CFL_MAX_ALPHA, alpha))
-        beta = ((sc << CFL_SHIFT) - alpha * sl) // cnt
+        return alpha, np.int64(SAMPLE_MID) << CFL_SHIFT
+    den = cnt * sll - sl * sl
+    if den > 0:
+        alpha = ((cnt * slc - sl * sc) << CFL_SHIFT) // den
+        alpha = max(-CFL_MAX_ALPHA, min(CFL_MAX_ALPHA, alpha))
+    return alpha, ((sc << CFL_SHIFT) - alpha * sl) // cnt
+
+
+@kernel
+def predict_cfl(lrec, rec, x, y, n, cshift, two, pred):
+    """Chroma-from-luma: pred = alpha * L' + beta, (alpha, beta) the integer
+    least-squares fit of the chroma neighbours (left column, top row) on
+    their co-located luma L'.  two (MODE_CFL2): one fit for the pairs with
+    L' at most the pairs' mean (floored) and one for the rest, each sample
+    predicted by the fit of its side; one fit if either side has fewer than
+    CFL2_MIN_PAIRS pairs (an edge or a flat neighbourhood)."""
+    top = np.int64(SAMPLE_MAX)     # no L' above it: every pair and sample on the first side
+    cnt, sl, sc, sll, slc = _cfl_sums(lrec, rec, x, y, n, cshift, top)
+    a0, b0 = _cfl_fit(cnt, sl, sc, sll, slc)
+    a1 = a0
+    b1 = b0
+    thr = top
+    if two and cnt > 0:
+        mean = sl // cnt
+        c0, l0s, s0, ll0, lc0 = _cfl_sums(lrec, rec, x, y, n, cshift, mean)
+        if c0 >= CFL2_MIN_PAIRS and cnt - c0 >= CFL2_MIN_PAIRS:
+            a0, b0 = _cfl_fit(c0, l0s, s0, ll0, lc0)
+            a1, b1 = _cfl_fit(cnt - c0, sl - l0s, sc - s0, sll - ll0, slc - lc0)
+            thr = mean
     rnd = np.int64(1) << (CFL_SHIFT - 1)
     lh, lw = lrec.shape
     if ((x + n) << cshift) > lw or ((y + n) << cshift) > lh:
         # the co-located luma crosses the plane's edge: clamped reads
         for yy in range(n):
             for xx in range(n):
-                v = (alpha * _luma_at(lrec, x + xx, y + yy, cshift) + beta + rnd) >> CFL_SHIFT
+                lv = _luma_at(lrec, x + xx, y + yy, cshift)
+                v = (((a0 * lv + b0) if lv <= thr else (a1 * lv + b1)) + rnd) >> CFL_SHIFT
                 pred[yy, xx] = 0 if v < 0 else (SAMPLE_MAX if v > SAMPLE_MAX else v)
         return
     # inside the plane: _luma_at without its clamps, through row views
@@ -375,21 +406,22 @@ def predict_cfl(lrec, rec, x, y, n, cshift, pred):
         if cshift == 0:
             l0 = lrec[y + yy, x:x + n]
             for xx in range(n):
-                v = (alpha * np.int64(l0[xx]) + beta + rnd) >> CFL_SHIFT
+                lv = np.int64(l0[xx])
+                v = (((a0 * lv + b0) if lv <= thr else (a1 * lv + b1)) + rnd) >> CFL_SHIFT
                 prow[xx] = min(max(v, 0), SAMPLE_MAX)
         else:
             l0 = lrec[2 * (y + yy), 2 * x:2 * (x + n)]
             l1 = lrec[2 * (y + yy) + 1, 2 * x:2 * (x + n)]
             for xx in range(n):
                 lv = (np.int64(l0[2 * xx]) + l0[2 * xx + 1] + l1[2 * xx] + l1[2 * xx + 1] + 2) >> 2
-                v = (alpha * lv + beta + rnd) >> CFL_SHIFT
+                v = (((a0 * lv + b0) if lv <= thr else (a1 * lv + b1)) + rnd) >> CFL_SHIFT
                 prow[xx] = min(max(v, 0), SAMPLE_MAX)
 
 
 @inline_kernel
 def predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshift):
     """Prediction of any mode (CfL reads the co-located luma reconstruction)."""
-    if mode == MODE_CFL:
-        predict_cfl(lrec, rec, x, y, n, cshift, pred)
+    if mode >= MODE_CFL:
+        predict_cfl(lrec, rec, x, y, n, cshift, mode == MODE_CFL2, pred)
     else:
         predict_mode(ref, fref, n, log2n, mode, pred, pt, main)

@@ -293,8 +293,8 @@ def _preselect(org, rec, lrec, x, y, n, log2s, pt, cflnb, cshift, lam, wd, probs
     if pt == 0 or not CHROMA_MPM_ONLY:
         _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, lam_sqrt,
                       wd_sqrt, ref, fref, pred, main, blk, had, est, scr[S_PARAMS][P_COARSE])
-    for i in range(NUM_MPM + (1 if pt != 0 else 0)):
-        m = mpm[i] if i < NUM_MPM else MODE_CFL
+    for i in range(NUM_MPM + (2 if pt != 0 else 0)):
+        m = mpm[i] if i < NUM_MPM else MODE_CFL + (i - NUM_MPM)     # chroma: both CfL modes
         _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, lam_sqrt, wd_sqrt,
                ref, fref, pred, main, blk, had, est)
 
