@@ -391,31 +391,50 @@ def predict_cfl(lrec, rec, x, y, n, cshift, two, pred):
             a1, b1 = _cfl_fit(cnt - c0, sl - l0s, sc - s0, sll - ll0, slc - lc0)
             thr = mean
     rnd = np.int64(1) << (CFL_SHIFT - 1)
+    # the second model as a difference switched on by (L' > thr): the same
+    # values as choosing (a1, b1), without a branch per sample
+    da = a1 - a0
+    db = b1 - b0
+    split = thr < top
     lh, lw = lrec.shape
     if ((x + n) << cshift) > lw or ((y + n) << cshift) > lh:
         # the co-located luma crosses the plane's edge: clamped reads
         for yy in range(n):
             for xx in range(n):
                 lv = _luma_at(lrec, x + xx, y + yy, cshift)
-                v = (((a0 * lv + b0) if lv <= thr else (a1 * lv + b1)) + rnd) >> CFL_SHIFT
+                v = (a0 * lv + b0 + (lv > thr) * (da * lv + db) + rnd) >> CFL_SHIFT
                 pred[yy, xx] = 0 if v < 0 else (SAMPLE_MAX if v > SAMPLE_MAX else v)
         return
-    # inside the plane: _luma_at without its clamps, through row views
+    # inside the plane: _luma_at without its clamps, through row views; one
+    # model or two decided per block, outside the sample loops
     for yy in range(n):
         prow = pred[yy, :n]
         if cshift == 0:
             l0 = lrec[y + yy, x:x + n]
-            for xx in range(n):
-                lv = np.int64(l0[xx])
-                v = (((a0 * lv + b0) if lv <= thr else (a1 * lv + b1)) + rnd) >> CFL_SHIFT
-                prow[xx] = min(max(v, 0), SAMPLE_MAX)
+            if split:
+                for xx in range(n):
+                    lv = np.int64(l0[xx])
+                    v = (a0 * lv + b0 + (lv > thr) * (da * lv + db) + rnd) >> CFL_SHIFT
+                    prow[xx] = min(max(v, 0), SAMPLE_MAX)
+            else:
+                for xx in range(n):
+                    v = (a0 * np.int64(l0[xx]) + b0 + rnd) >> CFL_SHIFT
+                    prow[xx] = min(max(v, 0), SAMPLE_MAX)
         else:
             l0 = lrec[2 * (y + yy), 2 * x:2 * (x + n)]
             l1 = lrec[2 * (y + yy) + 1, 2 * x:2 * (x + n)]
-            for xx in range(n):
-                lv = (np.int64(l0[2 * xx]) + l0[2 * xx + 1] + l1[2 * xx] + l1[2 * xx + 1] + 2) >> 2
-                v = (((a0 * lv + b0) if lv <= thr else (a1 * lv + b1)) + rnd) >> CFL_SHIFT
-                prow[xx] = min(max(v, 0), SAMPLE_MAX)
+            if split:
+                for xx in range(n):
+                    lv = (np.int64(l0[2 * xx]) + l0[2 * xx + 1] + l1[2 * xx] + l1[2 * xx + 1]
+                          + 2) >> 2
+                    v = (a0 * lv + b0 + (lv > thr) * (da * lv + db) + rnd) >> CFL_SHIFT
+                    prow[xx] = min(max(v, 0), SAMPLE_MAX)
+            else:
+                for xx in range(n):
+                    lv = (np.int64(l0[2 * xx]) + l0[2 * xx + 1] + l1[2 * xx] + l1[2 * xx + 1]
+                          + 2) >> 2
+                    v = (a0 * lv + b0 + rnd) >> CFL_SHIFT
+                    prow[xx] = min(max(v, 0), SAMPLE_MAX)
 
 
 @inline_kernel
