@@ -1,10 +1,14 @@
 """Chroma-from-luma prediction (FORMAT.md 5.5): predict_cfl against a
-plain reading of the format text, one model (mode 35) and two (mode 36)."""
+plain reading of the format text, for the six modes (one model or two; the
+left and top neighbours, the left ones only or the top ones only)."""
 import numpy as np
 import pytest
 
-from codec.common.constants import CFL2_MIN_PAIRS, SAMPLE_MAX, SAMPLE_MID
-from codec.common.predict import predict_cfl
+from codec.common.constants import (CFL2_MIN_PAIRS, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_CFL_MODES,
+                                   SAMPLE_MAX, SAMPLE_MID)
+from codec.common.predict import build_refs, predict_cfl, unit_available
+
+CTU_ULOG2 = 3            # 32x32 chroma CTUs: below-left and above-right units follow the z-order
 
 
 def _luma(lrec, cx, cy, s):
@@ -32,14 +36,21 @@ def _fit(pairs):
     return alpha, ((sc << 14) - alpha * sl) // n
 
 
-def reference(lrec, rec, x, y, n, s, two):
+def reference(lrec, rec, x, y, n, s, k):
     h, w = rec.shape
+    side, two = k >> 1, k & 1
+    nl = {0: n, 1: 2 * n, 2: 0}[side]
+    nt = {0: n, 1: 0, 2: 2 * n}[side]
+    wu, hu, cux, cuy = w >> 2, h >> 2, x >> 2, y >> 2
+
+    def available(ux, uy):
+        return unit_available(ux, uy, cux, cuy, wu, hu, CTU_ULOG2)
     pairs = []
-    for j in range(n):                        # per 4x4 unit in the plane: whole units
-        if x > 0 and ((y + j) >> 2) < (h >> 2):
+    for j in range(nl):
+        if available(cux - 1, (y + j) >> 2):
             pairs.append((_luma(lrec, x - 1, y + j, s), int(rec[y + j, x - 1])))
-    for i in range(n):
-        if y > 0 and ((x + i) >> 2) < (w >> 2):
+    for i in range(nt):
+        if available((x + i) >> 2, cuy - 1):
             pairs.append((_luma(lrec, x + i, y - 1, s), int(rec[y - 1, x + i])))
     models = [_fit(pairs)] * 2
     t = SAMPLE_MAX
@@ -75,25 +86,33 @@ def _planes(rng, w, h, s, kind):
     return lrec.astype(np.int16), rec.astype(np.int16)
 
 
+def _predict(lrec, rec, x, y, n, s, k, pred):
+    ref = np.zeros(4 * MAX_BLOCK + 1, np.int64)
+    avail = np.zeros(4 * MAX_BLOCK + 1, np.bool_)
+    build_refs(rec, x, y, n, CTU_ULOG2, ref, avail)
+    predict_cfl(lrec, rec, x, y, n, s, k, avail, pred)
+    return pred[:n, :n]
+
+
 @pytest.mark.parametrize("s", [0, 1])
 @pytest.mark.parametrize("kind", ["noise", "two-slopes"])
 def test_predict_cfl_matches_the_format_text(s, kind):
     rng = np.random.default_rng(17 + s)
-    w, h = 44, 36                         # blocks at the edges read clamped luma and miss units
+    w, h = 76, 68                         # blocks at the edges read clamped luma and miss units
     lrec, rec = _planes(rng, w, h, s, kind)
     pred = np.zeros((64, 64), np.int16)
     checked = split = 0
     for n in (4, 8, 16, 32):
         for y in range(0, h, n):
             for x in range(0, w, n):
-                for two in (False, True):
-                    predict_cfl(lrec, rec, x, y, n, s, two, pred)
-                    want = reference(lrec, rec, x, y, n, s, two)
-                    assert np.array_equal(pred[:n, :n], want), (n, x, y, two)
+                for k in range(NUM_CFL_MODES):
+                    got = _predict(lrec, rec, x, y, n, s, k, pred)
+                    want = reference(lrec, rec, x, y, n, s, k)
+                    assert np.array_equal(got, want), (n, x, y, k)
                     checked += 1
-                    if two and not np.array_equal(want, reference(lrec, rec, x, y, n, s, False)):
+                    if k & 1 and not np.array_equal(want, reference(lrec, rec, x, y, n, s, k - 1)):
                         split += 1
-    assert checked > 60 and split > 10       # the two-model branch was taken, not just the fallback
+    assert checked > 500 and split > 50      # the two-model branch was taken, not just the fallback
 
 
 def test_two_models_fall_back_to_one_below_the_minimum_pairs():
@@ -102,14 +121,12 @@ def test_two_models_fall_back_to_one_below_the_minimum_pairs():
     rng = np.random.default_rng(3)
     for high, same in ((CFL2_MIN_PAIRS - 1, True), (CFL2_MIN_PAIRS, False)):
         lrec = rng.integers(0, SAMPLE_MAX, (32, 32)).astype(np.int16)
-        lrec[8:24, 7] = 1000                  # the left column's luma
-        lrec[7, 8:24] = 1000                  # the top row's
-        lrec[8:8 + high, 7] = 3000
+        lrec[16:32, 15] = 1000                 # the left column's luma
+        lrec[15, 16:32] = 1000                 # the top row's
+        lrec[16:16 + high, 15] = 3000
         rec = rng.integers(0, SAMPLE_MAX, (32, 32)).astype(np.int16)
-        rec[8:8 + high, 7] = 200              # the bright pairs have their own chroma
-        one = np.zeros((64, 64), np.int16)
-        two = np.zeros((64, 64), np.int16)
-        predict_cfl(lrec, rec, 8, 8, 16, 0, False, one)
-        predict_cfl(lrec, rec, 8, 8, 16, 0, True, two)
-        assert np.array_equal(one[:16, :16], two[:16, :16]) == same, high
-        assert len(np.unique(one[:16, :16])) > 1      # a real slope, not a flat block
+        rec[16:16 + high, 15] = 200             # the bright pairs have their own chroma
+        one = _predict(lrec, rec, 16, 16, 16, 0, 0, np.zeros((64, 64), np.int16))
+        two = _predict(lrec, rec, 16, 16, 16, 0, 1, np.zeros((64, 64), np.int16))
+        assert np.array_equal(one, two) == same, high
+        assert len(np.unique(one)) > 1      # a real slope, not a flat block

@@ -49,9 +49,9 @@ def predict_(ref, n, log2n, mode, pred, pt, main):
     modes.add(int(mode))
     return _predict(ref, n, log2n, mode, pred, pt, main)
 
-def cfl_(lrec, rec, x, y, n, cshift, two, pred):
-    modes.add(36 if two else 35)
-    return _cfl(lrec, rec, x, y, n, cshift, two, pred)
+def cfl_(lrec, rec, x, y, n, cshift, k, avail, pred):
+    modes.add(35 + int(k))
+    return _cfl(lrec, rec, x, y, n, cshift, k, avail, pred)
 
 def segment_(s, base, stride, step, beta, tc, strong_ok):
     for li in range(4):
@@ -86,5 +86,5 @@ def test_stored_streams_decode_to_their_hashes_without_jit():
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout.strip().splitlines()[-1])
     assert len(res["hashes"]) >= 9 and all(res["hashes"].values()), res["hashes"]
-    assert res["modes"] == list(range(37))                 # planar, DC, 33 angles, 2 CfL
+    assert res["modes"] == list(range(41))                 # planar, DC, 33 angles, 6 CfL
     assert 9 * res["swing"] > 32767

@@ -4,11 +4,12 @@ Anything here changes the bitstream; bump FORMAT_VERSION when it does.
 """
 
 MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
-FORMAT_VERSION = 6           # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
+FORMAT_VERSION = 7           # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
                              # 3: restoration filter; angular modes 11..25 project the side reference
                              # 4: per-CTU quantiser deltas
                              # 5: adaptation rates per context group, sent at the start of the payload
                              # 6: a second chroma-from-luma mode with two linear models
+                             # 7: chroma-from-luma trained on the left or the top neighbours only
 
 # --- image limits the decoder enforces before it allocates anything --------
 MAX_DIM = 65535             # width/height fit the u16 header fields
@@ -61,8 +62,14 @@ MODE_H = 10
 MODE_V = 26
 NUM_MODES = 35               # planar, DC, angular: every plane
 MODE_CFL = 35                # chroma only: linear model from the co-located luma
-MODE_CFL2 = 36               # chroma only: two such models, split at the neighbours' mean luma
-NUM_MODE_SLOTS = 37
+# chroma-from-luma modes MODE_CFL + 2 * side + two: two = 1 fits two models
+# split at the training pairs' mean luma; the training pairs come from the n
+# samples left and n above (side 0), or the 2n left and below-left
+# (CFL_SIDE_LEFT), or the 2n above and above-right (CFL_SIDE_TOP)
+CFL_SIDE_LEFT = 1
+CFL_SIDE_TOP = 2
+NUM_CFL_MODES = 6
+NUM_MODE_SLOTS = MODE_CFL + NUM_CFL_MODES
 CFL2_MIN_PAIRS = 4           # fewer neighbour pairs on either side of the split: one model
 NUM_MPM = 3
 

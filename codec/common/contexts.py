@@ -38,8 +38,9 @@ CTX_SIG = CTX_LAST_BIT + NPT * NSC * NUM_LAST_CLS
 CTX_GT1 = CTX_SIG + NPT * NUM_QSETS * NSC * NUM_DIAG_CLS * NUM_SIG_TMPL * NUM_COLOC
 CTX_GT2 = CTX_GT1 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
 CTX_CFL = CTX_GT2 + NPT * NUM_GT_DIAG * NUM_GT_TMPL
-CTX_CFL2 = CTX_CFL + 3      # a CfL leaf: two models (MODE_CFL2) or one
-CTX_RESTORE = CTX_CFL2 + 1
+CTX_CFL2 = CTX_CFL + 3      # a CfL leaf: two models or one
+CTX_CFL_SIDE = CTX_CFL2 + 1  # its training side: both (0) or one; then left (0) or top
+CTX_RESTORE = CTX_CFL_SIDE + 2
 RESTORE_BINS = 5       # plane uses the filter; flags per CTU follow; CTU flag (0..2 left/top on)
 CTX_QDELTA = CTX_RESTORE + NPT * RESTORE_BINS
 QDELTA_BINS = 3            # delta != 0; |delta| > 1; |delta| > 2 (luma CTUs only)
@@ -114,6 +115,12 @@ def ctx_cfl(nb):
 def ctx_cfl2():
     """A chroma-from-luma leaf's 'two models' flag."""
     return CTX_CFL2
+
+
+@inline_kernel
+def ctx_cfl_side(b):
+    """A chroma-from-luma leaf's training side: b = 0 'one side only', 1 'the top'."""
+    return CTX_CFL_SIDE + b
 
 
 @inline_kernel

@@ -14,7 +14,7 @@ nearest available one (all mid-grey if none is).
 """
 import numpy as np
 
-from .constants import (CFL2_MIN_PAIRS, LOG2_MIN_BLOCK, MODE_CFL, MODE_CFL2, MODE_DC, MODE_H,
+from .constants import (CFL2_MIN_PAIRS, CFL_SIDE_LEFT, CFL_SIDE_TOP, LOG2_MIN_BLOCK, MODE_CFL, MODE_DC, MODE_H,
                         MODE_PLANAR, MODE_V, SAMPLE_MAX, SAMPLE_MID)
 from ..jit import inline_kernel, kernel
 
@@ -314,40 +314,37 @@ def _luma_at(lrec, cx, cy, cshift):
 
 
 @inline_kernel
-def _cfl_sums(lrec, rec, x, y, n, cshift, thr):
+def _cfl_sums(lrec, rec, x, y, n, cshift, nl, nt, avail, thr):
     """Sums over the training pairs (L, C) whose L <= thr: count, L, C, L*L,
-    L*C.  The pairs: the chroma column left of the block and the row above
-    it, per 4x4 unit beside the block (available whenever in the plane, as
-    build_refs finds), with their co-located luma."""
-    h, w = rec.shape
-    wu = w >> LOG2_MIN_BLOCK
-    hu = h >> LOG2_MIN_BLOCK
-    cux = x >> LOG2_MIN_BLOCK
-    cuy = y >> LOG2_MIN_BLOCK
+    L*C.  The pairs: the first nl chroma samples of the column left of the
+    block (downwards) and the first nt of the row above it (rightwards),
+    those build_refs found available (avail, per 4x4 unit), each with its
+    co-located luma."""
     cnt = np.int64(0)
     sl = np.int64(0)
     sc = np.int64(0)
     sll = np.int64(0)
     slc = np.int64(0)
+    n2 = 2 * n
     unit = 1 << LOG2_MIN_BLOCK
-    for j in range(n >> LOG2_MIN_BLOCK):
-        if cux > 0 and cuy + j < hu:
-            for t in range(unit):
-                yy = y + j * unit + t
-                lv = _luma_at(lrec, x - 1, yy, cshift)
+    # availability is per 4x4 unit: one test per unit (avail at its first sample)
+    for j0 in range(0, nl, unit):
+        if avail[n2 - 1 - j0]:
+            for j in range(j0, j0 + unit):
+                lv = _luma_at(lrec, x - 1, y + j, cshift)
                 if lv <= thr:
-                    cv = np.int64(rec[yy, x - 1])
+                    cv = np.int64(rec[y + j, x - 1])
                     cnt += 1
                     sl += lv
                     sc += cv
                     sll += lv * lv
                     slc += lv * cv
-        if cuy > 0 and cux + j < wu:
-            for t in range(unit):
-                xx = x + j * unit + t
-                lv = _luma_at(lrec, xx, y - 1, cshift)
+    for i0 in range(0, nt, unit):
+        if avail[n2 + 1 + i0]:
+            for i in range(i0, i0 + unit):
+                lv = _luma_at(lrec, x + i, y - 1, cshift)
                 if lv <= thr:
-                    cv = np.int64(rec[y - 1, xx])
+                    cv = np.int64(rec[y - 1, x + i])
                     cnt += 1
                     sl += lv
                     sc += cv
@@ -370,22 +367,29 @@ def _cfl_fit(cnt, sl, sc, sll, slc):
 
 
 @kernel
-def predict_cfl(lrec, rec, x, y, n, cshift, two, pred):
-    """Chroma-from-luma: pred = alpha * L' + beta, (alpha, beta) the integer
-    least-squares fit of the chroma neighbours (left column, top row) on
-    their co-located luma L'.  two (MODE_CFL2): one fit for the pairs with
-    L' at most the pairs' mean (floored) and one for the rest, each sample
-    predicted by the fit of its side; one fit if either side has fewer than
-    CFL2_MIN_PAIRS pairs (an edge or a flat neighbourhood)."""
+def predict_cfl(lrec, rec, x, y, n, cshift, k, avail, pred):
+    """Chroma-from-luma mode MODE_CFL + k: pred = alpha * L' + beta, (alpha,
+    beta) the integer least-squares fit of the available chroma neighbours
+    on their co-located luma L' (avail from build_refs).  The neighbours by
+    side = k >> 1: the n left and the n above (0), the 2n left and below-left
+    (CFL_SIDE_LEFT), the 2n above and above-right (CFL_SIDE_TOP).  two =
+    k & 1: one fit for the pairs with L' at most the pairs' mean (floored)
+    and one for the rest, each sample predicted by the fit of its side; one
+    fit if either side has fewer than CFL2_MIN_PAIRS pairs (an edge or a
+    flat neighbourhood)."""
+    side = k >> 1
+    two = k & 1
+    nl = 0 if side == CFL_SIDE_TOP else (2 * n if side == CFL_SIDE_LEFT else n)
+    nt = 0 if side == CFL_SIDE_LEFT else (2 * n if side == CFL_SIDE_TOP else n)
     top = np.int64(SAMPLE_MAX)     # no L' above it: every pair and sample on the first side
-    cnt, sl, sc, sll, slc = _cfl_sums(lrec, rec, x, y, n, cshift, top)
+    cnt, sl, sc, sll, slc = _cfl_sums(lrec, rec, x, y, n, cshift, nl, nt, avail, top)
     a0, b0 = _cfl_fit(cnt, sl, sc, sll, slc)
     a1 = a0
     b1 = b0
     thr = top
     if two and cnt > 0:
         mean = sl // cnt
-        c0, l0s, s0, ll0, lc0 = _cfl_sums(lrec, rec, x, y, n, cshift, mean)
+        c0, l0s, s0, ll0, lc0 = _cfl_sums(lrec, rec, x, y, n, cshift, nl, nt, avail, mean)
         if c0 >= CFL2_MIN_PAIRS and cnt - c0 >= CFL2_MIN_PAIRS:
             a0, b0 = _cfl_fit(c0, l0s, s0, ll0, lc0)
             a1, b1 = _cfl_fit(cnt - c0, sl - l0s, sc - s0, sll - ll0, slc - lc0)
@@ -438,9 +442,9 @@ def predict_cfl(lrec, rec, x, y, n, cshift, two, pred):
 
 
 @inline_kernel
-def predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshift):
+def predict_any(mode, ref, fref, n, log2n, pred, pt, main, avail, lrec, rec, x, y, cshift):
     """Prediction of any mode (CfL reads the co-located luma reconstruction)."""
     if mode >= MODE_CFL:
-        predict_cfl(lrec, rec, x, y, n, cshift, mode == MODE_CFL2, pred)
+        predict_cfl(lrec, rec, x, y, n, cshift, np.int64(mode) - MODE_CFL, avail, pred)
     else:
         predict_mode(ref, fref, n, log2n, mode, pred, pt, main)

@@ -19,7 +19,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..common.constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANAR,
+from ..common.constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANAR, NUM_CFL_MODES,
                                 NUM_MODE_SLOTS, NUM_MODES, NUM_MPM)
 from ..common.contexts import NUM_CTX, nb_cfl, nb_nonzero, nb_split
 from .rdoq import rdoq
@@ -99,6 +99,7 @@ P_CHROMA_EXTRA = Effort._fields.index("chroma_extra")
 P_COARSE = Effort._fields.index("coarse_step")
 P_SKIP_PCT = Effort._fields.index("skip_pct")
 P_MARGIN = Effort._fields.index("margin_pct")
+CFL_SIDE_MIN_BLOCK = 8
 P_MARGIN_DEPQ = Effort._fields.index("margin_pct_depq")
 P_CHROMA_EXTRA_DEPQ = Effort._fields.index("chroma_extra_depq")
 
@@ -190,13 +191,13 @@ def satd(org, x, y, pred, n, blk, had):
 
 @kernel
 def _rough(org, rec, lrec, x, y, n, log2n, pt, mode, mbits, cshift, lam_sqrt, wd_sqrt,
-           ref, fref, pred, main, blk, had, est):
+           ref, fref, avail, pred, main, blk, had, est):
     """SATD-based cost of a mode (cached in est).  Takes its scratch arrays one
     by one: passing the scratch tuple cost ~0.3 us per call while kernels
     counted references (codec/jit.py), as much as a whole 4x4 prediction and SATD."""
     if est[mode] < _INF:
         return est[mode]
-    predict_any(mode, ref, fref, n, log2n, pred, pt, main, lrec, rec, x, y, cshift)
+    predict_any(mode, ref, fref, n, log2n, pred, pt, main, avail, lrec, rec, x, y, cshift)
     j = wd_sqrt * satd(org, x, y, pred, n, blk, had) + lam_sqrt * mbits[mode]
     est[mode] = j
     return j
@@ -204,7 +205,7 @@ def _rough(org, rec, lrec, x, y, n, log2n, pt, mode, mbits, cshift, lam_sqrt, wd
 
 @kernel
 def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, lam_sqrt, wd_sqrt,
-                  ref, fref, pred, main, blk, had, est, coarse_small):
+                  ref, fref, avail, pred, main, blk, had, est, coarse_small):
     """Rough costs (into est) of a coarse pass over the angles, then of
     halving steps around the best one."""
     best_ang = 2
@@ -212,7 +213,7 @@ def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, lam_sqrt, w
     step = coarse >> 1
     for m in range(2, NUM_MODES, coarse):
         j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, lam_sqrt,
-                   wd_sqrt, ref, fref, pred, main, blk, had, est)
+                   wd_sqrt, ref, fref, avail, pred, main, blk, had, est)
         if j < est[best_ang]:
             best_ang = m
     while step >= 1:
@@ -220,7 +221,7 @@ def _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, lam_sqrt, w
         for m in (c - step, c + step):
             if 2 <= m < NUM_MODES:
                 j = _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift,
-                           lam_sqrt, wd_sqrt, ref, fref, pred, main, blk, had, est)
+                           lam_sqrt, wd_sqrt, ref, fref, avail, pred, main, blk, had, est)
                 if j < est[best_ang]:
                     best_ang = m
         step >>= 1
@@ -278,6 +279,7 @@ def _preselect(org, rec, lrec, x, y, n, log2s, pt, cflnb, cshift, lam, wd, probs
     mbits = scr[S_MBITS]
     ref = scr[S_REF]
     fref = scr[S_FREF]
+    avail = scr[S_AVAIL]
     pred = scr[S_PRED]
     main = scr[S_MAIN]
     blk = scr[S_BLK]
@@ -289,14 +291,26 @@ def _preselect(org, rec, lrec, x, y, n, log2s, pt, cflnb, cshift, lam, wd, probs
     mode_bits_table(mpm, pt, cflnb, probs, mbits)
     for m in (MODE_PLANAR, MODE_DC):
         _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, lam_sqrt, wd_sqrt,
-               ref, fref, pred, main, blk, had, est)
+               ref, fref, avail, pred, main, blk, had, est)
     if pt == 0 or not CHROMA_MPM_ONLY:
         _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, lam_sqrt,
-                      wd_sqrt, ref, fref, pred, main, blk, had, est, scr[S_PARAMS][P_COARSE])
+                      wd_sqrt, ref, fref, avail, pred, main, blk, had, est, scr[S_PARAMS][P_COARSE])
     for i in range(NUM_MPM + (2 if pt != 0 else 0)):
-        m = mpm[i] if i < NUM_MPM else MODE_CFL + (i - NUM_MPM)     # chroma: both CfL modes
+        m = mpm[i] if i < NUM_MPM else MODE_CFL + (i - NUM_MPM)     # chroma: CfL from both sides
         _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, lam_sqrt, wd_sqrt,
-               ref, fref, pred, main, blk, had, est)
+               ref, fref, avail, pred, main, blk, had, est)
+    if pt != 0 and n >= CFL_SIDE_MIN_BLOCK:
+        # CfL from one side only where CfL from both is within the full-RD
+        # margin of the best mode so far: elsewhere they are rarely chosen,
+        # and four more CfL predictions per chroma leaf cost ~10 % of the
+        # encode at high rates
+        best = _INF
+        for m in range(NUM_MODE_SLOTS):
+            best = min(best, est[m])
+        if min(est[MODE_CFL], est[MODE_CFL + 1]) <= best * (scr[S_PARAMS][P_MARGIN] * 0.01):
+            for m in range(MODE_CFL + 2, MODE_CFL + NUM_CFL_MODES):
+                _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, lam_sqrt, wd_sqrt,
+                       ref, fref, avail, pred, main, blk, had, est)
 
 
 @inline_kernel
@@ -351,8 +365,8 @@ def _full_rd(org, rec, lrec, cmap, x, y, n, log2s, sc, pt, cshift, scl, dep, lam
         elif est[mode] > margin * first:
             break
         est[mode] = _INF
-        predict_any(mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], lrec, rec, x, y,
-                    cshift)
+        predict_any(mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], scr[S_AVAIL],
+                    lrec, rec, x, y, cshift)
         pred_mode = mode
         # the residual's DCT: one transform per candidate (the source's DCT,
         # shared by the candidates, would cost one more per leaf)
@@ -413,8 +427,8 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
                              scr[S_WORK], scr[S_PROV], scr[S_BPS], scr[S_BPK])
         r += scr[S_MBITS][mode]
     if pred_mode != mode:            # a later candidate overwrote the winner's prediction
-        predict_any(mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], lrec, rec, x,
-                    y, cshift)
+        predict_any(mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], scr[S_AVAIL],
+                    lrec, rec, x, y, cshift)
     reconstruct(pred, save_lv, nz, scl, n, sc, rec, x, y, scr[S_CI], scr[S_RI], scr[S_TMPI], dep)
     save_rec = scr[S_SAVE_REC][depth]
     d = 0.0

@@ -11,10 +11,10 @@ this module names, and `bits_by_category` adds them up by category.
 import numpy as np
 
 from .arith_enc import BIT_UNIT, accounted, enc_bit, enc_bypass, enc_bypass_bits, enc_bypass_slot
-from ..common.constants import MAX_ABS_LEVEL, MODE_CFL, MODE_CFL2, NUM_MPM, RESTORE_COEF_BITS, RESTORE_COEF_MIN
+from ..common.constants import MAX_ABS_LEVEL, CFL_SIDE_TOP, MODE_CFL, NUM_CFL_MODES, NUM_MPM, RESTORE_COEF_BITS, RESTORE_COEF_MIN
 from ..common.contexts import (CTX_CBF, CTX_CFL, CTX_GT1, CTX_GT2, CTX_LAST_BIT, CTX_LAST_CLS,
                                CTX_MODE, CTX_QDELTA, CTX_RESTORE, CTX_SIG, CTX_SPLIT, NPT, NUM_CTX,
-                               REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_cfl2, ctx_gt1,
+                               REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_cfl2, ctx_cfl_side, ctx_gt1,
                                ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta,
                                ctx_restore, ctx_sig, ctx_split, nb_nonzero, rice_param, template)
 from ..jit import inline_kernel, kernel
@@ -113,6 +113,18 @@ def mode_syntax(mode, mpm, pt, probs, st, buf, write):
     return bits + bypass(r, 5, cat_slot(pt, CAT_MODE), st, buf, write)
 
 
+@inline_kernel
+def cfl_mode_bits(k, cflnb, probs):
+    """The bits of chroma-from-luma mode MODE_CFL + k, summed in the order
+    any_mode_syntax codes them."""
+    side = k >> 1
+    bits = (bit_cost(probs, ctx_cfl(cflnb), 1) + bit_cost(probs, ctx_cfl2(), k & 1)
+            + bit_cost(probs, ctx_cfl_side(0), int(side != 0)))
+    if side != 0:
+        bits += bit_cost(probs, ctx_cfl_side(1), int(side == CFL_SIDE_TOP))
+    return bits
+
+
 @kernel
 def mode_bits_table(mpm, pt, cflnb, probs, out):
     """out[m] = the bits any_mode_syntax would spend on mode m (every slot,
@@ -121,13 +133,12 @@ def mode_bits_table(mpm, pt, cflnb, probs, out):
     f1 = bit_cost(probs, ctx_mode(pt, 0), 1)
     i1 = f1 + bit_cost(probs, ctx_mode(pt, 1), 1)
     base = 0.0
-    out[MODE_CFL] = 0.0
-    out[MODE_CFL2] = 0.0
+    for k in range(NUM_CFL_MODES):
+        out[MODE_CFL + k] = 0.0
     if pt != 0:
         base = bit_cost(probs, ctx_cfl(cflnb), 0)
-        cfl = bit_cost(probs, ctx_cfl(cflnb), 1)
-        out[MODE_CFL] = cfl + bit_cost(probs, ctx_cfl2(), 0)
-        out[MODE_CFL2] = cfl + bit_cost(probs, ctx_cfl2(), 1)
+        for k in range(NUM_CFL_MODES):
+            out[MODE_CFL + k] = cfl_mode_bits(k, cflnb, probs)
     # same summation order as any_mode_syntax, so the values are identical
     other = base + (bit_cost(probs, ctx_mode(pt, 0), 0) + 5.0)
     for m in range(MODE_CFL):
@@ -144,8 +155,14 @@ def any_mode_syntax(mode, mpm, pt, cflnb, probs, st, buf, write):
     if pt == 0:
         return mode_syntax(mode, mpm, pt, probs, st, buf, write)
     if mode >= MODE_CFL:
-        return (sym(probs, ctx_cfl(cflnb), 1, st, buf, write)
-                + sym(probs, ctx_cfl2(), int(mode == MODE_CFL2), st, buf, write))
+        k = np.int64(mode) - MODE_CFL       # mode may come from an int8 map: widen first
+        side = k >> 1
+        bits = (sym(probs, ctx_cfl(cflnb), 1, st, buf, write)
+                + sym(probs, ctx_cfl2(), k & 1, st, buf, write)
+                + sym(probs, ctx_cfl_side(0), int(side != 0), st, buf, write))
+        if side != 0:
+            bits += sym(probs, ctx_cfl_side(1), int(side == CFL_SIDE_TOP), st, buf, write)
+        return bits
     return sym(probs, ctx_cfl(cflnb), 0, st, buf, write) + mode_syntax(mode, mpm, pt, probs, st,
                                                                        buf, write)
 
