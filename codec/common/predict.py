@@ -14,8 +14,8 @@ nearest available one (all mid-grey if none is).
 """
 import numpy as np
 
-from .constants import (CFL2_MIN_PAIRS, CFL_SIDE_LEFT, CFL_SIDE_TOP, LOG2_MIN_BLOCK, MODE_CFL, MODE_DC, MODE_H,
-                        MODE_PLANAR, MODE_V, SAMPLE_MAX, SAMPLE_MID)
+from .constants import (CFL2_MIN_PAIRS, CFL_SIDE_LEFT, CFL_SIDE_TOP, LOG2_MIN_BLOCK, MODE_CFL,
+                        MODE_DC, MODE_H, MODE_PLANAR, MODE_V, SAMPLE_MAX, SAMPLE_MID)
 from ..jit import inline_kernel, kernel
 
 
@@ -396,10 +396,10 @@ def predict_cfl(lrec, rec, x, y, n, cshift, k, avail, pred):
             thr = mean
     rnd = np.int64(1) << (CFL_SHIFT - 1)
     # the second model as a difference switched on by (L' > thr): the same
-    # values as choosing (a1, b1), without a branch per sample
+    # values as choosing (a1, b1) per sample, without a branch (with one
+    # model da = db = 0)
     da = a1 - a0
     db = b1 - b0
-    split = thr < top
     lh, lw = lrec.shape
     if ((x + n) << cshift) > lw or ((y + n) << cshift) > lh:
         # the co-located luma crosses the plane's edge: clamped reads
@@ -409,36 +409,22 @@ def predict_cfl(lrec, rec, x, y, n, cshift, k, avail, pred):
                 v = (a0 * lv + b0 + (lv > thr) * (da * lv + db) + rnd) >> CFL_SHIFT
                 pred[yy, xx] = 0 if v < 0 else (SAMPLE_MAX if v > SAMPLE_MAX else v)
         return
-    # inside the plane: _luma_at without its clamps, through row views; one
-    # model or two decided per block, outside the sample loops
+    # inside the plane: _luma_at without its clamps, through row views
     for yy in range(n):
         prow = pred[yy, :n]
         if cshift == 0:
             l0 = lrec[y + yy, x:x + n]
-            if split:
-                for xx in range(n):
-                    lv = np.int64(l0[xx])
-                    v = (a0 * lv + b0 + (lv > thr) * (da * lv + db) + rnd) >> CFL_SHIFT
-                    prow[xx] = min(max(v, 0), SAMPLE_MAX)
-            else:
-                for xx in range(n):
-                    v = (a0 * np.int64(l0[xx]) + b0 + rnd) >> CFL_SHIFT
-                    prow[xx] = min(max(v, 0), SAMPLE_MAX)
+            for xx in range(n):
+                lv = np.int64(l0[xx])
+                v = (a0 * lv + b0 + (lv > thr) * (da * lv + db) + rnd) >> CFL_SHIFT
+                prow[xx] = min(max(v, 0), SAMPLE_MAX)
         else:
             l0 = lrec[2 * (y + yy), 2 * x:2 * (x + n)]
             l1 = lrec[2 * (y + yy) + 1, 2 * x:2 * (x + n)]
-            if split:
-                for xx in range(n):
-                    lv = (np.int64(l0[2 * xx]) + l0[2 * xx + 1] + l1[2 * xx] + l1[2 * xx + 1]
-                          + 2) >> 2
-                    v = (a0 * lv + b0 + (lv > thr) * (da * lv + db) + rnd) >> CFL_SHIFT
-                    prow[xx] = min(max(v, 0), SAMPLE_MAX)
-            else:
-                for xx in range(n):
-                    lv = (np.int64(l0[2 * xx]) + l0[2 * xx + 1] + l1[2 * xx] + l1[2 * xx + 1]
-                          + 2) >> 2
-                    v = (a0 * lv + b0 + rnd) >> CFL_SHIFT
-                    prow[xx] = min(max(v, 0), SAMPLE_MAX)
+            for xx in range(n):
+                lv = (np.int64(l0[2 * xx]) + l0[2 * xx + 1] + l1[2 * xx] + l1[2 * xx + 1] + 2) >> 2
+                v = (a0 * lv + b0 + (lv > thr) * (da * lv + db) + rnd) >> CFL_SHIFT
+                prow[xx] = min(max(v, 0), SAMPLE_MAX)
 
 
 @inline_kernel

@@ -55,8 +55,8 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
             nv, nu = dec_coeffs(lv, ci, scale[sc], n, log2s, sc, pt, cmap, x, y, probs, st,
                                 buf, dep)
         build_refs(rec, x, y, n, ctu_ulog2, ref, scr[R_AVAIL])
-        predict_any(mode, ref, scr[R_FREF], n, log2s, pred, pt, scr[R_MAIN], scr[R_AVAIL], lrec, rec, x, y,
-                    cshift)
+        predict_any(mode, ref, scr[R_FREF], n, log2s, pred, pt, scr[R_MAIN], scr[R_AVAIL], lrec,
+                    rec, x, y, cshift)
         reconstruct_box(pred, ci, nz, nv, nu, n, sc, rec, x, y, scr[R_RI], scr[R_TMPI])
         set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, lv, nv, nu)
         clear_box(lv, ci, nv, nu)

@@ -19,8 +19,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..common.constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANAR, NUM_CFL_MODES,
-                                NUM_MODE_SLOTS, NUM_MODES, NUM_MPM)
+from ..common.constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANAR,
+                                NUM_CFL_MODES, NUM_MODE_SLOTS, NUM_MODES, NUM_MPM)
 from ..common.contexts import NUM_CTX, nb_cfl, nb_nonzero, nb_split
 from .rdoq import rdoq
 from .trellis import depq_trellis
@@ -46,6 +46,11 @@ COARSE_STEP_LARGE = 8      # 32x32 and 64x64: coarse pass over every 8th angle
 # chroma mostly follows luma (DM, CfL): searching its angles too costs ~40% of a
 # 4:4:4 encode for little gain
 CHROMA_MPM_ONLY = True
+# the one-side CfL modes are searched on chroma leaves from this size (and
+# only where both-sides CfL is within the full-RD margin of the best mode):
+# with 4 samples per side their fits are rarely chosen; searching every leaf
+# cost ~10 % of the encode at lambda 22.6 for +0.002 dB at 0.15 bpp
+CFL_SIDE_MIN_BLOCK = 8
 # dependent quantisation: candidate modes are ranked by RDOQ at this uniform
 # step, in 1/128 of the scale unit (1.77: as good as the lambda-equivalent
 # sqrt(LAMBDA_PER_STEP2_DEPQ / LAMBDA_PER_STEP2) = 2.24 in the measurements)
@@ -99,7 +104,6 @@ P_CHROMA_EXTRA = Effort._fields.index("chroma_extra")
 P_COARSE = Effort._fields.index("coarse_step")
 P_SKIP_PCT = Effort._fields.index("skip_pct")
 P_MARGIN = Effort._fields.index("margin_pct")
-CFL_SIDE_MIN_BLOCK = 8
 P_MARGIN_DEPQ = Effort._fields.index("margin_pct_depq")
 P_CHROMA_EXTRA_DEPQ = Effort._fields.index("chroma_extra_depq")
 
@@ -294,16 +298,15 @@ def _preselect(org, rec, lrec, x, y, n, log2s, pt, cflnb, cshift, lam, wd, probs
                ref, fref, avail, pred, main, blk, had, est)
     if pt == 0 or not CHROMA_MPM_ONLY:
         _angle_search(org, rec, lrec, x, y, n, log2s, pt, mbits, cshift, lam_sqrt,
-                      wd_sqrt, ref, fref, avail, pred, main, blk, had, est, scr[S_PARAMS][P_COARSE])
+                      wd_sqrt, ref, fref, avail, pred, main, blk, had, est,
+                      scr[S_PARAMS][P_COARSE])
     for i in range(NUM_MPM + (2 if pt != 0 else 0)):
         m = mpm[i] if i < NUM_MPM else MODE_CFL + (i - NUM_MPM)     # chroma: CfL from both sides
         _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, lam_sqrt, wd_sqrt,
                ref, fref, avail, pred, main, blk, had, est)
     if pt != 0 and n >= CFL_SIDE_MIN_BLOCK:
-        # CfL from one side only where CfL from both is within the full-RD
-        # margin of the best mode so far: elsewhere they are rarely chosen,
-        # and four more CfL predictions per chroma leaf cost ~10 % of the
-        # encode at high rates
+        # CfL from one side only where CfL from both could enter full RD
+        # (see CFL_SIDE_MIN_BLOCK)
         best = _INF
         for m in range(NUM_MODE_SLOTS):
             best = min(best, est[m])

@@ -11,11 +11,12 @@ this module names, and `bits_by_category` adds them up by category.
 import numpy as np
 
 from .arith_enc import BIT_UNIT, accounted, enc_bit, enc_bypass, enc_bypass_bits, enc_bypass_slot
-from ..common.constants import MAX_ABS_LEVEL, CFL_SIDE_TOP, MODE_CFL, NUM_CFL_MODES, NUM_MPM, RESTORE_COEF_BITS, RESTORE_COEF_MIN
+from ..common.constants import (CFL_SIDE_TOP, MAX_ABS_LEVEL, MODE_CFL, NUM_CFL_MODES, NUM_MPM,
+                               RESTORE_COEF_BITS, RESTORE_COEF_MIN)
 from ..common.contexts import (CTX_CBF, CTX_CFL, CTX_GT1, CTX_GT2, CTX_LAST_BIT, CTX_LAST_CLS,
                                CTX_MODE, CTX_QDELTA, CTX_RESTORE, CTX_SIG, CTX_SPLIT, NPT, NUM_CTX,
-                               REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_cfl2, ctx_cfl_side, ctx_gt1,
-                               ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta,
+                               REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_cfl2,
+                               ctx_cfl_side, ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta,
                                ctx_restore, ctx_sig, ctx_split, nb_nonzero, rice_param, template)
 from ..jit import inline_kernel, kernel
 from ..common.probmodel import RATE_INDEX_BITS, bit_cost
