@@ -149,3 +149,33 @@ def test_choose_min_bytes_pair_move():
                if c.points[0][i].sse + c.points[1][j].sse <= 950
                and c.points[0][i].msssim + c.points[1][j].msssim >= 2 * 0.97)
     assert tuple(ch) == best[1]
+
+
+def test_lowrate_survives_bytes_that_rise_with_lambda_between_close_lambdas():
+    """An RD-optimising encoder's file need not shrink at every step of
+    lambda: one image whose bytes rise from lambda 346.7 to 354.3 (the sizes
+    LDC gave a 256x256 sample) must not send the search to the end of the
+    lambda range, where the encoder refuses lambda."""
+    sizes = {399.1: 2244, 354.3: 2415, 346.7: 2398}
+
+    def evaluate(reqs):
+        out = []
+        for _, lam in reqs:
+            near = min(sizes, key=lambda l: abs(math.log(l / lam)))
+            nbytes = sizes[near] if abs(math.log(near / lam)) < 0.01 else int(2300 * (lam / 380) ** -0.75)
+            assert 1e-3 <= lam <= 1e7, lam
+            out.append(Point(lam, nbytes, 1e6 * (lam / 380) ** 0.6))
+        return out
+
+    res = search_lowrate(evaluate, 1, 2458, lam_start=399.1)
+    total, _, _ = res.totals()
+    assert 0.97 * 2458 <= total <= 2458
+    assert min(p.lam for p in res.curves.points[0]) > 100
+
+
+def test_curves_extrapolate_the_typical_way_past_a_wrong_way_end_segment():
+    c = Curves(1)
+    for lam, nbytes in ((346.7, 2398), (354.3, 2415), (399.1, 2244)):
+        c.add(0, Point(lam, nbytes, 1.0))
+    assert c.predict(0, 300.0, "nbytes") > 2398       # fewer bytes only above lambda
+    assert c.predict(0, 500.0, "nbytes") < 2244

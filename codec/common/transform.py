@@ -1,7 +1,8 @@
-"""Block DCT shared by encoder and decoder.
+"""Block transforms shared by encoder and decoder: DST-VII for blocks up to
+2**LOG2_MAX_DST, DCT-II above (constants.py says why).
 
 The normative inverse is integer-only (bit-exact on every machine): basis
-matrices are round(2**15 * orthonormal DCT-II), passes are int64 with
+matrices are round(2**15 * the orthonormal basis), passes are int64 with
 rounding shifts.  The encoder's forward transform uses the same matrices in
 float (their transpose, scaled; the folded passes in float32), so forward
 and inverse agree to within the basis rounding (~1e-4 relative), and the
@@ -11,11 +12,12 @@ import math
 
 import numpy as np
 
-from .constants import DCT_BITS, IDCT_MID_FRAC, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_SIZES, SAMPLE_MAX
+from .constants import (DCT_BITS, IDCT_MID_FRAC, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_DST_SIZES,
+                        NUM_SIZES, SAMPLE_MAX)
 from ..jit import inline_kernel, kernel
 
 
-def _basis(n):
+def _dct2_basis(n):
     m = np.zeros((n, n), dtype=np.int64)
     for k in range(n):
         s = math.sqrt((1.0 if k == 0 else 2.0) / n)
@@ -24,31 +26,45 @@ def _basis(n):
     return m
 
 
-# DCT_INT[size_class, k, i]: basis function k sampled at i (only [:n, :n] used).
-DCT_INT = np.zeros((NUM_SIZES, MAX_BLOCK, MAX_BLOCK), dtype=np.int64)
+def _dst7_basis(n):
+    """DST-VII: basis k at sample i is sqrt(4/(2n+1)) sin(pi (2k+1)(i+1) / (2n+1));
+    basis 0 rises from the block's first sample (next to the references) to its last."""
+    m = np.zeros((n, n), dtype=np.int64)
+    s = math.sqrt(4.0 / (2 * n + 1))
+    for k in range(n):
+        for i in range(n):
+            m[k, i] = int(round((1 << DCT_BITS) * s
+                                * math.sin(math.pi * (2 * k + 1) * (i + 1) / (2 * n + 1))))
+    return m
+
+
+# BASIS_INT[size_class, k, i]: basis function k sampled at i (only [:n, :n]
+# used), DST-VII below size class NUM_DST_SIZES, DCT-II from there.
+BASIS_INT = np.zeros((NUM_SIZES, MAX_BLOCK, MAX_BLOCK), dtype=np.int64)
 for _s in range(NUM_SIZES):
     _n = 1 << (_s + LOG2_MIN_BLOCK)
-    DCT_INT[_s, :_n, :_n] = _basis(_n)
-DCT_FLOAT = DCT_INT.astype(np.float64) / (1 << DCT_BITS)
-DCT_FLOAT_T = np.ascontiguousarray(DCT_FLOAT.transpose(0, 2, 1))
+    BASIS_INT[_s, :_n, :_n] = _dst7_basis(_n) if _s < NUM_DST_SIZES else _dct2_basis(_n)
+BASIS_FLOAT = BASIS_INT.astype(np.float64) / (1 << DCT_BITS)
+BASIS_FLOAT_T = np.ascontiguousarray(BASIS_FLOAT.transpose(0, 2, 1))
 
 _SHIFT1 = DCT_BITS - IDCT_MID_FRAC
 _SHIFT2 = DCT_BITS + IDCT_MID_FRAC
 
 
-# even / odd halves of the float basis (float32): DCT_EVEN[s, i, k] = basis 2k at i,
+# even / odd halves of the float DCT basis (float32): DCT_EVEN[s, i, k] = basis 2k at i,
 # DCT_ODD[s, i, k] = basis 2k+1 at i (i, k < n/2).  Basis k is symmetric
-# (even k) or antisymmetric (odd k) about the block centre, also after rounding.
-DCT_EVEN = np.ascontiguousarray(DCT_FLOAT[:, 0::2, :MAX_BLOCK // 2].transpose(0, 2, 1),
+# (even k) or antisymmetric (odd k) about the block centre, also after rounding
+# (DST-VII has no such symmetry: its size classes are never folded).
+DCT_EVEN = np.ascontiguousarray(BASIS_FLOAT[:, 0::2, :MAX_BLOCK // 2].transpose(0, 2, 1),
                                 np.float32)
-DCT_ODD = np.ascontiguousarray(DCT_FLOAT[:, 1::2, :MAX_BLOCK // 2].transpose(0, 2, 1),
+DCT_ODD = np.ascontiguousarray(BASIS_FLOAT[:, 1::2, :MAX_BLOCK // 2].transpose(0, 2, 1),
                                np.float32)
 
 
 @kernel
 def _fdct2_direct(block, n, sc, out, tmp):
-    m = DCT_FLOAT[sc]
-    mt = DCT_FLOAT_T[sc]
+    m = BASIS_FLOAT[sc]
+    mt = BASIS_FLOAT_T[sc]
     for y in range(n):
         for k in range(n):
             tmp[y, k] = 0.0
@@ -67,14 +83,14 @@ def _fdct2_direct(block, n, sc, out, tmp):
 
 @kernel
 def fdct2(block, n, sc, out, tmp, eo):
-    """Forward 2-D DCT (float) of block[:n,:n] -> out[:n,:n] (rows = vertical
+    """Forward 2-D transform (float; DST-VII or DCT-II by size class) of block[:n,:n] -> out[:n,:n] (rows = vertical
     frequency); tmp, eo: (>= n, >= n) float32 scratch.  Each 1-D pass folds the
     input into sums and differences of mirrored samples (even / odd basis
     halves: half the multiplies); inner loops run over independent outputs so
     LLVM can vectorise them, in float32 (twice the lanes of float64; the
     result only steers encoder decisions: the corpus files came out identical
     at lambda 362 and within 0.002 % in J at 22.6, 2-6 % less encode time)."""
-    if n == 4:              # too short for the folding to pay
+    if sc < NUM_DST_SIZES:  # DST-VII has no folding (and 4x4 is too short for it to pay)
         _fdct2_direct(block, n, sc, out, tmp)
         return
     h = n >> 1
@@ -117,15 +133,16 @@ def fdct2(block, n, sc, out, tmp, eo):
             out[kv, 2 * k + 1] = tmp[kv, h + k]
 
 
-# The inverse below folds each pass about the block centre (partial
+# The inverse DCT below folds each pass about the block centre (partial
 # butterfly): basis k at n-1-i is (-1)**k times basis k at i, exactly, in the
 # rounded integers too (checked here), so even and odd basis functions are
 # summed separately over half the samples and the two halves of a row are
 # their sum and difference.  The sums are the same integers as the direct
-# matrix products, term for term.
-for _s in range(NUM_SIZES):
+# matrix products, term for term.  DST-VII blocks (at most 8x8) take the
+# direct products.
+for _s in range(NUM_DST_SIZES, NUM_SIZES):
     _n = 1 << (_s + LOG2_MIN_BLOCK)
-    _b = DCT_INT[_s, :_n, :_n]
+    _b = BASIS_INT[_s, :_n, :_n]
     assert np.array_equal(_b[:, ::-1], _b * np.where(np.arange(_n) % 2 == 0, 1, -1)[:, None])
 
 
@@ -209,12 +226,51 @@ def _idct_row_halves(tmp, y, nu, h, m, se, so):
             so[x] += a * mrow[x]
 
 
+@inline_kernel
+def _mac_rows(acc, m, w, cnt, n, rnd):
+    """acc[x] = rnd + sum over k < cnt of w[k] * m[k, x], x < n: one pass of
+    the unfolded (DST-VII) inverse for one output line."""
+    for x in range(n):
+        acc[x] = rnd
+    for k in range(cnt):
+        a = w[k]
+        mrow = m[k, :n]
+        for x in range(n):
+            acc[x] += a * mrow[x]
+
+
+@inline_kernel
+def _direct_inverse(coef, nv, nu, n, m, tmp, row, out, x0, y0, pred, add):
+    """The two passes without folding (DST-VII), from the nonzero box
+    coef[:nv, :nu]: tmp[ku, y] = (sum over kv of m[kv, y] * coef[kv, ku] +
+    rounding) >> _SHIFT1, then each row's residual (its sum over ku of
+    tmp[ku, y] * m[ku, x], rounded) into out[y0+y, x0:x0+n]: added to pred
+    and clipped (add) or as is; row: int64 scratch of >= n."""
+    r1 = np.int64(1) << (_SHIFT1 - 1)
+    r2 = np.int64(1) << (_SHIFT2 - 1)
+    for ku in range(nu):
+        t = tmp[ku, :n]
+        _mac_rows(t, m, coef[:, ku], nv, n, r1)
+        for y in range(n):
+            t[y] >>= _SHIFT1
+    for y in range(n):
+        _mac_rows(row, m, tmp[:, y], nu, n, r2)
+        orow = out[y0 + y, x0:x0 + n]
+        if add:
+            p = pred[y, :n]
+            for x in range(n):
+                orow[x] = min(max(p[x] + (row[x] >> _SHIFT2), 0), SAMPLE_MAX)
+        else:
+            for x in range(n):
+                orow[x] = row[x] >> _SHIFT2
+
+
 @kernel
 def idct2_int(coef, n, sc, out, tmp, acc):
-    """Normative integer inverse DCT: coef[:n,:n] (int64) -> out[:n,:n] (int64
-    residual); tmp: >= n x n, acc: >= 2 x n/2 int64 scratch.  Integer sums
-    are exact, so skipping zero rows/columns and folding the passes change
-    nothing: the result is the direct two-pass matrix product with a
+    """Normative integer inverse transform: coef[:n,:n] (int64) -> out[:n,:n]
+    (int64 residual); tmp: >= n x n, acc: >= 2 x n int64 scratch.  Integer
+    sums are exact, so skipping zero rows/columns and folding the passes
+    change nothing: the result is the direct two-pass matrix product with a
     rounding shift after each pass.  (Blocks are reconstructed by
     add_inverse, the same passes added to the prediction; this form is the
     definition the tests hold them to.)"""
@@ -225,7 +281,10 @@ def idct2_int(coef, n, sc, out, tmp, acc):
             for x in range(n):
                 orow[x] = 0
         return
-    m = DCT_INT[sc]
+    m = BASIS_INT[sc]
+    if sc < NUM_DST_SIZES:
+        _direct_inverse(coef, nv, nu, n, m, tmp, acc[0, :n], out, 0, 0, out, False)
+        return
     h = n >> 1
     _idct_columns(coef, nv, nu, n, m, tmp, acc)
     r2 = np.int64(1) << (_SHIFT2 - 1)
@@ -246,16 +305,19 @@ def idct2_int(coef, n, sc, out, tmp, acc):
 
 @kernel
 def add_inverse(coef, nv, nu, n, sc, pred, rec, x0, y0, tmp, acc):
-    """rec[y0:y0+n, x0:x0+n] = clip(pred + inverse DCT of coef[:n,:n]) whose
-    nonzero coefficients all lie in coef[:nv, :nu] (nu >= 1): idct2_int's
+    """rec[y0:y0+n, x0:x0+n] = clip(pred + inverse transform of coef[:n,:n])
+    whose nonzero coefficients all lie in coef[:nv, :nu] (nu >= 1): idct2_int's
     passes with the residual added as each row is finished (no residual
-    block is written and read back).  acc: int64 scratch of 2 rows of >= n/2;
+    block is written and read back).  acc: int64 scratch of 2 rows of >= n;
     tmp: >= n x n int64.
     (An inlined copy per block size up to 16, n constant, made the short
     loops of 4x4 and 8x8 blocks vectorise: add_inverse -9 %, about 2 % of a
     transparent decode, but numba 0.53 in the CLIC 2019 runtime then took
     28 s longer to compile the decoder, 61 s instead of 33; not kept.)"""
-    m = DCT_INT[sc]
+    m = BASIS_INT[sc]
+    if sc < NUM_DST_SIZES:
+        _direct_inverse(coef, nv, nu, n, m, tmp, acc[0, :n], rec, x0, y0, pred, True)
+        return
     r2 = np.int64(1) << (_SHIFT2 - 1)
     h = n >> 1
     _idct_columns(coef, nv, nu, n, m, tmp, acc)

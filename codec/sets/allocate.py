@@ -26,6 +26,11 @@ class Point:
     msssim: float = float("nan")
 
 
+# d log(attr) / d log(lambda) of a typical DCT codec: rate ~ lambda^-0.75,
+# distortion ~ lambda^0.6, the MS-SSIM gap ~ lambda^0.4
+_TYPICAL_SLOPE = {"nbytes": -0.75, "sse": 0.6, "msgap": 0.4}
+
+
 @dataclass
 class Curves:
     """Evaluated points per image, sorted by lambda."""
@@ -55,17 +60,21 @@ class Curves:
         ys = np.array([math.log(max(_attr(p, attr), 1e-12)) for p in pts])
         x = math.log(lam)
         if len(pts) == 1:
-            # rate ~ lambda^-0.75, distortion ~ lambda^0.6: typical DCT-codec slopes
-            slope = -0.75 if attr == "nbytes" else (0.6 if attr == "sse" else 0.4)
-            return math.exp(ys[0] + slope * (x - xs[0]))
-        if x <= xs[0]:
-            j = 0
-        elif x >= xs[-1]:
-            j = len(xs) - 2
-        else:
+            return math.exp(ys[0] + _TYPICAL_SLOPE[attr] * (x - xs[0]))
+        if xs[0] < x < xs[-1]:
             j = int(np.searchsorted(xs, x)) - 1
-        t = (x - xs[j]) / (xs[j + 1] - xs[j])
-        return math.exp(ys[j] + t * (ys[j + 1] - ys[j]))
+            t = (x - xs[j]) / (xs[j + 1] - xs[j])
+            return math.exp(ys[j] + t * (ys[j + 1] - ys[j]))
+        # beyond the ends: the slope of the end segment, unless it runs the
+        # wrong way (an RD-optimising encoder's bytes need not fall strictly
+        # with lambda between two close lambdas; extrapolating such a segment
+        # sent the search to the end of the lambda range), then the typical one
+        j = 0 if x <= xs[0] else len(xs) - 2
+        k = j if x <= xs[0] else j + 1
+        slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j])
+        if (slope >= 0) if attr == "nbytes" else (slope <= 0):
+            slope = _TYPICAL_SLOPE[attr]
+        return math.exp(ys[k] + slope * (x - xs[k]))
 
 
 def _attr(p, attr):
@@ -280,7 +289,9 @@ class SearchResult:
 
 # low-rate search, step 3: bisections of the common lambda below the grid's step
 REFINE_ROUNDS = 6
-# the largest lambda on the search's grid that EncoderConfig accepts (<= 1e7)
+# the smallest and largest lambdas on the search's grid that EncoderConfig
+# accepts ([1e-3, 1e7])
+LAM_MIN = 2.0 ** (math.ceil(64 * math.log2(1e-3)) / 64)
 LAM_MAX = 2.0 ** (math.floor(64 * math.log2(1e7)) / 64)
 
 
@@ -330,7 +341,8 @@ def search_lowrate(evaluate, n, budget, lam_start=400.0, max_rounds=8, fill_step
         if budget * (1 - tol) <= total <= budget:
             break
         target = budget * (1 - tol / 2)
-        new = _round_lam(predict_lam_for_total(curves, "nbytes", target))
+        new = min(max(_round_lam(predict_lam_for_total(curves, "nbytes", target)), LAM_MIN),
+                  LAM_MAX)
         if new == lam:
             new = _round_lam(lam * (2 ** (1 / 64) if total > budget else 2 ** (-1 / 64)))
         if best_lam is not None and all(curves.at(i, new) is not None for i in range(n)):
