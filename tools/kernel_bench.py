@@ -11,13 +11,17 @@ some levels at the given lambda), so RDOQ and syntax costs are indicative.
 Multiplied by how often the search calls each kernel, this is the model to
 find where encode time goes (a sampling profiler cannot see numba's cached
 code here, and single-run timings on a shared machine vary by tens of %).
+Its loops are compiled like the codec's kernels (codec.jit), so their disk
+cache is dropped whenever a codec source changes: a cached loop embeds the
+codec kernels it calls, and plain numba caching would keep timing the old
+ones (it did, for a format change).
 """
 import sys
 import time
 
 import numpy as np
-from numba import njit
 
+from codec.jit import alloc_kernel
 from codec.enc.arith_enc import new_encoder
 from codec.common.constants import COLOUR_YCC444, LOG2_MIN_BLOCK, NUM_SIZES
 from codec.common.contexts import NUM_CTX
@@ -37,13 +41,13 @@ from tools.cli import doc_parser
 ANGULAR_MODE = 20       # a diagonal-ish angle: reads both reference sides
 
 
-@njit(cache=True)
+@alloc_kernel
 def _loop_pred(ref, fref, n, log2n, pred, main, reps):
     for _ in range(reps):
         predict_mode(ref, fref, n, log2n, ANGULAR_MODE, pred, 0, main)
 
 
-@njit(cache=True)
+@alloc_kernel
 def _loop_satd(org, pred, n, blk, had, reps):
     s = 0.0
     for _ in range(reps):
@@ -51,13 +55,13 @@ def _loop_satd(org, pred, n, blk, had, reps):
     return s
 
 
-@njit(cache=True)
+@alloc_kernel
 def _loop_fdct(blk, n, sc, out, tmp, eo, reps):
     for _ in range(reps):
         fdct2(blk, n, sc, out, tmp, eo)
 
 
-@njit(cache=True)
+@alloc_kernel
 def _loop_rdoq(coef, scl, n, log2n, sc, cmap, costs, lam, lv, work, st, buf, reps):
     k = 0
     for _ in range(reps):
@@ -67,7 +71,7 @@ def _loop_rdoq(coef, scl, n, log2n, sc, cmap, costs, lam, lv, work, st, buf, rep
     return k
 
 
-@njit(cache=True)
+@alloc_kernel
 def _loop_trellis(coef, scl, n, log2n, sc, cmap, costs, lam, lv, work, prov, bps, bpk, reps):
     k = 0
     for _ in range(reps):
@@ -77,7 +81,7 @@ def _loop_trellis(coef, scl, n, log2n, sc, cmap, costs, lam, lv, work, prov, bps
     return k
 
 
-@njit(cache=True)
+@alloc_kernel
 def _loop_syntax(lv, n, log2n, sc, cmap, probs, st, buf, reps):
     s = 0.0
     for _ in range(reps):
@@ -85,7 +89,7 @@ def _loop_syntax(lv, n, log2n, sc, cmap, probs, st, buf, reps):
     return s
 
 
-@njit(cache=True)
+@alloc_kernel
 def _loop_recon(pred, lv, scl, n, sc, rec, ci, ri, tmpi, reps):
     for _ in range(reps):
         reconstruct(pred, lv, True, scl, n, sc, rec, 0, 0, ci, ri, tmpi, False)
