@@ -96,9 +96,11 @@ def _solve_log(f, target, increasing, lo=1e-3, hi=1e6, iters=60):
 
 def predict_lam_for_total(curves, attr, target):
     """Common lambda at which the predicted sum of `attr` (nbytes falls with
-    lambda, sse rises) equals target."""
-    return _solve_log(lambda lam: sum(curves.predict(i, lam, attr) for i in range(curves.n)),
-                      target, increasing=(attr != "nbytes"))
+    lambda, sse rises) equals target, within the lambdas the encoder takes
+    (on the search's grid, [LAM_MIN, LAM_MAX])."""
+    lam = _solve_log(lambda lam: sum(curves.predict(i, lam, attr) for i in range(curves.n)),
+                     target, increasing=(attr != "nbytes"))
+    return min(max(lam, LAM_MIN), LAM_MAX)
 
 
 # --- discrete choices among evaluated points ---------------------------------
@@ -341,8 +343,7 @@ def search_lowrate(evaluate, n, budget, lam_start=400.0, max_rounds=8, fill_step
         if budget * (1 - tol) <= total <= budget:
             break
         target = budget * (1 - tol / 2)
-        new = min(max(_round_lam(predict_lam_for_total(curves, "nbytes", target)), LAM_MIN),
-                  LAM_MAX)
+        new = _round_lam(predict_lam_for_total(curves, "nbytes", target))
         if new == lam:
             new = _round_lam(lam * (2 ** (1 / 64) if total > budget else 2 ** (-1 / 64)))
         if best_lam is not None and all(curves.at(i, new) is not None for i in range(n)):
