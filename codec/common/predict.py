@@ -14,7 +14,9 @@ nearest available one (all mid-grey if none is).
 """
 import numpy as np
 
-from .constants import (CFL2_MIN_PAIRS, CFL_SIDE_LEFT, CFL_SIDE_TOP, LOG2_MIN_BLOCK, MODE_CFL,
+from .constants import (CCCM_FRAC, CCCM_INPUTS, CCCM_L_MAX, CCCM_MIN_SAMPLES, CCCM_NORM_BITS,
+                        CCCM_RIDGE_SHIFT, CCCM_W_MAX, CCCM_Z_MAX, CFL2_MIN_PAIRS, CFL_SIDE_LEFT,
+                        CFL_SIDE_TOP, LOG2_MIN_BLOCK, MODE_CCCM, MODE_CFL,
                         MODE_DC, MODE_H, MODE_PLANAR, MODE_V, SAMPLE_MAX, SAMPLE_MID)
 from ..jit import inline_kernel, kernel
 
@@ -427,10 +429,324 @@ def predict_cfl(lrec, rec, x, y, n, cshift, k, avail, pred):
                 prow[xx] = min(max(v, 0), SAMPLE_MAX)
 
 
+# --- the cross-component filter (CCCM, mode 41; FORMAT.md 5.6) ----------------
+# Work slots in the caller's int64 scratch (the angular main reference, free
+# while a cross-component mode predicts): template sums, then the solve.
+_M_S, _M_B, _M_A, _M_L, _M_D, _M_W, _M_E = 0, 6, 12, 48, 84, 90, 96
+_M_CNT, _M_SC, _M_SCC = 102, 103, 104
+CCCM_SCRATCH = 105
+
+
+@inline_kernel
+def _lum(lrec, cx, cy, cshift, clamp):
+    """L' at chroma (cx, cy) with the low edges clamped too (the high ones
+    are clamped by _luma_at); clamp False: the caller checked that every
+    read is inside the plane, and the clamps are skipped."""
+    if clamp:
+        return _luma_at(lrec, max(cx, 0), max(cy, 0), cshift)
+    if cshift == 0:
+        return np.int64(lrec[cy, cx])
+    r0 = lrec[2 * cy]
+    r1 = lrec[2 * cy + 1]
+    return (np.int64(r0[2 * cx]) + r0[2 * cx + 1] + r1[2 * cx] + r1[2 * cx + 1] + 2) >> 2
+
+
+@inline_kernel
+def _inside(lrec, x0, y0, x1, y1, cshift):
+    """Every luma read for the chroma samples x0..x1, y0..y1 is in the plane."""
+    lh, lw = lrec.shape
+    return x0 >= 0 and y0 >= 0 and ((x1 + 1) << cshift) <= lw and ((y1 + 1) << cshift) <= lh
+
+
+@inline_kernel
+def _cccm_inputs(c, nn, ss, ww, ee):
+    """The filter's inputs from the co-located luma c and its neighbours
+    above, below, left and right: c, the Laplacian, the vertical,
+    horizontal and cross differences, c^2.  Mutually near-uncorrelated (the
+    five samples themselves are not), so the normal equations stay well
+    conditioned and the ridge can be small."""
+    return (c, nn + ss + ww + ee - 4 * c, nn - ss, ww - ee, nn + ss - ww - ee,
+            (c * c + SAMPLE_MID) >> 12)
+
+
+@inline_kernel
+def _cccm_at(lrec, cx, cy, cshift, clamp):
+    return _cccm_inputs(_lum(lrec, cx, cy, cshift, clamp), _lum(lrec, cx, cy - 1, cshift, clamp),
+                        _lum(lrec, cx, cy + 1, cshift, clamp), _lum(lrec, cx - 1, cy, cshift, clamp),
+                        _lum(lrec, cx + 1, cy, cshift, clamp))
+
+
+@kernel
+def _cccm_sums(lrec, rec, x, y, n, cshift, avail, m):
+    """The template's sums into m: count, sum C, sum C^2, sum f_i, sum f_i C
+    and sum f_i f_j (j <= i).  The template: every sample of the available
+    4x4 units above (and above-right), left (and below-left) and at the
+    corner.  The accumulators are locals (registers), not m."""
+    n2 = 2 * n
+    nut = n2 >> LOG2_MIN_BLOCK
+    unit = 1 << LOG2_MIN_BLOCK
+    clamp = not _inside(lrec, x - unit - 1, y - unit - 1, x + n2, y + n2, cshift)
+    cnt = np.int64(0)
+    sc = np.int64(0)
+    scc = np.int64(0)
+    s0 = np.int64(0)
+    s1 = np.int64(0)
+    s2 = np.int64(0)
+    s3 = np.int64(0)
+    s4 = np.int64(0)
+    s5 = np.int64(0)
+    b0 = np.int64(0)
+    b1 = np.int64(0)
+    b2 = np.int64(0)
+    b3 = np.int64(0)
+    b4 = np.int64(0)
+    b5 = np.int64(0)
+    a00 = np.int64(0)
+    a10 = np.int64(0)
+    a11 = np.int64(0)
+    a20 = np.int64(0)
+    a21 = np.int64(0)
+    a22 = np.int64(0)
+    a30 = np.int64(0)
+    a31 = np.int64(0)
+    a32 = np.int64(0)
+    a33 = np.int64(0)
+    a40 = np.int64(0)
+    a41 = np.int64(0)
+    a42 = np.int64(0)
+    a43 = np.int64(0)
+    a44 = np.int64(0)
+    a50 = np.int64(0)
+    a51 = np.int64(0)
+    a52 = np.int64(0)
+    a53 = np.int64(0)
+    a54 = np.int64(0)
+    a55 = np.int64(0)
+    for u in range(2 * nut + 1):
+        if u < nut:                         # above, left to right
+            ok = avail[n2 + 1 + unit * u]
+            ux0 = x + unit * u
+            uy0 = y - unit
+        elif u < 2 * nut:                   # left, top to bottom
+            ok = avail[n2 - 1 - unit * (u - nut)]
+            ux0 = x - unit
+            uy0 = y + unit * (u - nut)
+        else:                               # the corner
+            ok = avail[n2]
+            ux0 = x - unit
+            uy0 = y - unit
+        if not ok:
+            continue
+        for yy in range(uy0, uy0 + unit):
+            for xx in range(ux0, ux0 + unit):
+                f0, f1, f2, f3, f4, f5 = _cccm_at(lrec, xx, yy, cshift, clamp)
+                cv = np.int64(rec[yy, xx])
+                cnt += 1
+                sc += cv
+                scc += cv * cv
+                s0 += f0
+                b0 += f0 * cv
+                s1 += f1
+                b1 += f1 * cv
+                s2 += f2
+                b2 += f2 * cv
+                s3 += f3
+                b3 += f3 * cv
+                s4 += f4
+                b4 += f4 * cv
+                s5 += f5
+                b5 += f5 * cv
+                a00 += f0 * f0
+                a10 += f1 * f0
+                a11 += f1 * f1
+                a20 += f2 * f0
+                a21 += f2 * f1
+                a22 += f2 * f2
+                a30 += f3 * f0
+                a31 += f3 * f1
+                a32 += f3 * f2
+                a33 += f3 * f3
+                a40 += f4 * f0
+                a41 += f4 * f1
+                a42 += f4 * f2
+                a43 += f4 * f3
+                a44 += f4 * f4
+                a50 += f5 * f0
+                a51 += f5 * f1
+                a52 += f5 * f2
+                a53 += f5 * f3
+                a54 += f5 * f4
+                a55 += f5 * f5
+    m[_M_CNT] = cnt
+    m[_M_SC] = sc
+    m[_M_SCC] = scc
+    m[_M_S + 0] = s0
+    m[_M_B + 0] = b0
+    m[_M_S + 1] = s1
+    m[_M_B + 1] = b1
+    m[_M_S + 2] = s2
+    m[_M_B + 2] = b2
+    m[_M_S + 3] = s3
+    m[_M_B + 3] = b3
+    m[_M_S + 4] = s4
+    m[_M_B + 4] = b4
+    m[_M_S + 5] = s5
+    m[_M_B + 5] = b5
+    m[_M_A + 0] = a00
+    m[_M_A + 6] = a10
+    m[_M_A + 7] = a11
+    m[_M_A + 12] = a20
+    m[_M_A + 13] = a21
+    m[_M_A + 14] = a22
+    m[_M_A + 18] = a30
+    m[_M_A + 19] = a31
+    m[_M_A + 20] = a32
+    m[_M_A + 21] = a33
+    m[_M_A + 24] = a40
+    m[_M_A + 25] = a41
+    m[_M_A + 26] = a42
+    m[_M_A + 27] = a43
+    m[_M_A + 28] = a44
+    m[_M_A + 30] = a50
+    m[_M_A + 31] = a51
+    m[_M_A + 32] = a52
+    m[_M_A + 33] = a53
+    m[_M_A + 34] = a54
+    m[_M_A + 35] = a55
+
+
+@inline_kernel
+def _bits(v):
+    """The number of binary digits of v >= 0 (0 for 0)."""
+    r = 0
+    while v > 0:
+        v >>= 1
+        r += 1
+    return r
+
+
+@inline_kernel
+def _shift(v, k):
+    return v >> k if k >= 0 else v << -k
+
+
+@kernel
+def _cccm_solve(m):
+    """The filter weights (m[_M_W:], 1/2^16) and the rounding bias (returned)
+    from the template sums: centred normal equations, scaled by powers of two
+    so every diagonal is below 2^CCCM_NORM_BITS, a ridge of 2^-10 of each
+    diagonal, then LDL^T in fixed point.  Every product fits in 64 bits:
+    the inputs are below 2^14 and the template at most 1040 samples, so the
+    centred sums are below 2^51; after the scaling the off-diagonals are
+    bounded by the diagonals (Cauchy-Schwarz) and, by the ridge, every pivot
+    D[k] is at least 2^-10 of its diagonal, which bounds L, z and y
+    (tests/test_cfl.py checks the kernel against unbounded integers on
+    extreme planes)."""
+    cnt = m[_M_CNT]
+    sc = m[_M_SC]
+    s = m[_M_S:_M_S + CCCM_INPUTS]
+    b = m[_M_B:_M_B + CCCM_INPUTS]
+    a = m[_M_A:_M_A + CCCM_INPUTS * CCCM_INPUTS]        # lower triangle, row-major
+    lo = m[_M_L:_M_L + CCCM_INPUTS * CCCM_INPUTS]       # L, 1/2^16
+    d = m[_M_D:_M_D + CCCM_INPUTS]
+    w = m[_M_W:_M_W + CCCM_INPUTS]
+    e = m[_M_E:_M_E + CCCM_INPUTS]
+    ni = CCCM_INPUTS
+    fr = CCCM_FRAC
+    vc = cnt * m[_M_SCC] - sc * sc
+    ec = max(0, (_bits(vc) - CCCM_NORM_BITS + 1) >> 1)
+    for i in range(ni):
+        for j in range(i + 1):
+            a[ni * i + j] = cnt * a[ni * i + j] - s[i] * s[j]
+        b[i] = cnt * b[i] - s[i] * sc
+    for i in range(ni):
+        aii = a[(ni + 1) * i]
+        e[i] = (_bits(aii) - CCCM_NORM_BITS + 1) >> 1 if aii > 0 else 0
+    for i in range(ni):
+        for j in range(i + 1):
+            a[ni * i + j] = _shift(a[ni * i + j], e[i] + e[j])
+        b[i] = _shift(b[i], e[i] + ec)
+        k = (ni + 1) * i
+        if a[k] == 0:                       # an input constant over the template: left out
+            b[i] = 0
+            a[k] = 1 << (CCCM_NORM_BITS - 2)
+        a[k] += (a[k] >> CCCM_RIDGE_SHIFT) + 1
+    for j in range(ni):                     # LDL^T
+        t = a[(ni + 1) * j]
+        for k in range(j):
+            t -= (lo[ni * j + k] * ((lo[ni * j + k] * d[k]) >> fr)) >> fr
+        d[j] = max(t, 1)
+        for i in range(j + 1, ni):
+            t = a[ni * i + j]
+            for k in range(j):
+                t -= (lo[ni * i + k] * ((lo[ni * j + k] * d[k]) >> fr)) >> fr
+            lo[ni * i + j] = min(max((t << fr) // d[j], -CCCM_L_MAX), CCCM_L_MAX)
+    for j in range(ni):                     # L z = b
+        t = b[j]
+        for k in range(j):
+            t -= (lo[ni * j + k] * w[k]) >> fr
+        w[j] = min(max(t, -CCCM_Z_MAX), CCCM_Z_MAX)
+    for j in range(ni):                     # D y = z
+        w[j] = (w[j] << fr) // d[j]
+    for j in range(ni - 1, -1, -1):         # L^T w = y
+        t = w[j]
+        for k in range(j + 1, ni):
+            t -= (lo[ni * k + j] * w[k]) >> fr
+        w[j] = min(max(t, -CCCM_W_MAX), CCCM_W_MAX)
+    bias = sc << fr
+    for i in range(ni):                     # undo the scaling
+        k = ec - e[i]
+        if k >= 0:
+            lim = CCCM_W_MAX >> min(k, 40)
+            w[i] = min(max(w[i], -lim), lim) << k
+        else:
+            w[i] >>= -k
+        bias -= w[i] * s[i]
+    return bias // cnt + (np.int64(1) << (fr - 1))
+
+
+@kernel
+def predict_cccm(lrec, rec, x, y, n, cshift, avail, pred, m):
+    """Mode MODE_CCCM (FORMAT.md 5.6): pred = clip((bias + sum of w_k f_k)
+    >> 16) with f the inputs of _cccm_inputs at each sample, the weights
+    fitted on the template (_cccm_sums, _cccm_solve); mode 35's prediction
+    if the template has fewer than CCCM_MIN_SAMPLES samples.  m: int64
+    scratch of >= CCCM_SCRATCH."""
+    _cccm_sums(lrec, rec, x, y, n, cshift, avail, m)
+    if m[_M_CNT] < CCCM_MIN_SAMPLES:
+        predict_cfl(lrec, rec, x, y, n, cshift, 0, avail, pred)
+        return
+    bias = _cccm_solve(m)
+    w0 = m[_M_W]
+    w1 = m[_M_W + 1]
+    w2 = m[_M_W + 2]
+    w3 = m[_M_W + 3]
+    w4 = m[_M_W + 4]
+    w5 = m[_M_W + 5]
+    clamp = not _inside(lrec, x - 1, y - 1, x + n, y + n, cshift)
+    for yy in range(n):
+        cy = y + yy
+        ww = _lum(lrec, x - 1, cy, cshift, clamp)
+        c = _lum(lrec, x, cy, cshift, clamp)
+        prow = pred[yy, :n]
+        for xx in range(n):                 # sliding along the row: three reads per sample
+            cx = x + xx
+            ee = _lum(lrec, cx + 1, cy, cshift, clamp)
+            f0, f1, f2, f3, f4, f5 = _cccm_inputs(c, _lum(lrec, cx, cy - 1, cshift, clamp),
+                                                  _lum(lrec, cx, cy + 1, cshift, clamp), ww, ee)
+            ww = c
+            c = ee
+            v = (bias + w0 * f0 + w1 * f1 + w2 * f2 + w3 * f3 + w4 * f4 + w5 * f5) >> CCCM_FRAC
+            prow[xx] = min(max(v, 0), SAMPLE_MAX)
+
+
 @inline_kernel
 def predict_any(mode, ref, fref, n, log2n, pred, pt, main, avail, lrec, rec, x, y, cshift):
-    """Prediction of any mode (CfL reads the co-located luma reconstruction)."""
-    if mode >= MODE_CFL:
+    """Prediction of any mode (the cross-component modes read the co-located
+    luma reconstruction; CCCM uses main as its work array)."""
+    if mode == MODE_CCCM:
+        predict_cccm(lrec, rec, x, y, n, cshift, avail, pred, main)
+    elif mode >= MODE_CFL:
         predict_cfl(lrec, rec, x, y, n, cshift, np.int64(mode) - MODE_CFL, avail, pred)
     else:
         predict_mode(ref, fref, n, log2n, mode, pred, pt, main)
