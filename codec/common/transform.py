@@ -88,9 +88,10 @@ def fdct2(block, n, sc, out, tmp, eo):
     >= n) float32 scratch.  DST-VII blocks take the direct products.  For
     the DCT each 1-D pass folds the input into sums and differences of
     mirrored samples (even / odd basis halves: half the multiplies); inner
-    loops run over independent outputs so LLVM can vectorise them, in float32 (twice the lanes of float64; the
-    result only steers encoder decisions: the corpus files came out identical
-    at lambda 362 and within 0.002 % in J at 22.6, 2-6 % less encode time)."""
+    loops run over independent outputs so LLVM can vectorise them, in
+    float32 (twice the lanes of float64; the result only steers encoder
+    decisions: the corpus files came out identical at lambda 362 and within
+    0.002 % in J at 22.6, 2-6 % less encode time)."""
     if sc < NUM_DST_SIZES:  # DST-VII has no folding (and 4x4 is too short for it to pay)
         _fdct2_direct(block, n, sc, out, tmp)
         return
