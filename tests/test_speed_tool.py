@@ -1,4 +1,6 @@
-"""tools/speed.py, tools/kernel_bench.py and tools/decode_profile.py (LDC only: CI has no peers)."""
+"""tools/speed.py, tools/kernel_bench.py, tools/decode_profile.py and tools/decode_ab.py (LDC only: CI has no peers)."""
+import os
+
 from PIL import Image
 
 from conftest import synthetic_image
@@ -59,3 +61,33 @@ def test_decode_profile_tool(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "lambda 100 (" in out and "| ctu_loop |" in out and "| colour |" in out
     assert decode_profile.main([str(tmp_path / "missing")]) == 2
+
+
+def test_decode_ab(tmp_path, capsys):
+    """tools/decode_ab.py with the repository as both checkouts: each side
+    encodes the same image to the same bytes, every round is reported."""
+    from tools import decode_ab
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    Image.fromarray(synthetic_image(24, 32, seed=3)).save(tmp_path / "a.png")
+    assert decode_ab.main([repo, repo, "--images", str(tmp_path / "a.png"),
+                           "--rounds", "2", "--reps", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    sides = [line for line in out if line.startswith(("A: ", "B: "))]
+    assert len(sides) == 2 and sides[0].split(": ", 2)[2] == sides[1].split(": ", 2)[2]
+    assert [line.split(" | ")[0] for line in out if line.startswith("| 1 ") or
+            line.startswith("| 2 ")] == ["| 1", "| 2"]
+    assert out[-1].startswith("median: A ") and " B / A " in out[-1]
+
+
+def test_decode_ab_errors(tmp_path, capsys):
+    from tools import decode_ab
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    assert decode_ab.main([str(tmp_path), repo, "--bins", str(tmp_path), str(tmp_path)]) == 2
+    assert "not a checkout" in capsys.readouterr().err
+    assert decode_ab.main([repo, repo, "--bins", str(tmp_path), str(tmp_path)]) == 2
+    assert "no .bin files" in capsys.readouterr().err
+    (tmp_path / "bad.bin").write_bytes(b"not a stream")
+    assert decode_ab.main([repo, repo, "--bins", str(tmp_path), str(tmp_path),
+                           "--rounds", "1", "--reps", "1"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("decode_ab: decode with ") and len(err.strip().splitlines()) == 1
