@@ -9,7 +9,7 @@ from ..jit import alloc_kernel, kernel
 from ..common.planes import (TREE_STACK_ROWS, forced_split, pop_node, push_quarters,
                              set_leaf_maps_once)
 from ..common.quant import qdelta_limits, set_ctu_step
-from ..common.predict import build_refs, mode_candidates, predict_any
+from ..common.predict import build_refs_decoded, mode_candidates, predict_any
 from ..common.recon import (R_AVAIL, R_CI, R_FREF, R_LV, R_MAIN, R_MPM, R_PRED, R_REF, R_RI,
                             R_TMPI, reconstruct_box)
 
@@ -54,7 +54,7 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
         if nz:
             nv, nu = dec_coeffs(lv, ci, scale[sc], n, log2s, sc, pt, cmap, x, y, probs, st,
                                 buf, dep)
-        build_refs(rec, x, y, n, ctu_ulog2, ref, scr[R_AVAIL])
+        build_refs_decoded(rec, smap, x, y, n, ctu_ulog2, ref, scr[R_AVAIL])
         predict_any(mode, ref, scr[R_FREF], n, log2s, pred, pt, scr[R_MAIN], scr[R_AVAIL], lrec,
                     rec, x, y, cshift)
         reconstruct_box(pred, ci, nz, nv, nu, n, sc, rec, x, y, scr[R_RI], scr[R_TMPI])
