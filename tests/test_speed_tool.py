@@ -1,4 +1,5 @@
-"""tools/speed.py, tools/kernel_bench.py, tools/decode_profile.py and tools/decode_ab.py (LDC only: CI has no peers)."""
+"""tools/speed.py, tools/kernel_bench.py, tools/decode_profile.py and
+tools/decode_ab.py (LDC only: CI has no peers)."""
 import os
 
 from PIL import Image

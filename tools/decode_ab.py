@@ -32,10 +32,9 @@ def _worker(argv):
     (prints one JSON line)."""
     what, checkout = argv[0], argv[1]
     sys.path.insert(0, checkout)
-    import time
-    import codec
-    from codec.imageio import load_rgb
     if what == "encode":
+        import codec
+        from codec.imageio import load_rgb
         out, lam, chroma = argv[2], float(argv[3]), argv[4]
         for path in argv[5:]:
             rgb = load_rgb(path)[0]
@@ -44,24 +43,13 @@ def _worker(argv):
             with open(os.path.join(out, name), "wb") as f:
                 f.write(data)
         return 0
+    from tools.decode_profile import profile          # imports codec: the checkout's
     bin_dir, reps = argv[2], int(argv[3])
-    streams = [open(os.path.join(bin_dir, f), "rb").read()
+    streams = [(0, open(os.path.join(bin_dir, f), "rb").read())
                for f in sorted(os.listdir(bin_dir)) if f.endswith(".bin")]
-    codec.decode(streams[0])                                # kernel load, untimed
-    total, ctu, nbytes = 0.0, 0.0, 0
-    for data in streams:
-        best = None
-        for _ in range(reps):
-            timings = {}
-            t = time.perf_counter()
-            codec.decode(data, timings=timings)
-            dt = time.perf_counter() - t
-            if best is None or dt < best[0]:
-                best = (dt, timings.get("ctu_loop", 0.0))
-        total += best[0]
-        ctu += best[1]
-        nbytes += len(data)
-    print(json.dumps({"files": len(streams), "bytes": nbytes, "total": total, "ctu_loop": ctu}))
+    _, total, stages = profile(streams, reps)
+    print(json.dumps({"files": len(streams), "bytes": sum(len(d) for _, d in streams),
+                      "total": total, "ctu_loop": stages.get("ctu_loop", 0.0)}))
     return 0
 
 
@@ -97,7 +85,8 @@ def report(checkouts, results):
                      f"{1e3 * b['total']:.1f} | {1e3 * b['ctu_loop']:.1f} |")
     med = [{k: statistics.median(r[k] for r in results[s]) for k in ("total", "ctu_loop")}
            for s in (0, 1)]
-    lines.append(f"median: A {1e3 * med[0]['total']:.1f} ms (CTU loop {1e3 * med[0]['ctu_loop']:.1f}), "
+    lines.append(f"median: A {1e3 * med[0]['total']:.1f} ms "
+                 f"(CTU loop {1e3 * med[0]['ctu_loop']:.1f}), "
                  f"B {1e3 * med[1]['total']:.1f} ms (CTU loop {1e3 * med[1]['ctu_loop']:.1f}): "
                  f"B / A {med[1]['total'] / med[0]['total']:.3f} "
                  f"(CTU loop {med[1]['ctu_loop'] / max(med[0]['ctu_loop'], 1e-12):.3f})")
@@ -123,7 +112,8 @@ def main(argv=None):
                    help="chroma format of the --images encodes (default 444)")
     p.add_argument("-n", type=int, default=0, help="first N images only (default all)")
     p.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
-    p.add_argument("--reps", type=int, default=3, help="decodes per file per round, fastest kept (default 3)")
+    p.add_argument("--reps", type=int, default=3,
+                   help="decodes per file per round, fastest kept (default 3)")
     a = p.parse_args(argv)
     checkouts = [os.path.abspath(c) for c in (a.checkout_a, a.checkout_b)]
     for c in checkouts:
