@@ -1,5 +1,6 @@
 """The decoder's leaf bookkeeping (set_leaf_maps_once) records the same maps
-as the shared set_leaf_maps when the level map's area starts zeroed."""
+as the shared set_leaf_maps when the level map's area starts zeroed, its
+level map holding the nonzero flags of the encoder's levels."""
 import numpy as np
 
 from codec.common.constants import MAX_BLOCK
@@ -22,14 +23,15 @@ def test_leaf_maps_from_the_nonzero_box_equal_the_full_copy():
         maps = []
         for once in (False, True):
             smap, mmap, cbmap = (np.zeros((32, 32), np.int8) for _ in range(3))
-            cmap = np.zeros((128, 128), np.int16)
+            cmap = np.zeros((128, 128), np.int8 if once else np.int16)
             if once:
                 set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, n, log2n, 7, nz, lv, nv, nu)
             else:
                 cmap[:] = 99                   # the shared form overwrites whatever was there
                 set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, 7, nz, lv)
                 cmap[cmap == 99] = 0
+                cmap = (cmap != 0).astype(np.int8)     # all the contexts read
             maps.append((smap, mmap, cbmap, cmap))
         for a, b in zip(*maps):
             assert np.array_equal(a, b), trial
-        assert np.array_equal(maps[1][3][y:y + n, x:x + n], lv[:n, :n])
+        assert np.array_equal(maps[1][3][y:y + n, x:x + n], lv[:n, :n] != 0)
