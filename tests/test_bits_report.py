@@ -3,7 +3,7 @@ from PIL import Image
 
 import codec
 from codec.common.container import HEADER_SIZE
-from codec.common.contexts import (NUM_CTX, QDELTA_BINS, ctx_cbf, ctx_cfl, ctx_gt1, ctx_gt2,
+from codec.common.contexts import (NUM_CTX, QDELTA_BINS, ctx_cbf, ctx_cccm, ctx_cfl, ctx_gt1, ctx_gt2,
                                    ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta, ctx_restore,
                                    ctx_sig, ctx_split)
 from codec.enc.syntax_enc import (CAT_CBF, CAT_GT, CAT_LAST, CAT_MODE, CAT_QDELTA, CAT_RESTORE,
@@ -23,9 +23,9 @@ def test_every_context_has_its_category_and_plane():
                 ctx_restore(pt, 0): CAT_RESTORE, ctx_restore(pt, 4): CAT_RESTORE}
         for ctx, cat in want.items():
             assert CTX_CATEGORY[ctx] == pt * NUM_CATS + cat, (pt, ctx)
-    assert CTX_CATEGORY[ctx_cfl(1)] == NUM_CATS + CAT_MODE
+    assert CTX_CATEGORY[ctx_cfl(1)] == CTX_CATEGORY[ctx_cccm()] == NUM_CATS + CAT_MODE
     assert CTX_CATEGORY[ctx_qdelta(0)] == CTX_CATEGORY[ctx_qdelta(QDELTA_BINS - 1)] == CAT_QDELTA
-    assert CTX_CATEGORY[NUM_CTX - 1] == CAT_QDELTA
+    assert ctx_cccm() == NUM_CTX - 1           # appended in format 9
 
 
 def test_accounted_bits_match_the_file():

@@ -43,7 +43,8 @@ from codec.common import deblock, predict
 from codec.common.constants import FORMAT_VERSION
 
 modes, swing = set(), [0]
-_predict, _cfl, _segment = predict.predict, predict.predict_cfl, deblock._filter_segment
+_predict, _cfl, _cccm = predict.predict, predict.predict_cfl, predict.predict_cccm
+_segment = deblock._filter_segment
 
 def predict_(ref, n, log2n, mode, pred, pt, main):
     modes.add(int(mode))
@@ -53,6 +54,10 @@ def cfl_(lrec, rec, x, y, n, cshift, k, avail, pred):
     modes.add(35 + int(k))
     return _cfl(lrec, rec, x, y, n, cshift, k, avail, pred)
 
+def cccm_(lrec, rec, x, y, n, cshift, avail, pred, m):
+    modes.add(41)
+    return _cccm(lrec, rec, x, y, n, cshift, avail, pred, m)
+
 def segment_(s, base, stride, step, beta, tc, strong_ok):
     for li in range(4):
         b = base + li * step
@@ -60,7 +65,8 @@ def segment_(s, base, stride, step, beta, tc, strong_ok):
     return _segment(s, base, stride, step, beta, tc, strong_ok)
 
 # without JIT the kernels are Python functions that look their callees up by name
-predict.predict, predict.predict_cfl, deblock._filter_segment = predict_, cfl_, segment_
+predict.predict, predict.predict_cfl, predict.predict_cccm = predict_, cfl_, cccm_
+deblock._filter_segment = segment_
 data = os.path.join({repo!r}, "tests", "data")
 hashes = {{}}
 for name, entry in sorted(json.load(open(os.path.join(data, "streams.json"))).items()):
@@ -86,5 +92,5 @@ def test_stored_streams_decode_to_their_hashes_without_jit():
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout.strip().splitlines()[-1])
     assert len(res["hashes"]) >= 9 and all(res["hashes"].values()), res["hashes"]
-    assert res["modes"] == list(range(41))                 # planar, DC, 33 angles, 6 CfL
+    assert res["modes"] == list(range(42))          # planar, DC, 33 angles, 6 CfL, CCCM
     assert 9 * res["swing"] > 32767

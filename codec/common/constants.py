@@ -4,13 +4,14 @@ Anything here changes the bitstream; bump FORMAT_VERSION when it does.
 """
 
 MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
-FORMAT_VERSION = 8           # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
+FORMAT_VERSION = 9           # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
                              # 3: restoration filter; angular modes 11..25 project the side reference
                              # 4: per-CTU quantiser deltas
                              # 5: adaptation rates per context group, sent at the start of the payload
                              # 6: a second chroma-from-luma mode with two linear models
                              # 7: chroma-from-luma trained on the left or the top neighbours only
                              # 8: DST-VII instead of the DCT for blocks up to 8x8
+                             # 9: a cross-component filter for chroma (CCCM, mode 41)
 
 # --- image limits the decoder enforces before it allocates anything --------
 MAX_DIM = 65535             # width/height fit the u16 header fields
@@ -76,7 +77,21 @@ MODE_CFL = 35                # chroma only: linear model from the co-located lum
 # (CFL_SIDE_LEFT), or the 2n above and above-right (CFL_SIDE_TOP)
 CFL_SIDE_LEFT = 1
 CFL_SIDE_TOP = 2
-NUM_CFL_MODES = 6
+# mode MODE_CCCM: a six-input filter of the co-located luma and its four
+# neighbours, fitted on the template of decoded chroma around the block
+# (FORMAT.md 5.6); a chroma-from-luma mode, coded by one more bin
+MODE_CCCM = MODE_CFL + 6
+NUM_CFL_MODES = 7
+CCCM_INPUTS = 6
+# the largest template: (2 * MAX_BLOCK / 4 + 1) 4x4 units of 16 samples
+CCCM_MAX_TEMPLATE = (2 * (2 * MAX_BLOCK >> LOG2_MIN_BLOCK) + 1) << (2 * LOG2_MIN_BLOCK)
+CCCM_MIN_SAMPLES = 16        # fewer template samples: mode 35's prediction instead
+CCCM_NORM_BITS = 30          # the normal equations are scaled so every diagonal is < 2^30
+CCCM_RIDGE_SHIFT = 10        # ridge: 2^-10 of each diagonal, +1 (keeps the solve bounded)
+CCCM_FRAC = 16               # the factor, the solution and the filter weights in 1/2^16
+CCCM_L_MAX = 1 << 28         # clamps of the factor, the forward solution and the weights
+CCCM_Z_MAX = 1 << 34         # (the ridge bounds them; the clamps only guard the rounding)
+CCCM_W_MAX = 1 << 24
 NUM_MODE_SLOTS = MODE_CFL + NUM_CFL_MODES
 CFL2_MIN_PAIRS = 4           # fewer neighbour pairs on either side of the split: one model
 NUM_MPM = 3

@@ -44,7 +44,8 @@ CTX_RESTORE = CTX_CFL_SIDE + 2
 RESTORE_BINS = 5       # plane uses the filter; flags per CTU follow; CTU flag (0..2 left/top on)
 CTX_QDELTA = CTX_RESTORE + NPT * RESTORE_BINS
 QDELTA_BINS = 3            # delta != 0; |delta| > 1; |delta| > 2 (luma CTUs only)
-NUM_CTX = CTX_QDELTA + QDELTA_BINS
+CTX_CCCM = CTX_QDELTA + QDELTA_BINS    # a CfL leaf: the cross-component filter (mode 41)
+NUM_CTX = CTX_CCCM + 1
 
 
 def _context_groups():
@@ -66,7 +67,8 @@ def _context_groups():
         g[CTX_GT2 + pt * ngt:CTX_GT2 + (pt + 1) * ngt] = 12 + pt
     g[CTX_CFL:CTX_RESTORE] = 3
     g[CTX_RESTORE:CTX_QDELTA] = 14
-    g[CTX_QDELTA:NUM_CTX] = 15
+    g[CTX_QDELTA:CTX_CCCM] = 15
+    g[CTX_CCCM] = 3
     assert (g >= 0).all()
     return g
 
@@ -109,6 +111,11 @@ def ctx_qdelta(b):
 def ctx_cfl(nb):
     """Chroma 'is chroma-from-luma' flag; nb = left/top chroma leaves using it (0..2)."""
     return CTX_CFL + nb
+
+
+@inline_kernel
+def ctx_cccm():
+    return CTX_CCCM
 
 
 @inline_kernel

@@ -14,7 +14,9 @@ nearest available one (all mid-grey if none is).
 """
 import numpy as np
 
-from .constants import (CFL2_MIN_PAIRS, CFL_SIDE_LEFT, CFL_SIDE_TOP, LOG2_MIN_BLOCK, MODE_CFL,
+from .constants import (CCCM_FRAC, CCCM_INPUTS, CCCM_L_MAX, CCCM_MAX_TEMPLATE, CCCM_MIN_SAMPLES,
+                        CCCM_NORM_BITS, CCCM_RIDGE_SHIFT, CCCM_W_MAX, CCCM_Z_MAX, CFL2_MIN_PAIRS,
+                        CFL_SIDE_LEFT, CFL_SIDE_TOP, LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CCCM, MODE_CFL,
                         MODE_DC, MODE_H, MODE_PLANAR, MODE_V, SAMPLE_MAX, SAMPLE_MID)
 from ..jit import inline_kernel, kernel
 
@@ -459,10 +461,412 @@ def predict_cfl(lrec, rec, x, y, n, cshift, k, avail, pred):
                 prow[xx] = min(max(v, 0), SAMPLE_MAX)
 
 
+# --- the cross-component filter (CCCM, mode 41; FORMAT.md 5.6) ----------------
+# Work slots in the caller's int64 work array (`main`, the angular main
+# reference, free while a cross-component mode predicts): the template sums
+# and the solve, then the template's inputs and chroma as seven columns
+# (_M_F + k * CCCM_MAX_TEMPLATE), then a band of co-located luma (_M_P).
+_M_S, _M_B, _M_A, _M_L, _M_D, _M_W, _M_E = 0, 6, 12, 48, 84, 90, 96
+_M_CNT, _M_SC, _M_SCC = 102, 103, 104
+_M_F = 112
+_M_P = _M_F + (CCCM_INPUTS + 1) * CCCM_MAX_TEMPLATE
+_BAND_W = 4 * MAX_BLOCK          # a template band's line: up to 2 * MAX_BLOCK + 6 samples
+_PRED_W = MAX_BLOCK + 8          # a line of the block's luma: up to MAX_BLOCK + 2 samples
+CCCM_SCRATCH = _M_P + (4 + 2) * _BAND_W
+
+
+@inline_kernel
+def _lum(lrec, cx, cy, cshift, clamp):
+    """L' at chroma (cx, cy) with the low edges clamped too (the high ones
+    are clamped by _luma_at); clamp False: the caller checked that every
+    read is inside the plane, and the clamps are skipped."""
+    if clamp:
+        return _luma_at(lrec, max(cx, 0), max(cy, 0), cshift)
+    if cshift == 0:
+        return np.int64(lrec[cy, cx])
+    r0 = lrec[2 * cy]
+    r1 = lrec[2 * cy + 1]
+    return (np.int64(r0[2 * cx]) + r0[2 * cx + 1] + r1[2 * cx] + r1[2 * cx + 1] + 2) >> 2
+
+
+@inline_kernel
+def _inside(lrec, x0, y0, x1, y1, cshift):
+    """Every luma read for the chroma samples x0..x1, y0..y1 is in the plane."""
+    lh, lw = lrec.shape
+    return x0 >= 0 and y0 >= 0 and ((x1 + 1) << cshift) <= lw and ((y1 + 1) << cshift) <= lh
+
+
+@inline_kernel
+def _cccm_inputs(c, nn, ss, ww, ee):
+    """The filter's inputs from the co-located luma c and its neighbours
+    above, below, left and right: c, the Laplacian, the vertical,
+    horizontal and cross differences, c^2.  Mutually near-uncorrelated (the
+    five samples themselves are not), so the normal equations stay well
+    conditioned and the ridge can be small."""
+    return (c, nn + ss + ww + ee - 4 * c, nn - ss, ww - ee, nn + ss - ww - ee,
+            (c * c + SAMPLE_MID) >> 12)
+
+
+@inline_kernel
+def _luma_row(lrec, cx0, cy, cnt, cshift, clamp, out):
+    """out[i] = L' at chroma (cx0 + i, cy), i < cnt."""
+    if clamp:
+        for i in range(cnt):
+            out[i] = _lum(lrec, cx0 + i, cy, cshift, True)
+    elif cshift == 0:
+        src = lrec[cy, cx0:cx0 + cnt]
+        for i in range(cnt):
+            out[i] = src[i]
+    else:
+        r0 = lrec[2 * cy, 2 * cx0:2 * cx0 + 2 * cnt]
+        r1 = lrec[2 * cy + 1, 2 * cx0:2 * cx0 + 2 * cnt]
+        for i in range(cnt):
+            out[i] = (np.int64(r0[2 * i]) + r0[2 * i + 1] + r1[2 * i] + r1[2 * i + 1] + 2) >> 2
+
+
+@inline_kernel
+def _template_line(c0, nn, ss, ww, ee, chroma, cnt, m, t):
+    """The inputs and chroma of cnt template samples along a row or a column
+    into m's columns from index t: c0[i] the co-located luma of sample i,
+    nn, ss, ww, ee its neighbours above, below, left and right.  Every array
+    is read and written through a view indexed from 0, so the loop has no
+    negative-index handling."""
+    o0 = m[_M_F + t:_M_F + t + cnt]
+    o1 = m[_M_F + CCCM_MAX_TEMPLATE + t:_M_F + CCCM_MAX_TEMPLATE + t + cnt]
+    o2 = m[_M_F + 2 * CCCM_MAX_TEMPLATE + t:_M_F + 2 * CCCM_MAX_TEMPLATE + t + cnt]
+    o3 = m[_M_F + 3 * CCCM_MAX_TEMPLATE + t:_M_F + 3 * CCCM_MAX_TEMPLATE + t + cnt]
+    o4 = m[_M_F + 4 * CCCM_MAX_TEMPLATE + t:_M_F + 4 * CCCM_MAX_TEMPLATE + t + cnt]
+    o5 = m[_M_F + 5 * CCCM_MAX_TEMPLATE + t:_M_F + 5 * CCCM_MAX_TEMPLATE + t + cnt]
+    oc = m[_M_F + 6 * CCCM_MAX_TEMPLATE + t:_M_F + 6 * CCCM_MAX_TEMPLATE + t + cnt]
+    for i in range(cnt):
+        f0, f1, f2, f3, f4, f5 = _cccm_inputs(c0[i], nn[i], ss[i], ww[i], ee[i])
+        o0[i] = f0
+        o1[i] = f1
+        o2[i] = f2
+        o3[i] = f3
+        o4[i] = f4
+        o5[i] = f5
+        oc[i] = chroma[i]
+
+
+@inline_kernel
+def _luma_col(lrec, cx, cy0, cnt, cshift, clamp, out):
+    """out[i] = L' at chroma (cx, cy0 + i), i < cnt."""
+    if clamp:
+        for i in range(cnt):
+            out[i] = _lum(lrec, cx, cy0 + i, cshift, True)
+    elif cshift == 0:
+        for i in range(cnt):
+            out[i] = lrec[cy0 + i, cx]
+    else:
+        for i in range(cnt):
+            r0 = lrec[2 * (cy0 + i)]
+            r1 = lrec[2 * (cy0 + i) + 1]
+            out[i] = (np.int64(r0[2 * cx]) + r0[2 * cx + 1] + r1[2 * cx] + r1[2 * cx + 1] + 2) >> 2
+
+
+@inline_kernel
+def _unit_ok(avail, n2, k):
+    """Template unit k is available: k = -1 the corner, else the k-th 4x4 unit
+    above / above-right."""
+    return avail[n2] if k < 0 else avail[n2 + 1 + (k << LOG2_MIN_BLOCK)]
+
+
+@kernel
+def _cccm_gather(lrec, rec, x, y, n, cshift, avail, m):
+    """The template's samples into m's columns (_M_F: the six inputs, then
+    the chroma sample) and their number (returned).  The template: every
+    sample of the available 4x4 units above (and above-right), left (and
+    below-left) and at the corner.  Each run of available units is one band:
+    its co-located luma with a ring of one is computed once (_M_P: a line of
+    _BAND_W per luma row above, per luma column left), then the inputs line
+    by line."""
+    n2 = 2 * n
+    nut = n2 >> LOG2_MIN_BLOCK
+    unit = 1 << LOG2_MIN_BLOCK
+    clamp = not _inside(lrec, x - unit - 1, y - unit - 1, x + n2, y + n2, cshift)
+    t = 0
+    k = -1                                  # the corner (-1), then the units above
+    while k < nut:
+        if not _unit_ok(avail, n2, k):
+            k += 1
+            continue
+        k_end = k + 1
+        while k_end < nut and _unit_ok(avail, n2, k_end):
+            k_end += 1
+        xs = x + unit * k
+        cnt = unit * (k_end - k)
+        for r in range(unit + 2):           # luma rows y - unit - 1 .. y
+            _luma_row(lrec, xs - 1, y - unit - 1 + r, cnt + 2, cshift, clamp,
+                      m[_M_P + _BAND_W * r:_M_P + _BAND_W * (r + 1)])
+        for r in range(unit):
+            b = _M_P + _BAND_W * (r + 1)
+            _template_line(m[b + 1:b + 1 + cnt], m[b - _BAND_W + 1:b - _BAND_W + 1 + cnt],
+                           m[b + _BAND_W + 1:b + _BAND_W + 1 + cnt], m[b:b + cnt],
+                           m[b + 2:b + 2 + cnt], rec[y - unit + r, xs:xs + cnt], cnt, m, t)
+            t += cnt
+        k = k_end
+    k = 0                                   # the units left, top to bottom
+    while k < nut:
+        if not avail[n2 - 1 - unit * k]:
+            k += 1
+            continue
+        k_end = k + 1
+        while k_end < nut and avail[n2 - 1 - unit * k_end]:
+            k_end += 1
+        ys = y + unit * k
+        rows = unit * (k_end - k)
+        for j in range(unit + 2):           # luma columns x - unit - 1 .. x, rows ys - 1 ..
+            _luma_col(lrec, x - unit - 1 + j, ys - 1, rows + 2, cshift, clamp,
+                      m[_M_P + _BAND_W * j:_M_P + _BAND_W * (j + 1)])
+        for j in range(unit):               # the template's columns
+            b = _M_P + _BAND_W * (j + 1)
+            _template_line(m[b + 1:b + 1 + rows], m[b:b + rows], m[b + 2:b + 2 + rows],
+                           m[b - _BAND_W + 1:b - _BAND_W + 1 + rows],
+                           m[b + _BAND_W + 1:b + _BAND_W + 1 + rows],
+                           rec[ys:ys + rows, x - unit + j], rows, m, t)
+            t += rows
+        k = k_end
+    return t
+
+
+@inline_kernel
+def _row_sums(fi, f0, f1, f2, f3, f4, f5, cnt, last):
+    """(sum of fi, sum fi f0, ..., sum fi f_last) over cnt samples (the
+    products beyond `last` are left at 0): one pass per row of the normal
+    equations, its sums in locals (integer sums: exact in any order; the
+    pass vectorises)."""
+    s = np.int64(0)
+    p0 = np.int64(0)
+    p1 = np.int64(0)
+    p2 = np.int64(0)
+    p3 = np.int64(0)
+    p4 = np.int64(0)
+    p5 = np.int64(0)
+    if last == 0:
+        for t in range(cnt):
+            v = fi[t]
+            s += v
+            p0 += v * f0[t]
+    elif last == 1:
+        for t in range(cnt):
+            v = fi[t]
+            s += v
+            p0 += v * f0[t]
+            p1 += v * f1[t]
+    elif last == 2:
+        for t in range(cnt):
+            v = fi[t]
+            s += v
+            p0 += v * f0[t]
+            p1 += v * f1[t]
+            p2 += v * f2[t]
+    elif last == 3:
+        for t in range(cnt):
+            v = fi[t]
+            s += v
+            p0 += v * f0[t]
+            p1 += v * f1[t]
+            p2 += v * f2[t]
+            p3 += v * f3[t]
+    elif last == 4:
+        for t in range(cnt):
+            v = fi[t]
+            s += v
+            p0 += v * f0[t]
+            p1 += v * f1[t]
+            p2 += v * f2[t]
+            p3 += v * f3[t]
+            p4 += v * f4[t]
+    else:
+        for t in range(cnt):
+            v = fi[t]
+            s += v
+            p0 += v * f0[t]
+            p1 += v * f1[t]
+            p2 += v * f2[t]
+            p3 += v * f3[t]
+            p4 += v * f4[t]
+            p5 += v * f5[t]
+    return s, p0, p1, p2, p3, p4, p5
+
+
+@kernel
+def _cccm_sums(lrec, rec, x, y, n, cshift, avail, m):
+    """The template's sums into m: count, sum C, sum C^2, sum f_i, sum f_i C
+    and sum f_i f_j (j <= i), from the gathered columns, a pass per row."""
+    cnt = _cccm_gather(lrec, rec, x, y, n, cshift, avail, m)
+    m[_M_CNT] = cnt
+    f0 = m[_M_F:_M_F + cnt]
+    f1 = m[_M_F + CCCM_MAX_TEMPLATE:_M_F + CCCM_MAX_TEMPLATE + cnt]
+    f2 = m[_M_F + 2 * CCCM_MAX_TEMPLATE:_M_F + 2 * CCCM_MAX_TEMPLATE + cnt]
+    f3 = m[_M_F + 3 * CCCM_MAX_TEMPLATE:_M_F + 3 * CCCM_MAX_TEMPLATE + cnt]
+    f4 = m[_M_F + 4 * CCCM_MAX_TEMPLATE:_M_F + 4 * CCCM_MAX_TEMPLATE + cnt]
+    f5 = m[_M_F + 5 * CCCM_MAX_TEMPLATE:_M_F + 5 * CCCM_MAX_TEMPLATE + cnt]
+    fc = m[_M_F + 6 * CCCM_MAX_TEMPLATE:_M_F + 6 * CCCM_MAX_TEMPLATE + cnt]
+    # the chroma row: sum C, then C f_0 .. C f_5 (the b_i), C C last
+    sc, b0, b1, b2, b3, b4, b5 = _row_sums(fc, f0, f1, f2, f3, f4, f5, cnt, 5)
+    m[_M_SC] = sc
+    m[_M_B] = b0
+    m[_M_B + 1] = b1
+    m[_M_B + 2] = b2
+    m[_M_B + 3] = b3
+    m[_M_B + 4] = b4
+    m[_M_B + 5] = b5
+    m[_M_SCC] = _row_sums(fc, fc, f0, f0, f0, f0, f0, cnt, 0)[1]
+    for i in range(CCCM_INPUTS):
+        fi = m[_M_F + i * CCCM_MAX_TEMPLATE:_M_F + i * CCCM_MAX_TEMPLATE + cnt]
+        si, a0, a1, a2, a3, a4, a5 = _row_sums(fi, f0, f1, f2, f3, f4, f5, cnt, i)
+        m[_M_S + i] = si
+        r = _M_A + CCCM_INPUTS * i
+        m[r] = a0
+        if i >= 1:
+            m[r + 1] = a1
+        if i >= 2:
+            m[r + 2] = a2
+        if i >= 3:
+            m[r + 3] = a3
+        if i >= 4:
+            m[r + 4] = a4
+        if i >= 5:
+            m[r + 5] = a5
+
+
+@inline_kernel
+def _bits(v):
+    """The number of binary digits of v >= 0 (0 for 0)."""
+    r = 0
+    while v > 0:
+        v >>= 1
+        r += 1
+    return r
+
+
+@inline_kernel
+def _shift(v, k):
+    return v >> k if k >= 0 else v << -k
+
+
+@kernel
+def _cccm_solve(m):
+    """The filter weights (m[_M_W:], 1/2^16) and the rounding bias (returned)
+    from the template sums: centred normal equations, scaled by powers of two
+    so every diagonal is below 2^CCCM_NORM_BITS, a ridge of 2^-10 of each
+    diagonal, then LDL^T in fixed point.  Every product fits in 64 bits:
+    the inputs are below 2^14 and the template at most 1040 samples, so the
+    centred sums are below 2^51; after the scaling the off-diagonals are
+    bounded by the diagonals (Cauchy-Schwarz) and, by the ridge, every pivot
+    D[k] is at least 2^-10 of its diagonal, which bounds L, z and y
+    (tests/test_cfl.py checks the kernel against unbounded integers on
+    extreme planes)."""
+    cnt = m[_M_CNT]
+    sc = m[_M_SC]
+    s = m[_M_S:_M_S + CCCM_INPUTS]
+    b = m[_M_B:_M_B + CCCM_INPUTS]
+    a = m[_M_A:_M_A + CCCM_INPUTS * CCCM_INPUTS]        # lower triangle, row-major
+    lo = m[_M_L:_M_L + CCCM_INPUTS * CCCM_INPUTS]       # L, 1/2^16
+    d = m[_M_D:_M_D + CCCM_INPUTS]
+    w = m[_M_W:_M_W + CCCM_INPUTS]
+    e = m[_M_E:_M_E + CCCM_INPUTS]
+    ni = CCCM_INPUTS
+    fr = CCCM_FRAC
+    vc = cnt * m[_M_SCC] - sc * sc
+    ec = max(0, (_bits(vc) - CCCM_NORM_BITS + 1) >> 1)
+    for i in range(ni):
+        for j in range(i + 1):
+            a[ni * i + j] = cnt * a[ni * i + j] - s[i] * s[j]
+        b[i] = cnt * b[i] - s[i] * sc
+    for i in range(ni):
+        aii = a[(ni + 1) * i]
+        e[i] = (_bits(aii) - CCCM_NORM_BITS + 1) >> 1 if aii > 0 else 0
+    for i in range(ni):
+        for j in range(i + 1):
+            a[ni * i + j] = _shift(a[ni * i + j], e[i] + e[j])
+        b[i] = _shift(b[i], e[i] + ec)
+        k = (ni + 1) * i
+        if a[k] == 0:                       # an input constant over the template: left out
+            b[i] = 0
+            a[k] = 1 << (CCCM_NORM_BITS - 2)
+        a[k] += (a[k] >> CCCM_RIDGE_SHIFT) + 1
+    for j in range(ni):                     # LDL^T
+        t = a[(ni + 1) * j]
+        for k in range(j):
+            t -= (lo[ni * j + k] * ((lo[ni * j + k] * d[k]) >> fr)) >> fr
+        d[j] = max(t, 1)
+        for i in range(j + 1, ni):
+            t = a[ni * i + j]
+            for k in range(j):
+                t -= (lo[ni * i + k] * ((lo[ni * j + k] * d[k]) >> fr)) >> fr
+            lo[ni * i + j] = min(max((t << fr) // d[j], -CCCM_L_MAX), CCCM_L_MAX)
+    for j in range(ni):                     # L z = b
+        t = b[j]
+        for k in range(j):
+            t -= (lo[ni * j + k] * w[k]) >> fr
+        w[j] = min(max(t, -CCCM_Z_MAX), CCCM_Z_MAX)
+    for j in range(ni):                     # D y = z
+        w[j] = (w[j] << fr) // d[j]
+    for j in range(ni - 1, -1, -1):         # L^T w = y
+        t = w[j]
+        for k in range(j + 1, ni):
+            t -= (lo[ni * k + j] * w[k]) >> fr
+        w[j] = min(max(t, -CCCM_W_MAX), CCCM_W_MAX)
+    bias = sc << fr
+    for i in range(ni):                     # undo the scaling
+        k = ec - e[i]
+        if k >= 0:
+            lim = CCCM_W_MAX >> min(k, 40)
+            w[i] = min(max(w[i], -lim), lim) << k
+        else:
+            w[i] >>= -k
+        bias -= w[i] * s[i]
+    return bias // cnt + (np.int64(1) << (fr - 1))
+
+
+@kernel
+def predict_cccm(lrec, rec, x, y, n, cshift, avail, pred, m):
+    """Mode MODE_CCCM (FORMAT.md 5.6): pred = clip((bias + sum of w_k f_k)
+    >> 16) with f the inputs of _cccm_inputs at each sample, the weights
+    fitted on the template (_cccm_sums, _cccm_solve); mode 35's prediction
+    if the template has fewer than CCCM_MIN_SAMPLES samples.  m: int64
+    scratch of >= CCCM_SCRATCH."""
+    _cccm_sums(lrec, rec, x, y, n, cshift, avail, m)
+    if m[_M_CNT] < CCCM_MIN_SAMPLES:
+        predict_cfl(lrec, rec, x, y, n, cshift, 0, avail, pred)
+        return
+    bias = _cccm_solve(m)
+    w0 = m[_M_W]
+    w1 = m[_M_W + 1]
+    w2 = m[_M_W + 2]
+    w3 = m[_M_W + 3]
+    w4 = m[_M_W + 4]
+    w5 = m[_M_W + 5]
+    clamp = not _inside(lrec, x - 1, y - 1, x + n, y + n, cshift)
+    # the block's co-located luma with a ring of one, a line of _PRED_W per
+    # luma row, into the template columns' space (free after the sums)
+    for r in range(n + 2):
+        _luma_row(lrec, x - 1, y - 1 + r, n + 2, cshift, clamp,
+                  m[_M_F + _PRED_W * r:_M_F + _PRED_W * (r + 1)])
+    for yy in range(n):
+        b = _M_F + _PRED_W * (yy + 1)
+        c0 = m[b + 1:b + 1 + n]
+        nn = m[b - _PRED_W + 1:b - _PRED_W + 1 + n]
+        ss = m[b + _PRED_W + 1:b + _PRED_W + 1 + n]
+        ww = m[b:b + n]
+        ee = m[b + 2:b + 2 + n]
+        prow = pred[yy, :n]
+        for xx in range(n):
+            f0, f1, f2, f3, f4, f5 = _cccm_inputs(c0[xx], nn[xx], ss[xx], ww[xx], ee[xx])
+            v = (bias + w0 * f0 + w1 * f1 + w2 * f2 + w3 * f3 + w4 * f4 + w5 * f5) >> CCCM_FRAC
+            prow[xx] = min(max(v, 0), SAMPLE_MAX)
+
+
 @inline_kernel
 def predict_any(mode, ref, fref, n, log2n, pred, pt, main, avail, lrec, rec, x, y, cshift):
-    """Prediction of any mode (CfL reads the co-located luma reconstruction)."""
-    if mode >= MODE_CFL:
+    """Prediction of any mode (the cross-component modes read the co-located
+    luma reconstruction; CCCM uses main as its work array)."""
+    if mode == MODE_CCCM:
+        predict_cccm(lrec, rec, x, y, n, cshift, avail, pred, main)
+    elif mode >= MODE_CFL:
         predict_cfl(lrec, rec, x, y, n, cshift, np.int64(mode) - MODE_CFL, avail, pred)
     else:
         predict_mode(ref, fref, n, log2n, mode, pred, pt, main)

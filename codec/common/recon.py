@@ -3,6 +3,7 @@ and the scratch arrays a block's prediction and reconstruction work in."""
 import numpy as np
 
 from .constants import MAX_BLOCK, NUM_MPM, SAMPLE_MAX
+from .predict import CCCM_SCRATCH
 from ..jit import kernel
 from .quant import dequantise
 from .transform import add_inverse, nonzero_box
@@ -17,7 +18,8 @@ NUM_RECON_SLOTS = 10
 def new_recon_scratch(lv_pad=0):
     """Work arrays of one block's prediction and reconstruction, sized for the
     largest block: reference samples (R_REF, smoothed: R_FREF) and their
-    availability, the angular main reference, the prediction, the levels
+    availability, the angular main reference (the cross-component filter's
+    work array too: predict.CCCM_SCRATCH), the prediction, the levels
     (int32), dequantised coefficients, the inverse transform's row sums
     (R_RI: transform.add_inverse's acc) and intermediate (int64), the MPM
     list.  The decoder keeps R_LV and R_CI zero between blocks."""
@@ -25,7 +27,7 @@ def new_recon_scratch(lv_pad=0):
     return (np.zeros(4 * m + 1, np.int64), np.zeros(4 * m + 1, np.bool_),
             np.zeros((m, m), np.int64), np.zeros((m + lv_pad, m + lv_pad), np.int32),
             np.zeros((m, m), np.int64), np.zeros((m, m), np.int64), np.zeros((m, m), np.int64),
-            np.zeros(4 * m + 1, np.int64), np.zeros(3 * m + 1, np.int64),
+            np.zeros(4 * m + 1, np.int64), np.zeros(max(3 * m + 1, CCCM_SCRATCH), np.int64),
             np.zeros(NUM_MPM, np.int64))
 
 

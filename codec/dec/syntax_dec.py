@@ -9,10 +9,10 @@ import numpy as np
 
 from .arith_dec import (ST_ERR, bit_local, bypass_local, dec_bit, dec_bypass, dec_bypass_bits,
                         load_local, store_local)
-from ..common.constants import (CFL_SIDE_LEFT, CFL_SIDE_TOP, MAX_ABS_LEVEL, MODE_CFL, RESTORE_COEF_BITS,
-                               RESTORE_COEF_MIN)
+from ..common.constants import (CFL_SIDE_LEFT, CFL_SIDE_TOP, MAX_ABS_LEVEL, MODE_CCCM, MODE_CFL,
+                               RESTORE_COEF_BITS, RESTORE_COEF_MIN)
 from ..common.contexts import (EG_MAX_PREFIX, NUM_RATE_GROUPS, REM_PREFIX_MAX, coloc_count, ctx_cbf,
-                               ctx_cfl, ctx_cfl2, ctx_cfl_side, ctx_qdelta, ctx_gt1, ctx_gt2,
+                               ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side, ctx_qdelta, ctx_gt1, ctx_gt2,
                                ctx_last_bit, ctx_last_cls, ctx_mode,
                                ctx_restore, ctx_sig, ctx_split, nb_nonzero, rice_param,
                                template_padded)
@@ -56,6 +56,8 @@ def dec_mode(mpm, pt, probs, st, buf):
 @kernel
 def dec_any_mode(mpm, pt, cflnb, probs, st, buf):
     if pt != 0 and dec_bit(st, buf, probs, ctx_cfl(cflnb)):
+        if dec_bit(st, buf, probs, ctx_cccm()):
+            return MODE_CCCM
         two = dec_bit(st, buf, probs, ctx_cfl2())
         side = 0
         if dec_bit(st, buf, probs, ctx_cfl_side(0)):

@@ -19,8 +19,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..common.constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CFL, MODE_DC, MODE_PLANAR,
-                                NUM_CFL_MODES, NUM_MODE_SLOTS, NUM_MODES, NUM_MPM)
+from ..common.constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CCCM, MODE_CFL, MODE_DC, MODE_PLANAR,
+                                NUM_MODE_SLOTS, NUM_MODES, NUM_MPM)
 from ..common.contexts import NUM_CTX, nb_cfl, nb_nonzero, nb_split
 from .rdoq import rdoq
 from .trellis import depq_trellis
@@ -51,6 +51,11 @@ CHROMA_MPM_ONLY = True
 # with 4 samples per side their fits are rarely chosen; searching every leaf
 # cost ~10 % of the encode at lambda 22.6 for +0.002 dB at 0.15 bpp
 CFL_SIDE_MIN_BLOCK = 8
+# the cross-component filter (mode 41) is searched on every chroma leaf from
+# this size: its fit reads a template of 16n + 16 samples, about 2 per
+# predicted sample at 8x8 and 4.5 at 4x4, where it is rarely chosen
+# (6 corpus images at lambda 362: chroma 4x4 leaves cover 0.0-0.8 % of the area)
+CCCM_MIN_BLOCK = 8
 # dependent quantisation: candidate modes are ranked by RDOQ at this uniform
 # step, in 1/128 of the scale unit (1.77: as good as the lambda-equivalent
 # sqrt(LAMBDA_PER_STEP2_DEPQ / LAMBDA_PER_STEP2) = 2.24 in the measurements)
@@ -76,19 +81,26 @@ Effort = namedtuple("Effort", [
                             # within this percentage of the best's
     "margin_pct_depq",      # the same with dependent quantisation (high rates)
     "chroma_extra_depq",    # chroma_extra with dependent quantisation
+    "skip_pct_depq",        # skip_pct with dependent quantisation
 ])
 # "fast" (measured on the whole corpus, docs/RESULTS.md): one mode through
 # full RD, coarse angles every 8th, twice the split-skip thresholds.
 # "slow" at high rates (dependent quantisation, lambda 22.6, whole corpus):
 # margin 125 -> 110 took 6 % off the encode time for +0.03 % J, no chroma
 # extra 5 % for +0.03 %; at lambda 362 the same cost +0.16 % / +0.12 % J.
+# Format 9's cross-component filter costs about 10 % of the encode time at
+# both points; it is paid by the split-skip scale and the coarse angle step
+# (6 corpus images, 4:4:4, against skip 100 % and step 4: skip 150 % and
+# step 6 -7.6 % time for +0.023 % J at lambda 362, -5.0 % for +0.024 % at
+# 22.6; skip 200 % and step 6 -12 % for +0.25 % / -11 % for +0.068 %), so
+# the skip scale is 150 % without dependent quantisation and 200 % with it.
 EFFORTS = {
     "slow": Effort(full_rd_4=3, full_rd_8=3, full_rd_16=2, full_rd_32=2, full_rd_64=1,
-                   chroma_extra=1, coarse_step=4, skip_pct=100, restore_fits=2, margin_pct=125,
-                   margin_pct_depq=110, chroma_extra_depq=0),
+                   chroma_extra=1, coarse_step=4, skip_pct=150, restore_fits=2, margin_pct=125,
+                   margin_pct_depq=110, chroma_extra_depq=0, skip_pct_depq=200),
     "fast": Effort(full_rd_4=1, full_rd_8=1, full_rd_16=1, full_rd_32=1, full_rd_64=1,
                    chroma_extra=0, coarse_step=8, skip_pct=200, restore_fits=1, margin_pct=125,
-                   margin_pct_depq=125, chroma_extra_depq=0),
+                   margin_pct_depq=125, chroma_extra_depq=0, skip_pct_depq=200),
     # "max": the SATD pre-selection is what "slow" leaves on the table.  Whole
     # corpus at lambda 350/650 (PSNR at 0.15 bpp, wall time of the 36 encodes):
     # slow 34.938 dB 16.2 s; 3-6 modes through full RD 34.973 (20.9 s); no split
@@ -96,13 +108,14 @@ EFFORTS = {
     # every pre-selected mode through full RD 35.012 (40.9 s): saturated.
     "max": Effort(full_rd_4=10, full_rd_8=10, full_rd_16=8, full_rd_32=6, full_rd_64=4,
                   chroma_extra=2, coarse_step=2, skip_pct=0, restore_fits=2, margin_pct=400,
-                  margin_pct_depq=400, chroma_extra_depq=2),
+                  margin_pct_depq=400, chroma_extra_depq=2, skip_pct_depq=0),
 }
 # The kernels read an effort as an int64 row (scratch slot S_PARAMS), by these slots
 P_FULL_RD = Effort._fields.index("full_rd_4")           # + size class
 P_CHROMA_EXTRA = Effort._fields.index("chroma_extra")
 P_COARSE = Effort._fields.index("coarse_step")
 P_SKIP_PCT = Effort._fields.index("skip_pct")
+P_SKIP_PCT_DEPQ = Effort._fields.index("skip_pct_depq")
 P_MARGIN = Effort._fields.index("margin_pct")
 P_MARGIN_DEPQ = Effort._fields.index("margin_pct_depq")
 P_CHROMA_EXTRA_DEPQ = Effort._fields.index("chroma_extra_depq")
@@ -304,6 +317,9 @@ def _preselect(org, rec, lrec, x, y, n, log2s, pt, cflnb, cshift, lam, wd, probs
         m = mpm[i] if i < NUM_MPM else MODE_CFL + (i - NUM_MPM)     # chroma: CfL from both sides
         _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, lam_sqrt, wd_sqrt,
                ref, fref, avail, pred, main, blk, had, est)
+    if pt != 0 and n >= CCCM_MIN_BLOCK:
+        _rough(org, rec, lrec, x, y, n, log2s, pt, MODE_CCCM, mbits, cshift, lam_sqrt, wd_sqrt,
+               ref, fref, avail, pred, main, blk, had, est)
     if pt != 0 and n >= CFL_SIDE_MIN_BLOCK:
         # CfL from one side only where CfL from both could enter full RD
         # (see CFL_SIDE_MIN_BLOCK)
@@ -311,7 +327,7 @@ def _preselect(org, rec, lrec, x, y, n, log2s, pt, cflnb, cshift, lam, wd, probs
         for m in range(NUM_MODE_SLOTS):
             best = min(best, est[m])
         if min(est[MODE_CFL], est[MODE_CFL + 1]) <= best * (scr[S_PARAMS][P_MARGIN] * 0.01):
-            for m in range(MODE_CFL + 2, MODE_CFL + NUM_CFL_MODES):
+            for m in range(MODE_CFL + 2, MODE_CCCM):
                 _rough(org, rec, lrec, x, y, n, log2s, pt, m, mbits, cshift, lam_sqrt, wd_sqrt,
                        ref, fref, avail, pred, main, blk, had, est)
 
@@ -464,7 +480,7 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
     modes in smap/mmap and the matching reconstruction in rec."""
     h, w = rec.shape
     ctu_ulog2 = lg - LOG2_MIN_BLOCK
-    skip_scale = lam * (scr[S_PARAMS][P_SKIP_PCT] / 100.0)
+    skip_scale = lam * (scr[S_PARAMS][P_SKIP_PCT_DEPQ if dep else P_SKIP_PCT] / 100.0)
     fill_costs(probs, scr[S_COSTS])       # the states stay frozen during the search
     fx = np.zeros(MAX_DEPTH, np.int64)
     fy = np.zeros(MAX_DEPTH, np.int64)

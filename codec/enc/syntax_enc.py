@@ -11,11 +11,12 @@ this module names, and `bits_by_category` adds them up by category.
 import numpy as np
 
 from .arith_enc import BIT_UNIT, accounted, enc_bit, enc_bypass, enc_bypass_bits, enc_bypass_slot
-from ..common.constants import (CFL_SIDE_TOP, MAX_ABS_LEVEL, MODE_CFL, NUM_CFL_MODES, NUM_MPM,
+from ..common.constants import (CFL_SIDE_TOP, MAX_ABS_LEVEL, MODE_CCCM, MODE_CFL, NUM_CFL_MODES,
+                                NUM_MPM,
                                RESTORE_COEF_BITS, RESTORE_COEF_MIN)
 from ..common.contexts import (CTX_CBF, CTX_CFL, CTX_GT1, CTX_GT2, CTX_LAST_BIT, CTX_LAST_CLS,
-                               CTX_MODE, CTX_QDELTA, CTX_RESTORE, CTX_SIG, CTX_SPLIT, NPT, NUM_CTX,
-                               REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cfl, ctx_cfl2,
+                               CTX_CCCM, CTX_MODE, CTX_QDELTA, CTX_RESTORE, CTX_SIG, CTX_SPLIT, NPT, NUM_CTX,
+                               REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2,
                                ctx_cfl_side, ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta,
                                ctx_restore, ctx_sig, ctx_split, nb_nonzero, rice_param, template)
 from ..jit import inline_kernel, kernel
@@ -48,7 +49,8 @@ def _category_table():
         t[a:a + half] = cat
         t[a + half:b] = NUM_CATS + cat
     t[CTX_CFL:CTX_RESTORE] = NUM_CATS + CAT_MODE     # chroma only
-    t[CTX_QDELTA:NUM_CTX] = CAT_QDELTA               # luma only
+    t[CTX_QDELTA:CTX_CCCM] = CAT_QDELTA              # luma only
+    t[CTX_CCCM] = NUM_CATS + CAT_MODE
     return t
 
 
@@ -118,8 +120,11 @@ def mode_syntax(mode, mpm, pt, probs, st, buf, write):
 def cfl_mode_bits(k, cflnb, probs):
     """The bits of chroma-from-luma mode MODE_CFL + k, summed in the order
     any_mode_syntax codes them."""
+    if k == MODE_CCCM - MODE_CFL:
+        return bit_cost(probs, ctx_cfl(cflnb), 1) + bit_cost(probs, ctx_cccm(), 1)
     side = k >> 1
-    bits = (bit_cost(probs, ctx_cfl(cflnb), 1) + bit_cost(probs, ctx_cfl2(), k & 1)
+    bits = (bit_cost(probs, ctx_cfl(cflnb), 1) + bit_cost(probs, ctx_cccm(), 0)
+            + bit_cost(probs, ctx_cfl2(), k & 1)
             + bit_cost(probs, ctx_cfl_side(0), int(side != 0)))
     if side != 0:
         bits += bit_cost(probs, ctx_cfl_side(1), int(side == CFL_SIDE_TOP))
@@ -157,8 +162,12 @@ def any_mode_syntax(mode, mpm, pt, cflnb, probs, st, buf, write):
         return mode_syntax(mode, mpm, pt, probs, st, buf, write)
     if mode >= MODE_CFL:
         k = np.int64(mode) - MODE_CFL       # mode may come from an int8 map: widen first
+        if k == MODE_CCCM - MODE_CFL:
+            return (sym(probs, ctx_cfl(cflnb), 1, st, buf, write)
+                    + sym(probs, ctx_cccm(), 1, st, buf, write))
         side = k >> 1
         bits = (sym(probs, ctx_cfl(cflnb), 1, st, buf, write)
+                + sym(probs, ctx_cccm(), 0, st, buf, write)
                 + sym(probs, ctx_cfl2(), k & 1, st, buf, write)
                 + sym(probs, ctx_cfl_side(0), int(side != 0), st, buf, write))
         if side != 0:
