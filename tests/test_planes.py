@@ -1,37 +1,71 @@
-"""The decoder's leaf bookkeeping (set_leaf_maps_once) records the same maps
-as the shared set_leaf_maps when the level map's area starts zeroed, its
-level map holding the nonzero flags of the encoder's levels."""
+"""The decoder's leaf bookkeeping (set_leaf_maps_once, nonzero masks per 4x4
+unit) against the encoder's (set_leaf_maps, levels per sample): the same
+unit maps, and the co-located context counts read from either map agree
+on every leaf of random quadtrees."""
 import numpy as np
 
-from codec.common.constants import MAX_BLOCK
+from codec.common.constants import LOG2_MIN_BLOCK, MAX_BLOCK
+from codec.common.contexts import TEMPLATE_REACH, coloc_count, coloc_count_mask
 from codec.common.planes import set_leaf_maps, set_leaf_maps_once
 
 
-def test_leaf_maps_from_the_nonzero_box_equal_the_full_copy():
+def _masks_of(levels):
+    """The decoder's map of a level map: bit 4 (y & 3) + (x & 3) of each
+    4x4 unit set where the level is nonzero."""
+    h, w = levels.shape
+    m = np.zeros((h >> LOG2_MIN_BLOCK, w >> LOG2_MIN_BLOCK), np.uint16)
+    for y, x in zip(*np.nonzero(levels)):
+        m[y >> 2, x >> 2] |= 1 << (4 * (y & 3) + (x & 3))
+    return m
+
+
+def _random_levels(rng, n):
+    """A level block of the decoder's scratch (zero beyond its nonzero box)
+    and that box (rows, cols), or (0, 0) for a block without levels."""
+    lv = np.zeros((MAX_BLOCK + TEMPLATE_REACH,) * 2, np.int32)
+    if rng.random() < 0.15:
+        return lv, 0, 0
+    nv, nu = int(rng.integers(1, n + 1)), int(rng.integers(1, n + 1))
+    lv[:nv, :nu] = rng.integers(-300, 301, (nv, nu)) * (rng.random((nv, nu)) < rng.random())
+    lv[nv - 1, 0] = 1                          # the box is tight in rows ...
+    lv[0, nu - 1] = -2                         # ... and in columns, as dec_coeffs reports it
+    return lv, nv, nu
+
+
+def _leaves(rng, x, y, log2n, out):
+    """The leaves of a random quadtree in coding order (z-order)."""
+    if log2n > LOG2_MIN_BLOCK and rng.random() < 0.6:
+        h = 1 << (log2n - 1)
+        for dy in (0, h):
+            for dx in (0, h):
+                _leaves(rng, x + dx, y + dy, log2n - 1, out)
+    else:
+        out.append((x, y, log2n))
+
+
+def test_decoder_maps_equal_the_encoders_and_give_the_same_contexts():
     rng = np.random.default_rng(5)
-    for trial in range(60):
-        log2n = int(rng.integers(2, 7))
-        n = 1 << log2n
-        x, y = n * int(rng.integers(0, 2)), n * int(rng.integers(0, 2))
-        lv = np.zeros((MAX_BLOCK, MAX_BLOCK), np.int32)
-        nv, nu = int(rng.integers(1, n + 1)), int(rng.integers(1, n + 1))
-        lv[:nv, :nu] = rng.integers(-5, 6, (nv, nu)) * (rng.random((nv, nu)) < 0.4)
-        nz = bool(lv.any()) and trial % 7 != 0
-        if not nz:
-            lv[:] = 0
-            nv = nu = 0
-        maps = []
-        for once in (False, True):
-            smap, mmap, cbmap = (np.zeros((32, 32), np.int8) for _ in range(3))
-            cmap = np.zeros((128, 128), np.int8 if once else np.int16)
-            if once:
-                set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, n, log2n, 7, nz, lv, nv, nu)
-            else:
-                cmap[:] = 99                   # the shared form overwrites whatever was there
-                set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, 7, nz, lv)
-                cmap[cmap == 99] = 0
-                cmap = (cmap != 0).astype(np.int8)     # all the contexts read
-            maps.append((smap, mmap, cbmap, cmap))
-        for a, b in zip(*maps):
+    side = 128
+    for trial in range(12):
+        leaves = []
+        for cy in range(0, side, 64):
+            for cx in range(0, side, 64):
+                _leaves(rng, cx, cy, 6, leaves)
+        enc = [np.zeros((side >> 2, side >> 2), np.int8) for _ in range(3)]
+        dec = [np.zeros((side >> 2, side >> 2), np.int8) for _ in range(3)]
+        levels = np.full((side, side), 99, np.int16)   # the encoder's map overwrites whatever is there
+        masks = np.zeros((side >> 2, side >> 2), np.uint16)
+        for i, (x, y, log2n) in enumerate(leaves):
+            n = 1 << log2n
+            lv, nv, nu = _random_levels(rng, n)
+            nz = nv > 0
+            # the context counts of this leaf, before it is recorded, from either map
+            for yy in range(min(n, 6)):
+                for xx in range(min(n, 6)):
+                    assert (coloc_count(levels, x, y, n, xx, yy) ==
+                            coloc_count_mask(masks, x, y, n, xx, yy)), (trial, i, xx, yy)
+            set_leaf_maps(*enc, levels, x, y, n, log2n, i % 40, nz, lv)
+            set_leaf_maps_once(*dec, masks, x, y, n, log2n, i % 40, nz, lv, nv, nu)
+        for a, b in zip(enc, dec):
             assert np.array_equal(a, b), trial
-        assert np.array_equal(maps[1][3][y:y + n, x:x + n], lv[:n, :n] != 0)
+        assert np.array_equal(masks, _masks_of(levels)), trial

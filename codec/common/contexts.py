@@ -230,6 +230,24 @@ def coloc_count(cmap, bx, by, n, x, y):
 
 
 @inline_kernel
+def coloc_count_mask(cm, bx, by, n, x, y):
+    """coloc_count for the decoder's map of nonzero masks per 4x4 unit
+    (planes.new_plane_state(level_masks=True)).  The same answer: the leaf
+    is aligned to its size n >= 4, so for x, y < 4 the sample read, (bx - n +
+    x, by + y) or (bx + x, by - n + y), lies in the unit at the neighbour
+    area's origin, at bit 4 y + x."""
+    if x >= 4 or y >= 4:
+        return 0
+    b = 4 * y + x
+    c = 0
+    if bx >= n and (np.int64(cm[by >> 2, (bx - n) >> 2]) >> b) & 1:
+        c += 1
+    if by >= n and (np.int64(cm[(by - n) >> 2, bx >> 2]) >> b) & 1:
+        c += 1
+    return c
+
+
+@inline_kernel
 def ctx_sig(pt, sc, d, tsum, coloc, qset):
     """qset: 0 without dependent quantisation, else max(0, state - 1) (the
     quantiser and parity history change how likely a nonzero level is)."""

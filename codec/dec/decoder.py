@@ -47,7 +47,7 @@ def decode(data, *, config=None, timings=None):
     clock = _Clock(timings)
     h, payload = container.parse(data, max_pixels=cfg.max_pixels)
     shapes = plane_shapes(h.width, h.height, h.colour)
-    state = new_plane_state(shapes, level_flags=True)
+    state = new_plane_state(shapes, level_masks=True)
     qbase = np.array([h.qidx_y, h.qidx_cb, h.qidx_cr], np.int64)
     probs = new_contexts(NUM_CTX)
     st, buf = new_decoder(payload)

@@ -11,7 +11,7 @@ from .arith_dec import (ST_ERR, bit_local, bypass_local, dec_bit, dec_bypass, de
                         load_local, store_local)
 from ..common.constants import (CFL_SIDE_LEFT, CFL_SIDE_TOP, MAX_ABS_LEVEL, MODE_CCCM, MODE_CFL,
                                RESTORE_COEF_BITS, RESTORE_COEF_MIN)
-from ..common.contexts import (EG_MAX_PREFIX, NUM_RATE_GROUPS, REM_PREFIX_MAX, coloc_count, ctx_cbf,
+from ..common.contexts import (EG_MAX_PREFIX, NUM_RATE_GROUPS, REM_PREFIX_MAX, coloc_count_mask, ctx_cbf,
                                ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side, ctx_qdelta, ctx_gt1, ctx_gt2,
                                ctx_last_bit, ctx_last_cls, ctx_mode,
                                ctx_restore, ctx_sig, ctx_split, nb_nonzero, rice_param,
@@ -126,7 +126,7 @@ def dec_coeffs(lv, ci, scl, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep)
         y = sy[i]
         tsum, tnz, full = template_padded(lv, x, y)
         if i < last:
-            c = coloc_count(cmap, bx, by, n, x, y)
+            c = coloc_count_mask(cmap, bx, by, n, x, y)
             qset = depq_qset(s) if dep else 0
             sig, code, rng, pos = bit_local(code, rng, pos, buf, probs,
                                             ctx_sig(pt, sc, x + y, tsum, c, qset))
