@@ -33,9 +33,10 @@ def ctu_log2(colour):
 # per plane slot; dummies for absent planes): recs = reconstructed samples,
 # cmaps = each leaf's levels at their block-local positions (the co-located
 # contexts; the decoder keeps only which levels are nonzero, as a mask per
-# 4x4 unit, see new_plane_state), and per 4x4 unit: smaps = log2 leaf size, mmaps = intra mode,
-# cbmaps = coded-block flag, qmaps = the step index it was coded with.  The
-# kernels take it splatted (*state), in this order.
+# 4x4 unit, see new_plane_state), and per 4x4 unit: smaps = log2 leaf
+# size, mmaps = intra mode, cbmaps = coded-block flag, qmaps = the step
+# index it was coded with.  The kernels take it splatted (*state), in this
+# order.
 PlaneState = namedtuple("PlaneState", ["recs", "cmaps", "smaps", "mmaps", "cbmaps", "qmaps"])
 
 
@@ -44,8 +45,9 @@ def new_plane_state(shapes, level_masks=False):
     encoder's cmaps hold the levels (int16, a sample each; its write pass
     reads them back).  With level_masks (the decoder) a cmap holds, per 4x4
     unit, which of its 16 levels are nonzero: bit 4 (y & 3) + (x & 3) of a
-    uint16, all the contexts read (contexts.coloc_count_mask).  A sixteenth
-    of the memory: the decoder touches fewer fresh pages per image.
+    uint16, all the contexts read (contexts.coloc_count_mask).  An eighth
+    of a byte per sample instead of two: the decoder touches fewer fresh
+    pages per image.
     tools.decode_ab, 5 rounds on the corpus: int8 flags per sample took
     0.879 / 0.858 / 0.926 of the int16 levels' decode time (4:4:4 lambda
     362 / 4:2:0 lambda 362 / 4:4:4 lambda 22.6); these masks about 0.97 of
