@@ -83,7 +83,8 @@ CFL_SIDE_TOP = 2
 MODE_CCCM = MODE_CFL + 6
 NUM_CFL_MODES = 7
 CCCM_INPUTS = 6
-# the largest template: (2 * MAX_BLOCK / 4 + 1) 4x4 units of 16 samples
+# the largest template: 2 * (2 * MAX_BLOCK / 4) + 1 4x4 units of 16 samples
+# (above and above-right, left and below-left, the corner)
 CCCM_MAX_TEMPLATE = (2 * (2 * MAX_BLOCK >> LOG2_MIN_BLOCK) + 1) << (2 * LOG2_MIN_BLOCK)
 CCCM_MIN_SAMPLES = 16        # fewer template samples: mode 35's prediction instead
 CCCM_NORM_BITS = 30          # the normal equations are scaled so every diagonal is < 2^30

@@ -635,7 +635,7 @@ def _row_sums(fi, f0, f1, f2, f3, f4, f5, cnt, last):
     """(sum of fi, sum fi f0, ..., sum fi f_last) over cnt samples (the
     products beyond `last` are left at 0): one pass per row of the normal
     equations, its sums in locals (integer sums: exact in any order; the
-    pass vectorises)."""
+    pass vectorises, its tests of `last` hoisted out by the compiler)."""
     s = np.int64(0)
     p0 = np.int64(0)
     p1 = np.int64(0)
@@ -643,50 +643,19 @@ def _row_sums(fi, f0, f1, f2, f3, f4, f5, cnt, last):
     p3 = np.int64(0)
     p4 = np.int64(0)
     p5 = np.int64(0)
-    if last == 0:
-        for t in range(cnt):
-            v = fi[t]
-            s += v
-            p0 += v * f0[t]
-    elif last == 1:
-        for t in range(cnt):
-            v = fi[t]
-            s += v
-            p0 += v * f0[t]
+    for t in range(cnt):
+        v = fi[t]
+        s += v
+        p0 += v * f0[t]
+        if last >= 1:
             p1 += v * f1[t]
-    elif last == 2:
-        for t in range(cnt):
-            v = fi[t]
-            s += v
-            p0 += v * f0[t]
-            p1 += v * f1[t]
+        if last >= 2:
             p2 += v * f2[t]
-    elif last == 3:
-        for t in range(cnt):
-            v = fi[t]
-            s += v
-            p0 += v * f0[t]
-            p1 += v * f1[t]
-            p2 += v * f2[t]
+        if last >= 3:
             p3 += v * f3[t]
-    elif last == 4:
-        for t in range(cnt):
-            v = fi[t]
-            s += v
-            p0 += v * f0[t]
-            p1 += v * f1[t]
-            p2 += v * f2[t]
-            p3 += v * f3[t]
+        if last >= 4:
             p4 += v * f4[t]
-    else:
-        for t in range(cnt):
-            v = fi[t]
-            s += v
-            p0 += v * f0[t]
-            p1 += v * f1[t]
-            p2 += v * f2[t]
-            p3 += v * f3[t]
-            p4 += v * f4[t]
+        if last >= 5:
             p5 += v * f5[t]
     return s, p0, p1, p2, p3, p4, p5
 

@@ -19,8 +19,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..common.constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CCCM, MODE_CFL, MODE_DC, MODE_PLANAR,
-                                NUM_MODE_SLOTS, NUM_MODES, NUM_MPM)
+from ..common.constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CCCM, MODE_CFL, MODE_DC,
+                                MODE_PLANAR, NUM_MODE_SLOTS, NUM_MODES, NUM_MPM)
 from ..common.contexts import NUM_CTX, nb_cfl, nb_nonzero, nb_split
 from .rdoq import rdoq
 from .trellis import depq_trellis
@@ -89,11 +89,12 @@ Effort = namedtuple("Effort", [
 # margin 125 -> 110 took 6 % off the encode time for +0.03 % J, no chroma
 # extra 5 % for +0.03 %; at lambda 362 the same cost +0.16 % / +0.12 % J.
 # Format 9's cross-component filter costs about 10 % of the encode time at
-# both points; it is paid by the split-skip scale and the coarse angle step
-# (6 corpus images, 4:4:4, against skip 100 % and step 4: skip 150 % and
-# step 6 -7.6 % time for +0.023 % J at lambda 362, -5.0 % for +0.024 % at
-# 22.6; skip 200 % and step 6 -12 % for +0.25 % / -11 % for +0.068 %), so
-# the skip scale is 150 % without dependent quantisation and 200 % with it.
+# both points; it is paid by the split-skip scale: 150 % without dependent
+# quantisation, 200 % with it.  (Measured on 6 corpus images, 4:4:4, with a
+# coarse angle step of 6 that was then dropped, since 2 + 6k never reaches
+# mode 34: against skip 100 % and step 4, skip 150 % and step 6 -7.6 % time
+# for +0.023 % J at lambda 362, -5.0 % for +0.024 % at 22.6; skip 200 % and
+# step 6 -12 % for +0.25 % / -11 % for +0.068 %.)
 EFFORTS = {
     "slow": Effort(full_rd_4=3, full_rd_8=3, full_rd_16=2, full_rd_32=2, full_rd_64=1,
                    chroma_extra=1, coarse_step=4, skip_pct=150, restore_fits=2, margin_pct=125,
