@@ -4,26 +4,27 @@ import pytest
 from scipy.fft import dctn
 from scipy.linalg import hadamard
 
-from codec.common.constants import LOG2_MAX_DST
+from codec.common.constants import TR_DCT2, TR_DST7
 from codec.enc.arith_enc import new_encoder
 from codec.common.contexts import NUM_CTX
 from codec.enc.image_enc import S_LV, S_WORK, satd
 from codec.enc.rdoq import rdoq
 from codec.common.probmodel import new_contexts
-from codec.common.transform import fdct2
+from codec.common.transform import fdct2, fdct2_low
 
 
+@pytest.mark.parametrize("tr", [TR_DST7, TR_DCT2])
 @pytest.mark.parametrize("n", [4, 8, 16, 32, 64])
 @pytest.mark.parametrize("dtype", [np.int64, np.float64])
-def test_fdct2_is_the_orthonormal_transform(n, dtype):
-    """DST-VII up to 2**LOG2_MAX_DST, the DCT-II above (FORMAT.md section 6)."""
+def test_fdct2_is_the_orthonormal_transform(n, dtype, tr):
+    """DST-VII or DCT-II at every size (FORMAT.md section 6)."""
     rng = np.random.default_rng(n)
     block = np.zeros((64, 64), dtype)
     block[:n, :n] = rng.integers(-2048, 2048, (n, n))
     out = np.full((64, 64), np.nan)
-    fdct2(block, n, n.bit_length() - 3, out, np.zeros((64, 64), np.float32),
+    fdct2(block, n, n.bit_length() - 3, tr, out, np.zeros((64, 64), np.float32),
           np.zeros((64, 64), np.float32))
-    if n <= 1 << LOG2_MAX_DST:
+    if tr == TR_DST7:
         k = np.arange(n)[:, None]
         i = np.arange(n)[None, :]
         t = np.sqrt(4 / (2 * n + 1)) * np.sin(np.pi * (2 * k + 1) * (i + 1) / (2 * n + 1))
@@ -166,3 +167,19 @@ def test_downsample420_approaches_the_least_squares_optimum(h, w):
     assert err <= (1 + 1e-9) * err_opt
     assert np.allclose(downsample420(plane).ravel(), best, rtol=0, atol=1e-6)
     assert err <= 0.7 * err_mean
+
+
+@pytest.mark.parametrize("n", [16, 32, 64])
+def test_fdct2_low_is_the_corner_of_the_whole_transform(n):
+    """The encoder's partial forward transform: the first keep frequencies
+    in both directions equal the whole transform's, the rest are zeros."""
+    rng = np.random.default_rng(200 + n)
+    block = np.zeros((64, 64))
+    block[:n, :n] = rng.integers(-2048, 2048, (n, n))
+    whole = np.full((64, 64), np.nan)
+    low = np.full((64, 64), np.nan)
+    tmp = np.zeros((64, 64), np.float32)
+    fdct2(block, n, n.bit_length() - 3, TR_DST7, whole, tmp, np.zeros((64, 64), np.float32))
+    fdct2_low(block, n, n.bit_length() - 3, TR_DST7, 16, low, tmp)
+    assert np.array_equal(low[:16, :16], whole[:16, :16])     # the same sums, in the same order
+    assert not low[:n, :n][16:].any() and not low[:n, :n][:, 16:].any()

@@ -39,10 +39,11 @@ import hashlib, json, os, sys, warnings
 warnings.simplefilter("error", RuntimeWarning)   # an integer overflow is an error, not a wrap
 sys.path.insert(0, {repo!r})
 import codec
-from codec.common import deblock, predict
+from codec.common import deblock, predict, recon
 from codec.common.constants import FORMAT_VERSION
 
-modes, swing = set(), [0]
+modes, swing, transforms = set(), [0], set()
+_add_inverse = recon.add_inverse
 _predict, _cfl, _cccm = predict.predict, predict.predict_cfl, predict.predict_cccm
 _segment = deblock._filter_segment
 
@@ -64,8 +65,13 @@ def segment_(s, base, stride, step, beta, tc, strong_ok):
         swing[0] = max(swing[0], abs(int(s[b]) - int(s[b - stride])))
     return _segment(s, base, stride, step, beta, tc, strong_ok)
 
+def add_inverse_(coef, nv, nu, n, sc, tr, *rest):
+    transforms.add((int(n), int(tr)))
+    return _add_inverse(coef, nv, nu, n, sc, tr, *rest)
+
 # without JIT the kernels are Python functions that look their callees up by name
 predict.predict, predict.predict_cfl, predict.predict_cccm = predict_, cfl_, cccm_
+recon.add_inverse = add_inverse_
 deblock._filter_segment = segment_
 data = os.path.join({repo!r}, "tests", "data")
 hashes = {{}}
@@ -73,7 +79,8 @@ for name, entry in sorted(json.load(open(os.path.join(data, "streams.json"))).it
     if entry["version"] == FORMAT_VERSION:
         out = codec.decode(open(os.path.join(data, name), "rb").read())
         hashes[name] = hashlib.sha256(out.tobytes()).hexdigest() == entry["sha256"]
-print(json.dumps(dict(hashes=hashes, modes=sorted(modes), swing=swing[0])))
+print(json.dumps(dict(hashes=hashes, modes=sorted(modes), swing=swing[0],
+                      transforms=sorted(transforms))))
 """
 
 
@@ -83,8 +90,9 @@ def test_stored_streams_decode_to_their_hashes_without_jit():
     no result depends on numba widening int8/int16/uint8 values implicitly
     (numpy scalars keep their width), so the integer arithmetic is explicit
     wherever the two could differ, as the CLIC 2019 runtime's numba 0.53 and
-    the current numba must agree.  The streams reach every intra mode and a
-    full-swing deblocking edge (where 9 * (q0 - p0) leaves int16)."""
+    the current numba must agree.  The streams reach every intra mode, both
+    transforms at 8x8 and 16x16 (each size's own and the other one, format
+    10) and a full-swing deblocking edge (where 9 * (q0 - p0) leaves int16)."""
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, NUMBA_DISABLE_JIT="1")
     r = subprocess.run([sys.executable, "-c", STORED.format(repo=repo)], env=env,
@@ -94,3 +102,4 @@ def test_stored_streams_decode_to_their_hashes_without_jit():
     assert len(res["hashes"]) >= 9 and all(res["hashes"].values()), res["hashes"]
     assert res["modes"] == list(range(42))          # planar, DC, 33 angles, 6 CfL, CCCM
     assert 9 * res["swing"] > 32767
+    assert {(8, 0), (8, 1), (16, 0), (16, 1)} <= {tuple(t) for t in res["transforms"]}

@@ -4,7 +4,7 @@ unit maps, and the co-located context counts read from either map agree
 on every leaf of random quadtrees."""
 import numpy as np
 
-from codec.common.constants import LOG2_MIN_BLOCK, MAX_BLOCK
+from codec.common.constants import CB_CODED, CB_NONE, CB_OTHER, LOG2_MIN_BLOCK, MAX_BLOCK
 from codec.common.contexts import TEMPLATE_REACH, coloc_count, coloc_count_mask
 from codec.common.planes import set_leaf_maps, set_leaf_maps_once
 
@@ -58,14 +58,15 @@ def test_decoder_maps_equal_the_encoders_and_give_the_same_contexts():
         for i, (x, y, log2n) in enumerate(leaves):
             n = 1 << log2n
             lv, nv, nu = _random_levels(rng, n)
-            nz = nv > 0
+            # a coded leaf's value says which transform it used: the maps carry it as is
+            cb = (CB_OTHER if i % 3 == 0 else CB_CODED) if nv > 0 else CB_NONE
             # the context counts of this leaf, before it is recorded, from either map
             for yy in range(min(n, 6)):
                 for xx in range(min(n, 6)):
                     assert (coloc_count(levels, x, y, n, xx, yy) ==
                             coloc_count_mask(masks, x, y, n, xx, yy)), (trial, i, xx, yy)
-            set_leaf_maps(*enc, levels, x, y, n, log2n, i % 40, nz, lv)
-            set_leaf_maps_once(*dec, masks, x, y, n, log2n, i % 40, nz, lv, nv, nu)
+            set_leaf_maps(*enc, levels, x, y, n, log2n, i % 40, cb, lv)
+            set_leaf_maps_once(*dec, masks, x, y, n, log2n, i % 40, cb, lv, nv, nu)
         for a, b in zip(enc, dec):
             assert np.array_equal(a, b), trial
         assert np.array_equal(masks, _masks_of(levels)), trial

@@ -35,7 +35,7 @@ from codec.common.predict import predict_mode
 from codec.common.probmodel import fill_costs, new_contexts
 from codec.common.quant import fill_scales, weight_matrix
 from codec.common.recon import reconstruct
-from codec.common.transform import fdct2
+from codec.common.transform import block_transform, fdct2
 from tools.cli import doc_parser
 
 ANGULAR_MODE = 20       # a diagonal-ish angle: reads both reference sides
@@ -57,8 +57,9 @@ def _loop_satd(org, pred, n, blk, had, reps):
 
 @alloc_kernel
 def _loop_fdct(blk, n, sc, out, tmp, eo, reps):
+    tr = block_transform(sc, False)
     for _ in range(reps):
-        fdct2(blk, n, sc, out, tmp, eo)
+        fdct2(blk, n, sc, tr, out, tmp, eo)
 
 
 @alloc_kernel
@@ -91,8 +92,9 @@ def _loop_syntax(lv, n, log2n, sc, cmap, probs, st, buf, reps):
 
 @alloc_kernel
 def _loop_recon(pred, lv, scl, n, sc, rec, ci, ri, tmpi, reps):
+    tr = block_transform(sc, False)
     for _ in range(reps):
-        reconstruct(pred, lv, True, scl, n, sc, rec, 0, 0, ci, ri, tmpi, False)
+        reconstruct(pred, lv, True, scl, n, sc, tr, rec, 0, 0, ci, ri, tmpi, False)
 
 
 def _timed(fn, args, reps, pixels):

@@ -45,7 +45,8 @@ RESTORE_BINS = 5       # plane uses the filter; flags per CTU follow; CTU flag (
 CTX_QDELTA = CTX_RESTORE + NPT * RESTORE_BINS
 QDELTA_BINS = 3            # delta != 0; |delta| > 1; |delta| > 2 (luma CTUs only)
 CTX_CCCM = CTX_QDELTA + QDELTA_BINS    # a CfL leaf: the cross-component filter (mode 41)
-NUM_CTX = CTX_CCCM + 1
+CTX_TRANSFORM = CTX_CCCM + 1   # a coded block from 8x8: its size's transform (0) or the other (1)
+NUM_CTX = CTX_TRANSFORM + NPT * (NSC - 1)
 
 
 def _context_groups():
@@ -58,6 +59,7 @@ def _context_groups():
         g[CTX_SPLIT + pt * (NSC - 1) * 3:CTX_SPLIT + (pt + 1) * (NSC - 1) * 3] = 0 + pt
         g[CTX_MODE + pt * MODE_BINS:CTX_MODE + (pt + 1) * MODE_BINS] = 2 + pt
         g[CTX_CBF + pt * NSC * 3:CTX_CBF + (pt + 1) * NSC * 3] = 4 + pt
+        g[CTX_TRANSFORM + pt * (NSC - 1):CTX_TRANSFORM + (pt + 1) * (NSC - 1)] = 4 + pt
         for base in (CTX_LAST_CLS, CTX_LAST_BIT):
             g[base + pt * NSC * NUM_LAST_CLS:base + (pt + 1) * NSC * NUM_LAST_CLS] = 6 + pt
         nsig = NUM_QSETS * NSC * NUM_DIAG_CLS * NUM_SIG_TMPL * NUM_COLOC
@@ -133,6 +135,13 @@ def ctx_cfl_side(b):
 @inline_kernel
 def ctx_cbf(pt, sc, nb):
     return CTX_CBF + (pt * NSC + sc) * 3 + nb
+
+
+@inline_kernel
+def ctx_transform(pt, sc):
+    """A coded block's transform bin (format 10), by plane type and size
+    class sc >= 1 (4x4 blocks have none)."""
+    return CTX_TRANSFORM + pt * (NSC - 1) + sc - 1
 
 
 @inline_kernel

@@ -3,7 +3,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from .constants import (COLOUR_GREY, COLOUR_YCC420, LOG2_MAX_BLOCK, LOG2_MIN_BLOCK, MIN_BLOCK)
+from .constants import (CB_NONE, COLOUR_GREY, COLOUR_YCC420, LOG2_MAX_BLOCK, LOG2_MIN_BLOCK,
+                        MIN_BLOCK)
 from .colour import grey_to_rgb, ycc420_to_rgb, ycc444_to_rgb
 from ..jit import inline_kernel, kernel
 
@@ -34,8 +35,9 @@ def ctu_log2(colour):
 # cmaps = each leaf's levels at their block-local positions (the co-located
 # contexts; the decoder keeps only which levels are nonzero, as a mask per
 # 4x4 unit, see new_plane_state), and per 4x4 unit: smaps = log2 leaf
-# size, mmaps = intra mode, cbmaps = coded-block flag, qmaps = the step
-# index it was coded with.  The kernels take it splatted (*state), in this
+# size, mmaps = intra mode, cbmaps = coded block (constants.CB_NONE,
+# CB_CODED, CB_OTHER: no levels, levels in the size's transform, in the
+# other one), qmaps = the step index it was coded with.  The kernels take it splatted (*state), in this
 # order.
 PlaneState = namedtuple("PlaneState", ["recs", "cmaps", "smaps", "mmaps", "cbmaps", "qmaps"])
 
@@ -79,21 +81,23 @@ def fill_units(m, ux, uy, nu, v):
 
 
 @inline_kernel
-def _set_leaf_units(smap, mmap, cbmap, x, y, n, log2n, mode, nz):
+def _set_leaf_units(smap, mmap, cbmap, x, y, n, log2n, mode, cb):
     ux = x >> LOG2_MIN_BLOCK
     uy = y >> LOG2_MIN_BLOCK
     nu = n >> LOG2_MIN_BLOCK
     fill_units(smap, ux, uy, nu, log2n)
     fill_units(mmap, ux, uy, nu, mode)
-    fill_units(cbmap, ux, uy, nu, 1 if nz else 0)
+    fill_units(cbmap, ux, uy, nu, cb)
 
 
 @kernel
-def set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv):
-    """Record a coded leaf of size n at (x, y): its log2 size, mode and cbf in
-    the 4x4-unit maps, its levels (or zeros) in cmap at their block-local
-    positions (what later leaves' contexts read)."""
-    _set_leaf_units(smap, mmap, cbmap, x, y, n, log2n, mode, nz)
+def set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, cb, lv):
+    """Record a coded leaf of size n at (x, y): its log2 size, mode and
+    coded-block value cb (CB_*) in the 4x4-unit maps, its levels (or zeros
+    if cb is CB_NONE) in cmap at their block-local positions (what later
+    leaves' contexts read)."""
+    nz = cb != CB_NONE
+    _set_leaf_units(smap, mmap, cbmap, x, y, n, log2n, mode, cb)
     # through row views indexed from 0: no negative-index handling, so the
     # copies vectorise (as in common/recon.py)
     for yy in range(n):
@@ -108,7 +112,7 @@ def set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv):
 
 
 @kernel
-def set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv, nv, nu):
+def set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, cb, lv, nv, nu):
     """set_leaf_maps for the decoder, whose cmap holds nonzero masks per 4x4
     unit (new_plane_state(level_masks=True)): the leaf's area is still zero
     (the decoder records each area once, in a zeroed map) and its nonzero
@@ -116,7 +120,7 @@ def set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, nz, lv, nv
     written.  lv is zero beyond the box (dec_coeffs' contract), so the box
     is widened to whole units (<= n, a multiple of 4) and each unit row's
     four flags are packed at once."""
-    _set_leaf_units(smap, mmap, cbmap, x, y, n, log2n, mode, nz)
+    _set_leaf_units(smap, mmap, cbmap, x, y, n, log2n, mode, cb)
     nu4 = (nu + 3) >> LOG2_MIN_BLOCK
     ux = x >> LOG2_MIN_BLOCK
     for yy in range(nv):

@@ -32,31 +32,31 @@ def new_recon_scratch(lv_pad=0):
 
 
 @kernel
-def reconstruct(pred, lv, nz, scl, n, sc, rec, x, y, ci, ri, tmpi, dep):
-    """rec[y:y+n, x:x+n] = clip(pred + IDCT(dequantised lv)) (just pred when
-    nz is False); dep: dependent quantisation."""
+def reconstruct(pred, lv, nz, scl, n, sc, tr, rec, x, y, ci, ri, tmpi, dep):
+    """rec[y:y+n, x:x+n] = clip(pred + inverse transform tr of dequantised
+    lv) (just pred when nz is False); dep: dependent quantisation."""
     if nz:
         dequantise(lv, scl, n, sc, dep, ci)
-    reconstruct_coefs(pred, ci, nz, n, sc, rec, x, y, ri, tmpi)
+    reconstruct_coefs(pred, ci, nz, n, sc, tr, rec, x, y, ri, tmpi)
 
 
 @kernel
-def reconstruct_coefs(pred, ci, nz, n, sc, rec, x, y, ri, tmpi):
-    """rec[y:y+n, x:x+n] = clip(pred + IDCT(ci)) for coefficients already
+def reconstruct_coefs(pred, ci, nz, n, sc, tr, rec, x, y, ri, tmpi):
+    """rec[y:y+n, x:x+n] = clip(pred + inverse transform tr of ci) for coefficients already
     dequantised, or pred (nz False)."""
     nv = 0
     nu = 0
     if nz:
         nv, nu = nonzero_box(ci, n, ri[0, :n])
-    reconstruct_box(pred, ci, nz, nv, nu, n, sc, rec, x, y, ri, tmpi)
+    reconstruct_box(pred, ci, nz, nv, nu, n, sc, tr, rec, x, y, ri, tmpi)
 
 
 @kernel
-def reconstruct_box(pred, ci, nz, nv, nu, n, sc, rec, x, y, ri, tmpi):
+def reconstruct_box(pred, ci, nz, nv, nu, n, sc, tr, rec, x, y, ri, tmpi):
     """reconstruct_coefs for a block whose nonzero coefficients all lie in
     ci[:nv, :nu] (the decoder knows the box from the levels it read)."""
     if nu > 0:
-        add_inverse(ci, nv, nu, n, sc, pred, rec, x, y, tmpi, ri)
+        add_inverse(ci, nv, nu, n, sc, tr, pred, rec, x, y, tmpi, ri)
         return
     # rows are reached through views indexed from 0 (no negative-index
     # handling in the loops, which then vectorise)

@@ -1,5 +1,6 @@
-"""Block transforms shared by encoder and decoder: DST-VII for blocks up to
-2**LOG2_MAX_DST, DCT-II above (constants.py says why).
+"""Block transforms shared by encoder and decoder: DST-VII and DCT-II.  A
+block uses its size's transform (DST-VII up to 2**LOG2_MAX_DST, DCT-II
+above: constants.py says why) or, signalled per block, the other one.
 
 The normative inverse is integer-only (bit-exact on every machine): basis
 matrices are round(2**15 * the orthonormal basis), passes are int64 with
@@ -12,8 +13,9 @@ import math
 
 import numpy as np
 
-from .constants import (DCT_BITS, IDCT_MID_FRAC, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_DST_SIZES,
-                        NUM_SIZES, SAMPLE_MAX)
+from .constants import (DCT_BITS, IDCT_MID_FRAC, LOG2_MIN_BLOCK, LOG2_MIN_OTHER_TRANSFORM,
+                        MAX_BLOCK, NUM_DST_SIZES, NUM_SIZES, NUM_TRANSFORMS, SAMPLE_MAX, TR_DCT2,
+                        TR_DST7)
 from ..jit import inline_kernel, kernel
 
 
@@ -38,62 +40,84 @@ def _dst7_basis(n):
     return m
 
 
-# BASIS_INT[size_class, k, i]: basis function k sampled at i (only [:n, :n]
-# used), DST-VII below size class NUM_DST_SIZES, DCT-II from there.
-BASIS_INT = np.zeros((NUM_SIZES, MAX_BLOCK, MAX_BLOCK), dtype=np.int64)
+# BASIS_INT[transform, size_class, k, i]: basis function k of the transform
+# (TR_DST7, TR_DCT2) sampled at i (only [:n, :n] used)
+BASIS_INT = np.zeros((NUM_TRANSFORMS, NUM_SIZES, MAX_BLOCK, MAX_BLOCK), dtype=np.int64)
 for _s in range(NUM_SIZES):
     _n = 1 << (_s + LOG2_MIN_BLOCK)
-    BASIS_INT[_s, :_n, :_n] = _dst7_basis(_n) if _s < NUM_DST_SIZES else _dct2_basis(_n)
+    BASIS_INT[TR_DST7, _s, :_n, :_n] = _dst7_basis(_n)
+    BASIS_INT[TR_DCT2, _s, :_n, :_n] = _dct2_basis(_n)
 BASIS_FLOAT = BASIS_INT.astype(np.float64) / (1 << DCT_BITS)
-BASIS_FLOAT_T = np.ascontiguousarray(BASIS_FLOAT.transpose(0, 2, 1))
+BASIS_FLOAT_T = np.ascontiguousarray(BASIS_FLOAT.transpose(0, 1, 3, 2))
 
 _SHIFT1 = DCT_BITS - IDCT_MID_FRAC
 _SHIFT2 = DCT_BITS + IDCT_MID_FRAC
 
 
+@inline_kernel
+def block_transform(sc, other):
+    """The transform of a block of size class sc: its size's (DST-VII below
+    NUM_DST_SIZES, DCT-II from there), or the other one if other."""
+    tr = TR_DST7 if sc < NUM_DST_SIZES else TR_DCT2
+    return (TR_DST7 + TR_DCT2 - tr) if other else tr
+
+
+@inline_kernel
+def transform_bin_sent(sc, dep):
+    """Whether a coded block of size class sc says which transform it uses
+    (format 10: from 2**LOG2_MIN_OTHER_TRANSFORM, without dependent
+    quantisation)."""
+    return not dep and sc >= LOG2_MIN_OTHER_TRANSFORM - LOG2_MIN_BLOCK
+
+
 # even / odd halves of the float DCT basis (float32): DCT_EVEN[s, i, k] = basis 2k at i,
 # DCT_ODD[s, i, k] = basis 2k+1 at i (i, k < n/2).  Basis k is symmetric
 # (even k) or antisymmetric (odd k) about the block centre, also after rounding
-# (DST-VII has no such symmetry: its size classes are never folded).
-DCT_EVEN = np.ascontiguousarray(BASIS_FLOAT[:, 0::2, :MAX_BLOCK // 2].transpose(0, 2, 1),
+# (DST-VII has no such symmetry: it is never folded).
+DCT_EVEN = np.ascontiguousarray(BASIS_FLOAT[TR_DCT2, :, 0::2, :MAX_BLOCK // 2].transpose(0, 2, 1),
                                 np.float32)
-DCT_ODD = np.ascontiguousarray(BASIS_FLOAT[:, 1::2, :MAX_BLOCK // 2].transpose(0, 2, 1),
+DCT_ODD = np.ascontiguousarray(BASIS_FLOAT[TR_DCT2, :, 1::2, :MAX_BLOCK // 2].transpose(0, 2, 1),
                                np.float32)
 
 
 @kernel
-def _fdct2_direct(block, n, sc, out, tmp):
-    m = BASIS_FLOAT[sc]
-    mt = BASIS_FLOAT_T[sc]
+def fdct2_low(block, n, sc, tr, keep, out, tmp):
+    """The forward transform's direct products (float), only for the
+    frequencies below keep in both directions (out[:keep, :keep]; zeros in
+    the rest of out[:n, :n]): the encoder's cheap look at a large block in
+    a transform whose high frequencies it will not code."""
+    m = BASIS_FLOAT[tr, sc]
+    mt = BASIS_FLOAT_T[tr, sc]
     for y in range(n):
-        for k in range(n):
+        for k in range(keep):
             tmp[y, k] = 0.0
         for x in range(n):
             v = block[y, x]
-            for k in range(n):
+            for k in range(keep):
                 tmp[y, k] += v * mt[x, k]
     for kv in range(n):
         for ku in range(n):
             out[kv, ku] = 0.0
+    for kv in range(keep):
         for y in range(n):
             a = m[kv, y]
-            for ku in range(n):
+            for ku in range(keep):
                 out[kv, ku] += a * tmp[y, ku]
 
 
 @kernel
-def fdct2(block, n, sc, out, tmp, eo):
-    """Forward 2-D transform (float; DST-VII or DCT-II by size class) of
+def fdct2(block, n, sc, tr, out, tmp, eo):
+    """Forward 2-D transform (float; tr: TR_DST7 or TR_DCT2) of
     block[:n,:n] -> out[:n,:n] (rows = vertical frequency); tmp, eo: (>= n,
-    >= n) float32 scratch.  DST-VII blocks take the direct products.  For
+    >= n) float32 scratch.  DST-VII and 4x4 blocks take the direct products.  For
     the DCT each 1-D pass folds the input into sums and differences of
     mirrored samples (even / odd basis halves: half the multiplies); inner
     loops run over independent outputs so LLVM can vectorise them, in
     float32 (twice the lanes of float64; the result only steers encoder
     decisions: the corpus files came out identical at lambda 362 and within
     0.002 % in J at 22.6, 2-6 % less encode time)."""
-    if sc < NUM_DST_SIZES:  # DST-VII has no folding (and 4x4 is too short for it to pay)
-        _fdct2_direct(block, n, sc, out, tmp)
+    if tr == TR_DST7 or n == 4:  # DST-VII has no folding (and 4x4 is too short for it to pay)
+        fdct2_low(block, n, sc, tr, n, out, tmp)
         return
     h = n >> 1
     me = DCT_EVEN[sc]
@@ -140,11 +164,10 @@ def fdct2(block, n, sc, out, tmp, eo):
 # rounded integers too (checked here), so even and odd basis functions are
 # summed separately over half the samples and the two halves of a row are
 # their sum and difference.  The sums are the same integers as the direct
-# matrix products, term for term.  DST-VII blocks (at most 8x8) take the
-# direct products.
-for _s in range(NUM_DST_SIZES, NUM_SIZES):
+# matrix products, term for term.  DST-VII blocks take the direct products.
+for _s in range(NUM_SIZES):
     _n = 1 << (_s + LOG2_MIN_BLOCK)
-    _b = BASIS_INT[_s, :_n, :_n]
+    _b = BASIS_INT[TR_DCT2, _s, :_n, :_n]
     assert np.array_equal(_b[:, ::-1], _b * np.where(np.arange(_n) % 2 == 0, 1, -1)[:, None])
 
 
@@ -268,9 +291,10 @@ def _direct_inverse(coef, nv, nu, n, m, tmp, row, out, x0, y0, pred, add):
 
 
 @kernel
-def idct2_int(coef, n, sc, out, tmp, acc):
+def idct2_int(coef, n, sc, tr, out, tmp, acc):
     """Normative integer inverse transform: coef[:n,:n] (int64) -> out[:n,:n]
-    (int64 residual); tmp: >= n x n, acc: >= 2 x n int64 scratch.  Integer
+    (int64 residual) of transform tr (TR_DST7, TR_DCT2); tmp: >= n x n,
+    acc: >= 2 x n int64 scratch.  Integer
     sums are exact, so skipping zero rows/columns and folding the passes
     change nothing: the result is the direct two-pass matrix product with a
     rounding shift after each pass.  (Blocks are reconstructed by
@@ -283,8 +307,8 @@ def idct2_int(coef, n, sc, out, tmp, acc):
             for x in range(n):
                 orow[x] = 0
         return
-    m = BASIS_INT[sc]
-    if sc < NUM_DST_SIZES:
+    m = BASIS_INT[tr, sc]
+    if tr == TR_DST7:
         _direct_inverse(coef, nv, nu, n, m, tmp, acc[0, :n], out, 0, 0, out, False)
         return
     h = n >> 1
@@ -306,7 +330,7 @@ def idct2_int(coef, n, sc, out, tmp, acc):
 
 
 @kernel
-def add_inverse(coef, nv, nu, n, sc, pred, rec, x0, y0, tmp, acc):
+def add_inverse(coef, nv, nu, n, sc, tr, pred, rec, x0, y0, tmp, acc):
     """rec[y0:y0+n, x0:x0+n] = clip(pred + inverse transform of coef[:n,:n])
     whose nonzero coefficients all lie in coef[:nv, :nu] (nu >= 1): idct2_int's
     sums (exact in any order) with the residual added as each row is
@@ -316,8 +340,8 @@ def add_inverse(coef, nv, nu, n, sc, pred, rec, x0, y0, tmp, acc):
     loops of 4x4 and 8x8 blocks vectorise: add_inverse -9 %, about 2 % of a
     transparent decode, but numba 0.53 in the CLIC 2019 runtime then took
     28 s longer to compile the decoder, 61 s instead of 33; not kept.)"""
-    m = BASIS_INT[sc]
-    if sc < NUM_DST_SIZES:
+    m = BASIS_INT[tr, sc]
+    if tr == TR_DST7:
         _direct_inverse(coef, nv, nu, n, m, tmp, acc[0, :n], rec, x0, y0, pred, True)
         return
     r2 = np.int64(1) << (_SHIFT2 - 1)

@@ -2,9 +2,10 @@
 import numpy as np
 
 from .arith_dec import dec_failed
-from ..common.constants import LOG2_MIN_BLOCK
+from ..common.constants import CB_CODED, CB_NONE, CB_OTHER, LOG2_MIN_BLOCK
 from ..common.contexts import nb_cfl, nb_nonzero, nb_split
-from .syntax_dec import clear_box, dec_any_mode, dec_cbf, dec_coeffs, dec_qdelta, dec_split
+from .syntax_dec import (clear_box, dec_any_mode, dec_cbf, dec_coeffs, dec_qdelta, dec_split,
+                         dec_transform)
 from ..jit import alloc_kernel, kernel
 from ..common.planes import (TREE_STACK_ROWS, forced_split, pop_node, push_quarters,
                              set_leaf_maps_once)
@@ -12,6 +13,7 @@ from ..common.quant import qdelta_limits, set_ctu_step
 from ..common.predict import build_refs_decoded, mode_candidates, predict_any
 from ..common.recon import (R_AVAIL, R_CI, R_FREF, R_LV, R_MAIN, R_MPM, R_PRED, R_REF, R_RI,
                             R_TMPI, reconstruct_box)
+from ..common.transform import block_transform, transform_bin_sent
 
 
 @kernel
@@ -49,6 +51,8 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
         mode_candidates(mmap, ux, uy, pt, lmmap, cshift, scr[R_MPM])
         mode = dec_any_mode(scr[R_MPM], pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st, buf)
         nz = dec_cbf(pt, sc, nb_nonzero(cbmap, ux, uy), probs, st, buf) == 1
+        other = nz and transform_bin_sent(sc, dep) and dec_transform(pt, sc, probs, st, buf) == 1
+        cb = (CB_OTHER if other else CB_CODED) if nz else CB_NONE
         nv = 0
         nu = 0
         if nz:
@@ -57,8 +61,9 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
         build_refs_decoded(rec, smap, x, y, n, ctu_ulog2, ref, scr[R_AVAIL])
         predict_any(mode, ref, scr[R_FREF], n, log2s, pred, pt, scr[R_MAIN], scr[R_AVAIL], lrec,
                     rec, x, y, cshift)
-        reconstruct_box(pred, ci, nz, nv, nu, n, sc, rec, x, y, scr[R_RI], scr[R_TMPI])
-        set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, lv, nv, nu)
+        reconstruct_box(pred, ci, nz, nv, nu, n, sc, block_transform(sc, other), rec, x, y,
+                        scr[R_RI], scr[R_TMPI])
+        set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, cb, lv, nv, nu)
         clear_box(lv, ci, nv, nu)
 
 

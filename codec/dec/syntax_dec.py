@@ -15,7 +15,7 @@ from ..common.contexts import (EG_MAX_PREFIX, NUM_RATE_GROUPS, REM_PREFIX_MAX, c
                                ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side, ctx_qdelta,
                                ctx_gt1, ctx_gt2,
                                ctx_last_bit, ctx_last_cls, ctx_mode,
-                               ctx_restore, ctx_sig, ctx_split, nb_nonzero, rice_param,
+                               ctx_restore, ctx_sig, ctx_split, ctx_transform, nb_nonzero, rice_param,
                                template_padded)
 from ..jit import kernel
 from ..common.probmodel import DEFAULT_RATE_INDEX, RATE_INDEX_BITS
@@ -70,6 +70,12 @@ def dec_any_mode(mpm, pt, cflnb, probs, st, buf):
 @kernel
 def dec_cbf(pt, sc, nb, probs, st, buf):
     return dec_bit(st, buf, probs, ctx_cbf(pt, sc, nb))
+
+
+@kernel
+def dec_transform(pt, sc, probs, st, buf):
+    """1: the coded block uses the other transform (enc: transform_syntax)."""
+    return dec_bit(st, buf, probs, ctx_transform(pt, sc))
 
 
 @kernel

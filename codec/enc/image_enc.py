@@ -19,21 +19,22 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..common.constants import (LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CCCM, MODE_CFL, MODE_DC,
-                                MODE_PLANAR, NUM_MODE_SLOTS, NUM_MODES, NUM_MPM)
+from ..common.constants import (CB_CODED, CB_NONE, CB_OTHER, LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CCCM,
+                                MODE_CFL, MODE_DC, MODE_PLANAR, NUM_MODE_SLOTS, NUM_MODES, NUM_MPM,
+                                TR_DST7)
 from ..common.contexts import NUM_CTX, nb_cfl, nb_nonzero, nb_split
 from .rdoq import rdoq
 from .trellis import depq_trellis
 from ..jit import alloc_kernel, inline_kernel, kernel
 from .syntax_enc import (any_mode_syntax, cbf_syntax, coeff_syntax, qdelta_syntax, mode_bits_table,
-                         split_syntax)
+                         split_syntax, transform_syntax)
 from ..common.planes import TREE_STACK_ROWS, forced_split, pop_node, push_quarters, set_leaf_maps
 from ..common.predict import build_refs, mode_candidates, predict_any
 from ..common.probmodel import fill_costs
 from ..common.quant import set_ctu_step
 from ..common.recon import (NUM_RECON_SLOTS, R_AVAIL, R_CI, R_FREF, R_LV, R_MAIN, R_MPM, R_PRED,
                             R_REF, R_RI, R_TMPI, new_recon_scratch, reconstruct)
-from ..common.transform import fdct2
+from ..common.transform import block_transform, fdct2, fdct2_low, transform_bin_sent
 
 _INF = 1e300
 MAX_DEPTH = 8
@@ -56,6 +57,12 @@ CFL_SIDE_MIN_BLOCK = 8
 # predicted sample at 8x8 and 4.5 at 4x4, where it is rarely chosen
 # (6 corpus images at lambda 362: chroma 4x4 leaves cover 0.0-0.8 % of the area)
 CCCM_MIN_BLOCK = 8
+# A large block tried in DST-VII (the other transform from 16x16) keeps only
+# its first OTHER_TRANSFORM_KEEP frequencies in each direction (the encoder
+# codes the rest as zeros; the format allows any): the direct products of
+# a whole 64x64 DST-VII cost 8x those of its 16x16 corner, and at the rates
+# where the other transform pays, a large block's levels sit in that corner
+OTHER_TRANSFORM_KEEP = 16
 # dependent quantisation: candidate modes are ranked by RDOQ at this uniform
 # step, in 1/128 of the scale unit (1.77: as good as the lambda-equivalent
 # sqrt(LAMBDA_PER_STEP2_DEPQ / LAMBDA_PER_STEP2) = 2.24 in the measurements)
@@ -82,6 +89,9 @@ Effort = namedtuple("Effort", [
     "margin_pct_depq",      # the same with dependent quantisation (high rates)
     "chroma_extra_depq",    # chroma_extra with dependent quantisation
     "skip_pct_depq",        # skip_pct with dependent quantisation
+    "other_transform",      # 1: each leaf's full-RD winner is tried in the other transform
+                            # (without dependent quantisation: format 10 sends the choice
+                            # only there)
 ])
 # "fast" (measured on the whole corpus, docs/RESULTS.md): one mode through
 # full RD, coarse angles every 8th, twice the split-skip thresholds.
@@ -95,13 +105,19 @@ Effort = namedtuple("Effort", [
 # mode 34: against skip 100 % and step 4, skip 150 % and step 6 -7.6 % time
 # for +0.023 % J at lambda 362, -5.0 % for +0.024 % at 22.6; skip 200 % and
 # step 6 -12 % for +0.25 % / -11 % for +0.068 %.)
+# Format 10's other transform, tried on each leaf's full-RD winner from 8x8
+# (whole corpus, development loop at 0.15 bpp, against format 9's 35.071 dB):
+# +0.036 dB; encode time (farm-bench, 4 corpus images, whole processes,
+# median of 7-9 pairs) +6.4 % at lambda 362 4:4:4, +5.1 % at 4:2:0, none at
+# 22.6 (dependent quantisation).  Tried from 4x4 too: +0.001 dB for 1.4 %
+# more; from 16x16 only: +0.018 dB.  "fast" leaves it out.
 EFFORTS = {
     "slow": Effort(full_rd_4=3, full_rd_8=3, full_rd_16=2, full_rd_32=2, full_rd_64=1,
                    chroma_extra=1, coarse_step=4, skip_pct=150, restore_fits=2, margin_pct=125,
-                   margin_pct_depq=110, chroma_extra_depq=0, skip_pct_depq=200),
+                   margin_pct_depq=110, chroma_extra_depq=0, skip_pct_depq=200, other_transform=1),
     "fast": Effort(full_rd_4=1, full_rd_8=1, full_rd_16=1, full_rd_32=1, full_rd_64=1,
                    chroma_extra=0, coarse_step=8, skip_pct=200, restore_fits=1, margin_pct=125,
-                   margin_pct_depq=125, chroma_extra_depq=0, skip_pct_depq=200),
+                   margin_pct_depq=125, chroma_extra_depq=0, skip_pct_depq=200, other_transform=0),
     # "max": the SATD pre-selection is what "slow" leaves on the table.  Whole
     # corpus at lambda 350/650 (PSNR at 0.15 bpp, wall time of the 36 encodes):
     # slow 34.938 dB 16.2 s; 3-6 modes through full RD 34.973 (20.9 s); no split
@@ -109,7 +125,7 @@ EFFORTS = {
     # every pre-selected mode through full RD 35.012 (40.9 s): saturated.
     "max": Effort(full_rd_4=10, full_rd_8=10, full_rd_16=8, full_rd_32=6, full_rd_64=4,
                   chroma_extra=2, coarse_step=2, skip_pct=0, restore_fits=2, margin_pct=400,
-                  margin_pct_depq=400, chroma_extra_depq=2, skip_pct_depq=0),
+                  margin_pct_depq=400, chroma_extra_depq=2, skip_pct_depq=0, other_transform=1),
 }
 # The kernels read an effort as an int64 row (scratch slot S_PARAMS), by these slots
 P_FULL_RD = Effort._fields.index("full_rd_4")           # + size class
@@ -120,6 +136,7 @@ P_SKIP_PCT_DEPQ = Effort._fields.index("skip_pct_depq")
 P_MARGIN = Effort._fields.index("margin_pct")
 P_MARGIN_DEPQ = Effort._fields.index("margin_pct_depq")
 P_CHROMA_EXTRA_DEPQ = Effort._fields.index("chroma_extra_depq")
+P_OTHER_TRANSFORM = Effort._fields.index("other_transform")
 
 
 def search_params(effort):
@@ -352,9 +369,9 @@ def _full_rd(org, rec, lrec, cmap, x, y, n, log2s, sc, pt, cshift, scl, dep, lam
     residual's DCT and the quantiser, J from the quantiser's own estimate.
     The winner's levels go to save_lv (with dependent quantisation: ranked by
     RDOQ at the uniform step, its coefficients kept in scr[S_BCOEF] for the
-    trellis).  Returns (mode, nz, bits, the mode pred holds, sole): sole = the
-    first candidate was the only one (dependent quantisation: its DCT is left
-    in scr[S_COEF] for the trellis, unranked)."""
+    trellis).  Returns (mode, nz, bits, J, the mode pred holds, sole): sole =
+    the first candidate was the only one (dependent quantisation: its DCT is
+    left in scr[S_COEF] for the trellis, unranked)."""
     est = scr[S_EST]
     prm = scr[S_PARAMS]
     pred = scr[S_PRED]
@@ -393,9 +410,9 @@ def _full_rd(org, rec, lrec, cmap, x, y, n, log2s, sc, pt, cshift, scl, dep, lam
         for yy in range(n):
             for xx in range(n):
                 blk[yy, xx] = org[y + yy, x + xx] - pred[yy, xx]
-        fdct2(blk, n, sc, coef, scr[S_TMPF], scr[S_EO])
+        fdct2(blk, n, sc, block_transform(sc, False), coef, scr[S_TMPF], scr[S_EO])
         if dep and k == 0 and _sole_candidate(est, n_full, margin * first):
-            return mode, False, 0.0, pred_mode, True       # nothing to rank
+            return mode, False, 0.0, _INF, pred_mode, True       # nothing to rank
         nz, r, d = _quantise(coef, qscl, n, log2s, sc, pt, cmap, x, y, scr[S_COSTS], lam, wd,
                              cbf0, cbf1, lv, False, st, buf, scr[S_WORK], scr[S_PROV], scr[S_BPS],
                              scr[S_BPK])
@@ -411,18 +428,68 @@ def _full_rd(org, rec, lrec, cmap, x, y, n, log2s, sc, pt, cshift, scl, dep, lam
                     save_lv[yy, xx] = lv[yy, xx]
                     if dep:
                         bcoef[yy, xx] = coef[yy, xx]
-    return best_mode, best_nz, best_r, pred_mode, False
+    return best_mode, best_nz, best_r, best, pred_mode, False
+
+
+@inline_kernel
+def _try_other_transform(org, rec, lrec, cmap, x, y, n, log2s, sc, pt, cshift, scl, lam, wd,
+                         cbf0, cbf1, mode, r, j, pred_mode, save_lv, probs, st, buf, scr):
+    """The full-RD winner (levels in save_lv, bits r, J j, all in its size's
+    transform) coded in the other transform instead, kept if its J plus the
+    transform bin's is lower.  Returns (cb, bits with the bin, the mode pred
+    holds)."""
+    pred = scr[S_PRED]
+    blk = scr[S_BLK]
+    coef = scr[S_COEF]
+    lv = scr[S_LV]
+    if pred_mode != mode:
+        predict_any(mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], scr[S_AVAIL],
+                    lrec, rec, x, y, cshift)
+    energy = 0.0
+    for yy in range(n):
+        for xx in range(n):
+            v = org[y + yy, x + xx] - pred[yy, xx]
+            blk[yy, xx] = v
+            energy += v * v
+    tr = block_transform(sc, True)
+    keep = min(n, OTHER_TRANSFORM_KEEP) if tr == TR_DST7 else n
+    if keep < n:
+        fdct2_low(blk, n, sc, tr, keep, coef, scr[S_TMPF])
+    else:
+        fdct2(blk, n, sc, tr, coef, scr[S_TMPF], scr[S_EO])
+    nz, r2, d2 = _quantise(coef, scl, n, log2s, sc, pt, cmap, x, y, scr[S_COSTS], lam, wd, cbf0,
+                           cbf1, lv, False, st, buf, scr[S_WORK], scr[S_PROV], scr[S_BPS],
+                           scr[S_BPK])
+    if keep < n:
+        # the frequencies not computed are coded as zeros: their energy (the
+        # block's less the kept coefficients', the transform being orthonormal)
+        # is distortion too
+        for kv in range(keep):
+            for ku in range(keep):
+                energy -= coef[kv, ku] * coef[kv, ku]
+        d2 += max(energy, 0.0)
+    r2 += scr[S_MBITS][mode]
+    if nz:
+        r2 += transform_syntax(1, pt, sc, probs, st, buf, False)
+    t0 = transform_syntax(0, pt, sc, probs, st, buf, False)
+    if d2 * wd + lam * r2 >= j + lam * t0:
+        return CB_CODED, r + t0, mode
+    for yy in range(n):
+        for xx in range(n):
+            save_lv[yy, xx] = lv[yy, xx]
+    return (CB_OTHER if nz else CB_NONE), r2, mode
 
 
 @kernel
 def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, depth, pt,
                  ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr):
     """Choose the intra mode of the leaf at (x, y), reconstruct it into rec and
-    the maps (copies at S_SAVE_REC/S_SAVE_LV[depth]); returns (J, mode, nz)
-    with the pixel-domain D.  aq: distortion weight per 4x4 unit (encoder-only
+    the maps (copies at S_SAVE_REC/S_SAVE_LV[depth]); returns (J, mode, cb)
+    with the pixel-domain D, cb its coded-block value (CB_*).  aq: distortion weight per 4x4 unit (encoder-only
     adaptive quantisation; all ones for the PSNR tuning).  Stages: the rough
     pre-selection of modes, full RD of the best few, then (dependent
-    quantisation) the trellis on the winner, and its reconstruction."""
+    quantisation) the trellis on the winner, or (without it) the winner in
+    the other transform, and its reconstruction."""
     n = 1 << log2s
     sc = log2s - LOG2_MIN_BLOCK
     ux = x >> LOG2_MIN_BLOCK
@@ -437,19 +504,30 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     cnb = nb_nonzero(cbmap, ux, uy)
     cbf0 = cbf_syntax(0, pt, sc, cnb, probs, st, buf, False)
     cbf1 = cbf_syntax(1, pt, sc, cnb, probs, st, buf, False)
-    mode, nz, r, pred_mode, sole = _full_rd(org, rec, lrec, cmap, x, y, n, log2s, sc, pt, cshift,
-                                            scl, dep, lam, wd, cbf0, cbf1, save_lv,
-                                            probs, st, buf, scr)
+    mode, nz, r, j, pred_mode, sole = _full_rd(org, rec, lrec, cmap, x, y, n, log2s, sc, pt,
+                                               cshift, scl, dep, lam, wd, cbf0, cbf1, save_lv,
+                                               probs, st, buf, scr)
+    cb = CB_CODED if nz else CB_NONE
+    if nz and transform_bin_sent(sc, dep):
+        if scr[S_PARAMS][P_OTHER_TRANSFORM]:
+            cb, r, pred_mode = _try_other_transform(org, rec, lrec, cmap, x, y, n, log2s, sc, pt,
+                                                    cshift, scl, lam, wd, cbf0, cbf1, mode, r, j,
+                                                    pred_mode, save_lv, probs, st, buf, scr)
+            nz = cb != CB_NONE
+        else:
+            r += transform_syntax(0, pt, sc, probs, st, buf, False)
     pred = scr[S_PRED]
     if dep:                          # the winner's levels from the trellis
         nz, r, _ = _quantise(scr[S_COEF] if sole else scr[S_BCOEF], scl, n, log2s, sc, pt, cmap, x,
                              y, scr[S_COSTS], lam, wd, cbf0, cbf1, save_lv, True, st, buf,
                              scr[S_WORK], scr[S_PROV], scr[S_BPS], scr[S_BPK])
         r += scr[S_MBITS][mode]
+        cb = CB_CODED if nz else CB_NONE
     if pred_mode != mode:            # a later candidate overwrote the winner's prediction
         predict_any(mode, scr[S_REF], scr[S_FREF], n, log2s, pred, pt, scr[S_MAIN], scr[S_AVAIL],
                     lrec, rec, x, y, cshift)
-    reconstruct(pred, save_lv, nz, scl, n, sc, rec, x, y, scr[S_CI], scr[S_RI], scr[S_TMPI], dep)
+    reconstruct(pred, save_lv, nz, scl, n, sc, block_transform(sc, cb == CB_OTHER), rec, x, y,
+                scr[S_CI], scr[S_RI], scr[S_TMPI], dep)
     save_rec = scr[S_SAVE_REC][depth]
     d = 0.0
     for yy in range(n):
@@ -458,19 +536,19 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
             save_rec[yy, xx] = v
             e = org[y + yy, x + xx] - v
             d += e * e
-    set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, save_lv)
-    return d * wd + lam * r, mode, nz
+    set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, cb, save_lv)
+    return d * wd + lam * r, mode, cb
 
 
 @kernel
-def _put_back_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, mode, nz, save_rec, save_lv):
+def _put_back_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, mode, cb, save_rec, save_lv):
     """The leaf won over its split: put its saved reconstruction and maps back
     (the split's children overwrote them)."""
     n = 1 << log2s
     for yy in range(n):
         for xx in range(n):
             rec[y + yy, x + xx] = save_rec[yy, xx]
-    set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, nz, save_lv)
+    set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, cb, save_lv)
 
 
 @alloc_kernel
@@ -491,7 +569,7 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
     jleaf = np.zeros(MAX_DEPTH)
     jsplit = np.zeros(MAX_DEPTH)
     bmode = np.zeros(MAX_DEPTH, np.int64)
-    bnz = np.zeros(MAX_DEPTH, np.bool_)
+    bcb = np.zeros(MAX_DEPTH, np.int64)
     d = 0
     fx[0] = x0
     fy[0] = y0
@@ -519,14 +597,14 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
                                           x, y, log2s, d, pt, ctu_ulog2, scale, dep, lam, wd, aq,
                                           probs, st, buf, scr)
                 bmode[d] = bm
-                bnz[d] = bz
+                bcb[d] = bz
                 if log2s == LOG2_MIN_BLOCK:
                     ret = jl
                     d -= 1
                     continue
                 snb = nb_split(smap, x >> LOG2_MIN_BLOCK, y >> LOG2_MIN_BLOCK, log2s)
                 jleaf[d] = jl + lam * split_syntax(0, pt, sc, snb, probs, st, buf, False)
-                if not bz or jleaf[d] < skip_scale * SPLIT_SKIP_BITS[pt, sc]:
+                if bz == CB_NONE or jleaf[d] < skip_scale * SPLIT_SKIP_BITS[pt, sc]:
                     # a leaf that codes no residual (at every size: stopping only below
                     # 64x64 left PSNR and rate unchanged on the corpus), or a cheap one:
                     # splitting rarely pays
@@ -539,7 +617,7 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
             jsplit[d] += ret
             if stage[d] == 4 or (not forced[d] and jsplit[d] >= jleaf[d]):
                 if not forced[d] and jleaf[d] <= jsplit[d]:
-                    _put_back_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, bmode[d], bnz[d],
+                    _put_back_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, bmode[d], bcb[d],
                                    scr[S_SAVE_REC][d], scr[S_SAVE_LV][d])
                     ret = jleaf[d]
                 else:
@@ -590,9 +668,12 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
         mode_candidates(mmap, ux, uy, pt, lmmap, cshift, mpm)
         any_mode_syntax(mmap[uy, ux], mpm, pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st,
                         buf, True)
-        nz = cbmap[uy, ux]
-        cbf_syntax(nz, pt, sc, nb_nonzero(cbmap, ux, uy), probs, st, buf, True)
-        if nz:
+        cb = cbmap[uy, ux]
+        cbf_syntax(0 if cb == CB_NONE else 1, pt, sc, nb_nonzero(cbmap, ux, uy), probs, st, buf,
+                   True)
+        if cb != CB_NONE:
+            if transform_bin_sent(sc, dep):
+                transform_syntax(1 if cb == CB_OTHER else 0, pt, sc, probs, st, buf, True)
             for yy in range(n):
                 for xx in range(n):
                     lv[yy, xx] = cmap[y + yy, x + xx]

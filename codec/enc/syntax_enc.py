@@ -15,10 +15,12 @@ from ..common.constants import (CFL_SIDE_TOP, MAX_ABS_LEVEL, MODE_CCCM, MODE_CFL
                                 NUM_MPM,
                                RESTORE_COEF_BITS, RESTORE_COEF_MIN)
 from ..common.contexts import (CTX_CBF, CTX_CFL, CTX_GT1, CTX_GT2, CTX_LAST_BIT, CTX_LAST_CLS,
-                               CTX_CCCM, CTX_MODE, CTX_QDELTA, CTX_RESTORE, CTX_SIG, CTX_SPLIT, NPT, NUM_CTX,
+                               CTX_CCCM, CTX_MODE, CTX_QDELTA, CTX_RESTORE, CTX_SIG, CTX_SPLIT,
+                               CTX_TRANSFORM, NPT, NUM_CTX,
                                REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2,
                                ctx_cfl_side, ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta,
-                               ctx_restore, ctx_sig, ctx_split, nb_nonzero, rice_param, template)
+                               ctx_restore, ctx_sig, ctx_split, ctx_transform, nb_nonzero, rice_param,
+                               template)
 from ..jit import inline_kernel, kernel
 from ..common.probmodel import RATE_INDEX_BITS, bit_cost
 from ..common.quant import DEPQ_NEXT, depq_qset
@@ -27,9 +29,9 @@ from ..common.scan import SCAN_X, SCAN_Y
 
 # --- bit accounting -------------------------------------------------------------
 CAT_NAMES = ("split", "mode", "cbf", "last", "sig", "gt1/gt2", "remainder", "sign", "restore",
-             "delta q", "rates")
+             "delta q", "rates", "transform")
 (CAT_SPLIT, CAT_MODE, CAT_CBF, CAT_LAST, CAT_SIG, CAT_GT, CAT_REM, CAT_SIGN, CAT_RESTORE,
- CAT_QDELTA, CAT_RATES) = range(len(CAT_NAMES))
+ CAT_QDELTA, CAT_RATES, CAT_TRANSFORM) = range(len(CAT_NAMES))
 NUM_CATS = len(CAT_NAMES)
 # accounting slots: one per context, then the bypass bins' (pt * NUM_CATS + category)
 BYPASS_SLOTS = NUM_CTX
@@ -43,7 +45,7 @@ def _category_table():
               (CTX_CBF, CTX_LAST_CLS, CAT_CBF), (CTX_LAST_CLS, CTX_LAST_BIT, CAT_LAST),
               (CTX_LAST_BIT, CTX_SIG, CAT_LAST), (CTX_SIG, CTX_GT1, CAT_SIG),
               (CTX_GT1, CTX_GT2, CAT_GT), (CTX_GT2, CTX_CFL, CAT_GT),
-              (CTX_RESTORE, CTX_QDELTA, CAT_RESTORE))
+              (CTX_RESTORE, CTX_QDELTA, CAT_RESTORE), (CTX_TRANSFORM, NUM_CTX, CAT_TRANSFORM))
     for a, b, cat in blocks:            # each block holds the luma half, then chroma
         half = (b - a) // NPT
         t[a:a + half] = cat
@@ -180,6 +182,13 @@ def any_mode_syntax(mode, mpm, pt, cflnb, probs, st, buf, write):
 @inline_kernel
 def cbf_syntax(cbf, pt, sc, nb, probs, st, buf, write):
     return sym(probs, ctx_cbf(pt, sc, nb), cbf, st, buf, write)
+
+
+@kernel
+def transform_syntax(other, pt, sc, probs, st, buf, write):
+    """A coded block's transform: its size's (0) or the other one (1); sent
+    after cbf = 1 where transform.transform_bin_sent."""
+    return sym(probs, ctx_transform(pt, sc), other, st, buf, write)
 
 
 @kernel
