@@ -37,8 +37,8 @@ def ctu_log2(colour):
 # 4x4 unit, see new_plane_state), and per 4x4 unit: smaps = log2 leaf
 # size, mmaps = intra mode, cbmaps = coded block (constants.CB_NONE,
 # CB_CODED, CB_OTHER: no levels, levels in the size's transform, in the
-# other one), qmaps = the step index it was coded with.  The kernels take it splatted (*state), in this
-# order.
+# other one), qmaps = the step index it was coded with.  The kernels take
+# it splatted (*state), in this order.
 PlaneState = namedtuple("PlaneState", ["recs", "cmaps", "smaps", "mmaps", "cbmaps", "qmaps"])
 
 

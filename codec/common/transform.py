@@ -109,14 +109,14 @@ def fdct2_low(block, n, sc, tr, keep, out, tmp):
 def fdct2(block, n, sc, tr, out, tmp, eo):
     """Forward 2-D transform (float; tr: TR_DST7 or TR_DCT2) of
     block[:n,:n] -> out[:n,:n] (rows = vertical frequency); tmp, eo: (>= n,
-    >= n) float32 scratch.  DST-VII and 4x4 blocks take the direct products.  For
+    >= n) float32 scratch.  DST-VII blocks take the direct products.  For
     the DCT each 1-D pass folds the input into sums and differences of
     mirrored samples (even / odd basis halves: half the multiplies); inner
     loops run over independent outputs so LLVM can vectorise them, in
     float32 (twice the lanes of float64; the result only steers encoder
     decisions: the corpus files came out identical at lambda 362 and within
     0.002 % in J at 22.6, 2-6 % less encode time)."""
-    if tr == TR_DST7 or n == 4:  # DST-VII has no folding (and 4x4 is too short for it to pay)
+    if tr == TR_DST7:            # DST-VII has no folding
         fdct2_low(block, n, sc, tr, n, out, tmp)
         return
     h = n >> 1

@@ -12,10 +12,9 @@ from .arith_dec import (ST_ERR, bit_local, bypass_local, dec_bit, dec_bypass, de
 from ..common.constants import (CFL_SIDE_LEFT, CFL_SIDE_TOP, MAX_ABS_LEVEL, MODE_CCCM, MODE_CFL,
                                RESTORE_COEF_BITS, RESTORE_COEF_MIN)
 from ..common.contexts import (EG_MAX_PREFIX, NUM_RATE_GROUPS, REM_PREFIX_MAX, coloc_count_mask,
-                               ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side, ctx_qdelta,
-                               ctx_gt1, ctx_gt2,
-                               ctx_last_bit, ctx_last_cls, ctx_mode,
-                               ctx_restore, ctx_sig, ctx_split, ctx_transform, nb_nonzero, rice_param,
+                               ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side, ctx_gt1, ctx_gt2,
+                               ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta, ctx_restore,
+                               ctx_sig, ctx_split, ctx_transform, nb_nonzero, rice_param,
                                template_padded)
 from ..jit import kernel
 from ..common.probmodel import DEFAULT_RATE_INDEX, RATE_INDEX_BITS

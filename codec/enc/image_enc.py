@@ -487,8 +487,9 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
                  ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr):
     """Choose the intra mode of the leaf at (x, y), reconstruct it into rec and
     the maps (copies at S_SAVE_REC/S_SAVE_LV[depth]); returns (J, mode, cb)
-    with the pixel-domain D, cb its coded-block value (CB_*).  aq: distortion weight per 4x4 unit (encoder-only
-    adaptive quantisation; all ones for the PSNR tuning).  Stages: the rough
+    with the pixel-domain D, cb its coded-block value (CB_*).  aq:
+    distortion weight per 4x4 unit (encoder-only adaptive quantisation; all
+    ones for the PSNR tuning).  Stages: the rough
     pre-selection of modes, full RD of the best few, then (dependent
     quantisation) the trellis on the winner, or (without it) the winner in
     the other transform, and its reconstruction."""

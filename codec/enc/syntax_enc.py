@@ -16,11 +16,11 @@ from ..common.constants import (CFL_SIDE_TOP, MAX_ABS_LEVEL, MODE_CCCM, MODE_CFL
                                RESTORE_COEF_BITS, RESTORE_COEF_MIN)
 from ..common.contexts import (CTX_CBF, CTX_CFL, CTX_GT1, CTX_GT2, CTX_LAST_BIT, CTX_LAST_CLS,
                                CTX_CCCM, CTX_MODE, CTX_QDELTA, CTX_RESTORE, CTX_SIG, CTX_SPLIT,
-                               CTX_TRANSFORM, NPT, NUM_CTX,
-                               REM_PREFIX_MAX, bit_length, coloc_count, ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2,
-                               ctx_cfl_side, ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta,
-                               ctx_restore, ctx_sig, ctx_split, ctx_transform, nb_nonzero, rice_param,
-                               template)
+                               CTX_TRANSFORM, NPT, NUM_CTX, REM_PREFIX_MAX, bit_length,
+                               coloc_count, ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side,
+                               ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta,
+                               ctx_restore, ctx_sig, ctx_split, ctx_transform, nb_nonzero,
+                               rice_param, template)
 from ..jit import inline_kernel, kernel
 from ..common.probmodel import RATE_INDEX_BITS, bit_cost
 from ..common.quant import DEPQ_NEXT, depq_qset
