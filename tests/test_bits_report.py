@@ -4,10 +4,11 @@ from PIL import Image
 import codec
 from codec.common.container import HEADER_SIZE
 from codec.common.contexts import (NUM_CTX, QDELTA_BINS, ctx_cbf, ctx_cccm, ctx_cfl, ctx_gt1, ctx_gt2,
-                                   ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta, ctx_restore,
-                                   ctx_sig, ctx_split, ctx_transform)
-from codec.enc.syntax_enc import (CAT_CBF, CAT_GT, CAT_LAST, CAT_MODE, CAT_QDELTA, CAT_RESTORE,
-                                  CAT_SIG, CAT_SPLIT, CAT_TRANSFORM, CTX_CATEGORY, NUM_CATS)
+                                   ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta, ctx_edge,
+                                   ctx_restore, ctx_sig, ctx_split, ctx_transform)
+from codec.enc.syntax_enc import (CAT_CBF, CAT_EDGE, CAT_GT, CAT_LAST, CAT_MODE, CAT_QDELTA,
+                                  CAT_RESTORE, CAT_SIG, CAT_SPLIT, CAT_TRANSFORM, CTX_CATEGORY,
+                                  NUM_CATS)
 from conftest import synthetic_image
 from tools import bits_report
 
@@ -21,13 +22,15 @@ def test_every_context_has_its_category_and_plane():
                 ctx_sig(pt, 0, 0, 0, 0, 0): CAT_SIG, ctx_sig(pt, 4, 20, 8, 2, 2): CAT_SIG,
                 ctx_gt1(pt, 0, 0, 0): CAT_GT, ctx_gt2(pt, 9, 20, 0): CAT_GT,
                 ctx_restore(pt, 0): CAT_RESTORE, ctx_restore(pt, 4): CAT_RESTORE,
-                ctx_transform(pt, 1): CAT_TRANSFORM, ctx_transform(pt, 4): CAT_TRANSFORM}
+                ctx_transform(pt, 1): CAT_TRANSFORM, ctx_transform(pt, 4): CAT_TRANSFORM,
+                ctx_edge(pt, 0): CAT_EDGE, ctx_edge(pt, 6): CAT_EDGE}
         for ctx, cat in want.items():
             assert CTX_CATEGORY[ctx] == pt * NUM_CATS + cat, (pt, ctx)
     assert CTX_CATEGORY[ctx_cfl(1)] == CTX_CATEGORY[ctx_cccm()] == NUM_CATS + CAT_MODE
     assert CTX_CATEGORY[ctx_qdelta(0)] == CTX_CATEGORY[ctx_qdelta(QDELTA_BINS - 1)] == CAT_QDELTA
     assert ctx_cccm() == ctx_transform(0, 1) - 1          # appended in format 9
-    assert ctx_transform(1, 4) == NUM_CTX - 1             # appended in format 10
+    assert ctx_transform(1, 4) == ctx_edge(0, 0) - 1      # appended in format 10
+    assert ctx_edge(1, 6) == NUM_CTX - 1                  # appended in format 11
 
 
 def test_accounted_bits_match_the_file():

@@ -9,7 +9,7 @@ from tools import encode_profile
 def test_profile_phases(tmp_path, capsys):
     img = synthetic_image(72, 96, seed=3)
     r = codec.encode_image(img, codec.EncoderConfig(quality=60))
-    assert {"luma pass", "chroma pass", "deblocking-level choice", "restoration fit",
+    assert {"luma pass", "chroma pass", "deblocking-level choice", "restoration fit", "edge offsets",
             "RGB -> YCbCr", "YCbCr -> RGB", "4:2:0 downsampling"} <= set(r.phase_seconds)
     total, pixels, seconds = encode_profile.profile([img], codec.EncoderConfig(quality=60))
     assert pixels == 72 * 96

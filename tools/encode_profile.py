@@ -5,7 +5,7 @@
 Encodes the images (one process, one thread) and prints the CPU seconds of
 each phase (EncodeResult.phase_seconds) and its share of the encode: the
 luma pass (RD search and write, all CTUs), the chroma passes (of every
-chroma format tried), the restoration fit, the deblocking-level choice (with
+chroma format tried), the restoration fit, the edge offsets' choice, the deblocking-level choice (with
 its trial deblockings), the final deblocking, colour conversion and 4:2:0
 downsampling.  The first image is encoded once untimed (kernel load).
 tools/kernel_bench.py splits the search further, per kernel call.

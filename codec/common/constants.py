@@ -4,7 +4,7 @@ Anything here changes the bitstream; bump FORMAT_VERSION when it does.
 """
 
 MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
-FORMAT_VERSION = 10          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
+FORMAT_VERSION = 11          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
                              # 3: restoration filter; angular modes 11..25 project the side reference
                              # 4: per-CTU quantiser deltas
                              # 5: adaptation rates per context group, sent at the start of the payload
@@ -13,6 +13,8 @@ FORMAT_VERSION = 10          # 2: 35 intra modes with MPM coding, luma-first pla
                              # 8: DST-VII instead of the DCT for blocks up to 8x8
                              # 9: a cross-component filter for chroma (CCCM, mode 41)
                              # 10: a coded block may use the other transform (one bin after cbf)
+                             # 11: edge offsets after restoration (per CTU, one of four directions);
+                             #     a long deblocking filter between leaves of 16x16 or more
 
 # --- image limits the decoder enforces before it allocates anything --------
 MAX_DIM = 65535             # width/height fit the u16 header fields
@@ -117,12 +119,21 @@ NUM_MPM = 3
 
 # --- deblocking -----------------------------------------------------------------
 MAX_DEBLOCK_LEVEL = 7       # header field per plane; 0 = off
+LOG2_LONG_DEBLOCK = 4       # the long filter between two leaves of 16x16 or more (format 11)
+LONG_DEBLOCK_TAPS = 7       # samples it changes on either side
 
 # --- restoration filter (restore.py) ---------------------------------------------
 RESTORE_SHIFT = 7           # coefficients in 1/128
 RESTORE_COEF_BITS = 7       # coded as c - RESTORE_COEF_MIN in 7 bypass bits
 RESTORE_COEF_MIN = -64
 RESTORE_COEF_MAX = 63
+
+# --- edge offset (edge_offset.py) -----------------------------------------------
+EO_DIRS = 4                 # neighbour pairs: left/right, above/below, the two diagonals
+EO_CLASSES = 4              # local minimum, half minimum, half maximum, local maximum
+EO_FLAT = 1 << SAMPLE_SHIFT  # a neighbour less than one 8-bit level away counts as equal
+EO_OFFSET_BITS = 5          # an offset's magnitude in bypass bits (internal units);
+EO_OFFSET_MAX = (1 << EO_OFFSET_BITS) - 1   # its sign follows from the class
 
 # --- container ------------------------------------------------------------------
 MAX_PAYLOAD = (1 << 32) - 1

@@ -46,14 +46,17 @@ CTX_QDELTA = CTX_RESTORE + NPT * RESTORE_BINS
 QDELTA_BINS = 3            # delta != 0; |delta| > 1; |delta| > 2 (luma CTUs only)
 CTX_CCCM = CTX_QDELTA + QDELTA_BINS    # a CfL leaf: the cross-component filter (mode 41)
 CTX_TRANSFORM = CTX_CCCM + 1   # a coded block from 8x8: its size's transform (0) or the other (1)
-NUM_CTX = CTX_TRANSFORM + NPT * (NSC - 1)
+CTX_EDGE = CTX_TRANSFORM + NPT * (NSC - 1)
+EDGE_BINS = 7          # plane uses edge offsets; CTU on (0..2 left/top on); direction bit 0, bit 1 (by bit 0)
+NUM_CTX = CTX_EDGE + NPT * EDGE_BINS
 
 
 def _context_groups():
     """Context -> rate group (format v5: each group's adaptation shifts are
     sent at the start of the payload).  Every syntax element per plane type,
     CfL with the chroma modes, the last-position class and bit contexts
-    together, restoration and quantiser deltas one group each."""
+    together, the two post filters (restoration, edge offsets) and the
+    quantiser deltas one group each."""
     g = np.full(NUM_CTX, -1, np.int64)
     for pt in range(NPT):
         g[CTX_SPLIT + pt * (NSC - 1) * 3:CTX_SPLIT + (pt + 1) * (NSC - 1) * 3] = 0 + pt
@@ -71,6 +74,7 @@ def _context_groups():
     g[CTX_RESTORE:CTX_QDELTA] = 14
     g[CTX_QDELTA:CTX_CCCM] = 15
     g[CTX_CCCM] = 3
+    g[CTX_EDGE:NUM_CTX] = 14
     assert (g >= 0).all()
     return g
 
@@ -102,6 +106,13 @@ def ctx_restore(pt, b):
     """b = 0: the plane's filter flag; 1: per-CTU flags follow; 2 + nb: a CTU
     flag, nb = number of left/top CTUs filtered."""
     return CTX_RESTORE + pt * RESTORE_BINS + b
+
+
+@kernel
+def ctx_edge(pt, b):
+    """b = 0: the plane's edge-offset flag; 1 + nb: a CTU's on flag, nb = number
+    of left/top CTUs on; 4: a direction's first bit; 5 + first bit: its second."""
+    return CTX_EDGE + pt * EDGE_BINS + b
 
 
 @inline_kernel

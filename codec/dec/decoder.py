@@ -11,8 +11,10 @@ from .arith_dec import dec_failed, dec_used, new_decoder
 from .config_dec import DecoderConfig
 from ..common.contexts import CTX_GROUP, NUM_CTX, TEMPLATE_REACH
 from ..common.deblock import deblock_plane
+from ..common.constants import EO_CLASSES, EO_DIRS
+from ..common.edge_offset import apply_edge_offset, offset_table
 from .image_dec import decode_planes
-from .syntax_dec import dec_rates, dec_restore
+from .syntax_dec import dec_edge_offset, dec_rates, dec_restore
 from ..errors import CorruptStreamError
 from ..common.planes import ctu_log2, new_plane_state, plane_shapes, planes_to_rgb
 from ..common.probmodel import new_contexts, set_rates
@@ -21,7 +23,8 @@ from ..common.recon import new_recon_scratch
 from ..common.restore import NUM_TAPS, apply_restore
 
 
-# with DecoderConfig(threads > 1), deblocking and restoration are one stage
+# "restore" is the restoration filter and the edge offsets; with
+# DecoderConfig(threads > 1), deblocking and both post filters are one stage
 STAGES = ("setup", "ctu_loop", "filter_params", "deblock", "restore", "filters_threaded", "colour")
 
 
@@ -67,7 +70,10 @@ def decode(data, *, config=None, timings=None):
         coefs = np.zeros(NUM_TAPS, np.int64)
         flags = np.zeros((-(-ph // ctu), -(-pw // ctu)), np.uint8)
         on = dec_restore(0 if p == 0 else 1, coefs, flags, probs, st, buf)
-        restores.append((on, coefs, flags, ctu))
+        mags = np.zeros((EO_DIRS, EO_CLASSES), np.int64)
+        choice = np.zeros(flags.shape, np.uint8)
+        eo = dec_edge_offset(0 if p == 0 else 1, mags, choice, probs, st, buf)
+        restores.append((on, coefs, flags, ctu, eo, mags, choice))
         ok = not dec_failed(st)
     if not ok:
         raise CorruptStreamError("coded data is inconsistent (syntax error or read past the end)")
@@ -82,9 +88,11 @@ def decode(data, *, config=None, timings=None):
                       h.deblock_y if p == 0 else h.deblock_c, h.dep_quant == 1)
 
     def restore(p):
-        on, coefs, flags, ctu = restores[p]
+        on, coefs, flags, ctu, eo, mags, choice = restores[p]
         if on:
             apply_restore(recs[p], coefs, flags, ctu)
+        if eo:
+            apply_edge_offset(recs[p], offset_table(mags), choice, ctu)
 
     if cfg.threads == 1 or len(restores) == 1:
         for p in range(len(restores)):

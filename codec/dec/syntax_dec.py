@@ -9,13 +9,14 @@ import numpy as np
 
 from .arith_dec import (ST_ERR, bit_local, bypass_local, dec_bit, dec_bypass, dec_bypass_bits,
                         load_local, store_local)
-from ..common.constants import (CFL_SIDE_LEFT, CFL_SIDE_TOP, MAX_ABS_LEVEL, MODE_CCCM, MODE_CFL,
-                               RESTORE_COEF_BITS, RESTORE_COEF_MIN)
+from ..common.constants import (CFL_SIDE_LEFT, CFL_SIDE_TOP, EO_CLASSES, EO_DIRS, EO_OFFSET_BITS,
+                                MAX_ABS_LEVEL, MODE_CCCM, MODE_CFL, RESTORE_COEF_BITS,
+                                RESTORE_COEF_MIN)
 from ..common.contexts import (EG_MAX_PREFIX, NUM_RATE_GROUPS, REM_PREFIX_MAX, coloc_count_mask,
-                               ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side, ctx_gt1, ctx_gt2,
-                               ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta, ctx_restore,
-                               ctx_sig, ctx_split, ctx_transform, nb_nonzero, rice_param,
-                               template_padded)
+                               ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side, ctx_edge,
+                               ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta,
+                               ctx_restore, ctx_sig, ctx_split, ctx_transform, nb_nonzero,
+                               rice_param, template_padded)
 from ..jit import kernel
 from ..common.probmodel import DEFAULT_RATE_INDEX, RATE_INDEX_BITS
 from ..common.quant import DEPQ_NEXT, depq_level, depq_qset
@@ -215,6 +216,27 @@ def dec_restore(pt, coefs, flags, probs, st, buf):
     for cy in range(flags.shape[0]):
         for cx in range(flags.shape[1]):
             flags[cy, cx] = dec_bit(st, buf, probs, ctx_restore(pt, 2 + nb_nonzero(flags, cx, cy)))
+    return 1
+
+
+@kernel
+def dec_edge_offset(pt, mags, choice, probs, st, buf):
+    """Mirror of enc_syntax.edge_offset_syntax; returns the plane's on flag.
+    mags (EO_DIRS, EO_CLASSES) and choice (the CTU map) arrive zeroed; a
+    direction outside the mask keeps zero offsets, so any CTU direction is
+    valid."""
+    if dec_bit(st, buf, probs, ctx_edge(pt, 0)) == 0:
+        return 0
+    mask = dec_bypass_bits(st, buf, EO_DIRS)
+    for d in range(EO_DIRS):
+        if mask >> d & 1:
+            for k in range(EO_CLASSES):
+                mags[d, k] = dec_bypass_bits(st, buf, EO_OFFSET_BITS)
+    for cy in range(choice.shape[0]):
+        for cx in range(choice.shape[1]):
+            if dec_bit(st, buf, probs, ctx_edge(pt, 1 + nb_nonzero(choice, cx, cy))):
+                b0 = dec_bit(st, buf, probs, ctx_edge(pt, 4))
+                choice[cy, cx] = 1 + 2 * b0 + dec_bit(st, buf, probs, ctx_edge(pt, 5 + b0))
     return 1
 
 

@@ -33,6 +33,7 @@ class EncoderConfig:
     chroma: "auto" tries 4:2:0 and 4:4:4 and keeps the lower D + lambda*R;
     deblock: let the encoder choose a deblocking level per plane (else off);
     restore: let the encoder fit and switch the restoration filter (else off);
+    edge_offset: let the encoder choose edge offsets per plane (else off);
     weight_slope: per-frequency quantiser weighting (0 = flat, the PSNR optimum;
     None = the tuning's default);
     tune: "psnr" minimises squared error; "msssim" weights each region's error
@@ -55,6 +56,7 @@ class EncoderConfig:
     chroma: str = "auto"
     deblock: bool = True
     restore: bool = True
+    edge_offset: bool = True
     weight_slope: Optional[int] = None
     tune: str = "psnr"
     dep_quant: Optional[bool] = None

@@ -19,8 +19,10 @@ from ..common.contexts import NUM_CTX
 from ..common.deblock import deblock_plane
 from ..common.constants import MAX_DEBLOCK_LEVEL
 from .image_enc import EFFORTS, encode_planes, new_scratch
+from .edge_offset_enc import choose_edge_offset, edge_offset_off
 from .restore_enc import choose_restore
-from .syntax_enc import BILL_SLOTS, bits_by_category, rates_syntax, restore_syntax
+from .syntax_enc import (BILL_SLOTS, bits_by_category, edge_offset_syntax, rates_syntax,
+                         restore_syntax)
 from .rates_enc import RATE_HEADER_BINS, Replay, code_with_rates
 from ..common.restore import NUM_TAPS
 from ..errors import ConfigError, InvalidImageError
@@ -184,7 +186,7 @@ def _run_group(orgs, state, p_first, p_last, colour, quant, lam, wds, aqs, probs
 # parameters.
 LumaPass = namedtuple("LumaPass", ["org", "aq", "wd", "dep", "qidx", "wmat", "qdelta_map",
                                    "qdelta_on", "state", "probs", "st", "buf", "deblock", "rec",
-                                   "restore", "replay"])
+                                   "restore", "edge", "replay"])
 
 
 def _code_luma(ycc, lam, cfg, clock):
@@ -226,8 +228,10 @@ def _code_luma(ycc, lam, cfg, clock):
         deblock_plane(final, smap, qmap, deblock, dep)
     with clock("restoration fit"):
         restore = _restore_plane(org, final, 1 << int(ctu_log2(COLOUR_YCC444)[0]), wd, lam, cfg)
+    with clock("edge offsets"):
+        edge = _edge_offset_plane(org, final, 1 << int(ctu_log2(COLOUR_YCC444)[0]), wd, lam, cfg)
     return LumaPass(org, aq, wd, dep, qidx, wmat, qdelta_map, qdelta_on, state, probs, st, buf,
-                    deblock, final, restore, replay)
+                    deblock, final, restore, edge, replay)
 
 
 def _encode_colour(rgb, ycc, colour, lam, cfg, luma, clock):
@@ -267,17 +271,21 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma, clock):
             levels[1] = _choose_deblock_level(orgs[1:nplanes], recs[1:nplanes], smaps[1:nplanes],
                                               qmaps[1:nplanes], wds[1:nplanes], luma.dep)
     restores = [luma.restore]
+    edges = [luma.edge]
     ctus = ctu_log2(colour)
     for p in range(1, nplanes):
         with clock("deblocking"):
             deblock_plane(recs[p], smaps[p], qmaps[p], levels[1], luma.dep)
         with clock("restoration fit"):
             restores.append(_restore_plane(orgs[p], recs[p], 1 << int(ctus[p]), wds[p], lam, cfg))
-    # restoration parameters close the payload (the decoder needs every plane first)
+        with clock("edge offsets"):
+            edges.append(_edge_offset_plane(orgs[p], recs[p], 1 << int(ctus[p]), wds[p], lam, cfg))
+    # the post filters' parameters close the payload (the decoder needs every plane first)
     st = st.copy()
-    buf = ensure_capacity(st, buf, sum(64 + f.size for _, _, f in restores) + 64)
-    for p, (on, coefs, flags) in enumerate(restores):
+    buf = ensure_capacity(st, buf, sum(64 + 2 * f.size for _, _, f in restores) + 256)
+    for p, ((on, coefs, flags), edge) in enumerate(zip(restores, edges)):
         restore_syntax(on, coefs, flags, 0 if p == 0 else 1, probs, st, buf)
+        edge_offset_syntax(*edge, 0 if p == 0 else 1, probs, st, buf)
     log = bin_log(st)
     if log is not None and luma.replay is not None:
         # the luma bins were replayed once (LumaPass); the chroma and
@@ -315,6 +323,13 @@ def _restore_plane(org, rec, ctu, wd, lam, cfg):
     if on:
         rec[:] = restored
     return on, coefs, flags
+
+
+def _edge_offset_plane(org, rec, ctu, wd, lam, cfg):
+    """Choose one plane's edge offsets and apply them to rec: (on, mags, mask, choice)."""
+    if not cfg.edge_offset:
+        return edge_offset_off(rec.shape, ctu)
+    return choose_edge_offset(org, rec, ctu, wd, lam)
 
 
 def _choose_deblock_level(orgs, recs, smaps, qmaps, wds, dep):

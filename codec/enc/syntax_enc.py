@@ -11,16 +11,16 @@ this module names, and `bits_by_category` adds them up by category.
 import numpy as np
 
 from .arith_enc import BIT_UNIT, accounted, enc_bit, enc_bypass, enc_bypass_bits, enc_bypass_slot
-from ..common.constants import (CFL_SIDE_TOP, MAX_ABS_LEVEL, MODE_CCCM, MODE_CFL, NUM_CFL_MODES,
-                                NUM_MPM,
-                               RESTORE_COEF_BITS, RESTORE_COEF_MIN)
+from ..common.constants import (CFL_SIDE_TOP, EO_CLASSES, EO_DIRS, EO_OFFSET_BITS, MAX_ABS_LEVEL,
+                                MODE_CCCM, MODE_CFL, NUM_CFL_MODES, NUM_MPM, RESTORE_COEF_BITS,
+                                RESTORE_COEF_MIN)
 from ..common.contexts import (CTX_CBF, CTX_CFL, CTX_GT1, CTX_GT2, CTX_LAST_BIT, CTX_LAST_CLS,
-                               CTX_CCCM, CTX_MODE, CTX_QDELTA, CTX_RESTORE, CTX_SIG, CTX_SPLIT,
-                               CTX_TRANSFORM, NPT, NUM_CTX, REM_PREFIX_MAX, bit_length,
+                               CTX_CCCM, CTX_EDGE, CTX_MODE, CTX_QDELTA, CTX_RESTORE, CTX_SIG,
+                               CTX_SPLIT, CTX_TRANSFORM, NPT, NUM_CTX, REM_PREFIX_MAX, bit_length,
                                coloc_count, ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side,
-                               ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta,
-                               ctx_restore, ctx_sig, ctx_split, ctx_transform, nb_nonzero,
-                               rice_param, template)
+                               ctx_edge, ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode,
+                               ctx_qdelta, ctx_restore, ctx_sig, ctx_split, ctx_transform,
+                               nb_nonzero, rice_param, template)
 from ..jit import inline_kernel, kernel
 from ..common.probmodel import RATE_INDEX_BITS, bit_cost
 from ..common.quant import DEPQ_NEXT, depq_qset
@@ -29,9 +29,9 @@ from ..common.scan import SCAN_X, SCAN_Y
 
 # --- bit accounting -------------------------------------------------------------
 CAT_NAMES = ("split", "mode", "cbf", "last", "sig", "gt1/gt2", "remainder", "sign", "restore",
-             "delta q", "rates", "transform")
+             "delta q", "rates", "transform", "edge offset")
 (CAT_SPLIT, CAT_MODE, CAT_CBF, CAT_LAST, CAT_SIG, CAT_GT, CAT_REM, CAT_SIGN, CAT_RESTORE,
- CAT_QDELTA, CAT_RATES, CAT_TRANSFORM) = range(len(CAT_NAMES))
+ CAT_QDELTA, CAT_RATES, CAT_TRANSFORM, CAT_EDGE) = range(len(CAT_NAMES))
 NUM_CATS = len(CAT_NAMES)
 # accounting slots: one per context, then the bypass bins' (pt * NUM_CATS + category)
 BYPASS_SLOTS = NUM_CTX
@@ -45,7 +45,8 @@ def _category_table():
               (CTX_CBF, CTX_LAST_CLS, CAT_CBF), (CTX_LAST_CLS, CTX_LAST_BIT, CAT_LAST),
               (CTX_LAST_BIT, CTX_SIG, CAT_LAST), (CTX_SIG, CTX_GT1, CAT_SIG),
               (CTX_GT1, CTX_GT2, CAT_GT), (CTX_GT2, CTX_CFL, CAT_GT),
-              (CTX_RESTORE, CTX_QDELTA, CAT_RESTORE), (CTX_TRANSFORM, NUM_CTX, CAT_TRANSFORM))
+              (CTX_RESTORE, CTX_QDELTA, CAT_RESTORE), (CTX_TRANSFORM, CTX_EDGE, CAT_TRANSFORM),
+              (CTX_EDGE, NUM_CTX, CAT_EDGE))
     for a, b, cat in blocks:            # each block holds the luma half, then chroma
         half = (b - a) // NPT
         t[a:a + half] = cat
@@ -391,6 +392,32 @@ def restore_syntax(on, coefs, flags, pt, probs, st, buf):
     for cy in range(flags.shape[0]):
         for cx in range(flags.shape[1]):
             enc_bit(st, buf, probs, ctx_restore(pt, 2 + nb_nonzero(flags, cx, cy)), flags[cy, cx])
+
+
+@kernel
+def edge_offset_syntax(on, mags, mask, choice, pt, probs, st, buf):
+    """A plane's edge offsets (after its restoration parameters): on flag; if
+    on, the mask of directions with offsets (EO_DIRS bypass bits), their
+    classes' magnitudes (EO_OFFSET_BITS bypass bits each), then every CTU in
+    raster order: on (context from the left/top CTUs) and, if on, its
+    direction in two context-coded bins."""
+    enc_bit(st, buf, probs, ctx_edge(pt, 0), on)
+    if not on:
+        return
+    enc_bypass_slot(st, cat_slot(pt, CAT_EDGE))
+    enc_bypass_bits(st, buf, mask, EO_DIRS)
+    for d in range(EO_DIRS):
+        if mask >> d & 1:
+            for k in range(EO_CLASSES):
+                enc_bypass_bits(st, buf, mags[d, k], EO_OFFSET_BITS)
+    for cy in range(choice.shape[0]):
+        for cx in range(choice.shape[1]):
+            c = np.int64(choice[cy, cx])
+            enc_bit(st, buf, probs, ctx_edge(pt, 1 + nb_nonzero(choice, cx, cy)), 1 if c else 0)
+            if c:
+                b0 = (c - 1) >> 1
+                enc_bit(st, buf, probs, ctx_edge(pt, 4), b0)
+                enc_bit(st, buf, probs, ctx_edge(pt, 5 + b0), (c - 1) & 1)
 
 
 def rates_syntax(rates, st, buf):
