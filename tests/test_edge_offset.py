@@ -115,7 +115,7 @@ def test_statistics_and_choice():
     rows, cols = -(-h // ctu), -(-w // ctu)
     n = np.zeros((EO_DIRS, rows, cols, EO_CLASSES + 1), np.int64)
     s = np.zeros((EO_DIRS, rows, cols, EO_CLASSES + 1))
-    _class_stats(org, rec, ctu, n, s)
+    _class_stats(org, rec, ctu, n, s, 1)
     for d in range(EO_DIRS):
         # a unit offset of one class in one CTU shows which samples the filter puts there
         for k in range(1, EO_CLASSES + 1):

@@ -36,27 +36,27 @@ def offset_table(mags):
 @inline_kernel
 def _sign(d):
     """-1, 0 or +1: the comparison of a sample with a neighbour d below it."""
-    if d >= EO_FLAT:
-        return 1
-    if d <= -EO_FLAT:
-        return -1
-    return 0
+    return np.int64(d >= EO_FLAT) - np.int64(d <= -EO_FLAT)
+
+
+# the class of a sample from the sum of its two comparisons, + 2
+EO_CLASS_OF = np.array([1, 2, 0, 3, 4], dtype=np.int64)
 
 
 @inline_kernel
 def eo_class(c, a, b):
-    """The class (0..4) of a sample c with neighbours a and b (int64)."""
-    s = _sign(c - a) + _sign(c - b)
-    if s == 0:
-        return 0
-    return s + 3 if s < 0 else s + 2
+    """The class (0..4) of a sample c with neighbours a and b (int64),
+    without branches."""
+    return EO_CLASS_OF[_sign(c - a) + _sign(c - b) + 2]
 
 
 @alloc_plane_kernel
 def apply_edge_offset(rec, table, choice, ctu):
     """Offset rec (int16, a whole plane) in place in every CTU (ctu x ctu
     samples) whose choice is nonzero (choice = 1 + direction); table from
-    offset_table.  Reads a copy of the plane."""
+    offset_table.  Reads a copy of the plane.  Every sample of a CTU takes
+    its class's offset, class 0's being zero, so the loop has no branch per
+    sample (clipping a sample that did not move changes nothing)."""
     h, w = rec.shape
     rows, cols = choice.shape
     src = rec.copy()
@@ -72,9 +72,13 @@ def apply_edge_offset(rec, table, choice, ctu):
             y1 = min((cy + 1) * ctu, h - 1)
             x0 = max(cx * ctu, 1)
             x1 = min((cx + 1) * ctu, w - 1)
+            off = table[d]
             for y in range(y0, y1):
+                row = src[y]
+                first = src[y + dy]
+                second = src[y - dy]
+                out = rec[y]
                 for x in range(x0, x1):
-                    v = np.int64(src[y, x])
-                    k = eo_class(v, np.int64(src[y + dy, x + dx]), np.int64(src[y - dy, x - dx]))
-                    if k != 0:
-                        rec[y, x] = min(max(v + table[d, k], 0), SAMPLE_MAX)
+                    v = np.int64(row[x])
+                    k = eo_class(v, np.int64(first[x + dx]), np.int64(second[x - dx]))
+                    out[x] = min(max(v + off[k], 0), SAMPLE_MAX)
