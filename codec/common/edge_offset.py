@@ -17,7 +17,7 @@ not a sample already offset, so the CTU order does not matter.
 import numpy as np
 
 from .constants import EO_CLASSES, EO_DIRS, EO_FLAT, SAMPLE_MAX
-from ..jit import alloc_plane_kernel, inline_kernel
+from ..jit import alloc_plane_kernel, inline_kernel, kernel, plane_kernel
 
 # (dy, dx) of the first neighbour of each direction; the second is opposite
 EO_NEIGHBOUR = np.array([(0, -1), (-1, 0), (-1, -1), (-1, 1)], dtype=np.int64)
@@ -50,35 +50,77 @@ def eo_class(c, a, b):
     return EO_CLASS_OF[_sign(c - a) + _sign(c - b) + 2]
 
 
+@kernel
+def _offset_span(row, first, second, x0, x1, dx, off, out):
+    """out[x - x0] for x0 <= x < x1: row's samples offset by their class
+    along a direction whose first neighbour of column x is first[x + dx]
+    and second second[x - dx] (the rows above / below, or row itself).
+    Branch-free int32 (samples and offsets are far inside its range), each
+    class's offset selected by comparisons, so that the loop vectorises;
+    every input is read through a view starting at its offset."""
+    n = x1 - x0
+    c = row[x0:x0 + n]
+    a = first[x0 + dx:x0 + dx + n]
+    b = second[x0 - dx:x0 - dx + n]
+    o = out[:n]
+    o1 = np.int32(off[1])
+    o2 = np.int32(off[2])
+    o3 = np.int32(off[3])
+    o4 = np.int32(off[4])
+    flat = np.int32(EO_FLAT)
+    top = np.int32(SAMPLE_MAX)
+    zero = np.int32(0)
+    for i in range(n):
+        v = np.int32(c[i])
+        da = v - np.int32(a[i])
+        db = v - np.int32(b[i])
+        s = (np.int32(da >= flat) - np.int32(da <= -flat) + np.int32(db >= flat) -
+             np.int32(db <= -flat))
+        add = (np.int32(s == -2) * o1 + np.int32(s == -1) * o2 + np.int32(s == 1) * o3 +
+               np.int32(s == 2) * o4)
+        o[i] = min(max(v + add, zero), top)
+
+
+@plane_kernel
+def _offset_plane(rec, src, table, choice, ctu, out):
+    """apply_edge_offset's loops (without reference counting: no array is
+    allocated here, and each row view would otherwise cost two atomic
+    updates).  A run of CTUs with the same direction along a CTU row is one
+    span."""
+    h, w = rec.shape
+    rows, cols = choice.shape
+    for cy in range(rows):
+        y0 = max(cy * ctu, 1)
+        y1 = min((cy + 1) * ctu, h - 1)
+        cx = 0
+        while cx < cols:
+            c = np.int64(choice[cy, cx])
+            if c == 0:
+                cx += 1
+                continue
+            end = cx + 1
+            while end < cols and np.int64(choice[cy, end]) == c:
+                end += 1
+            d = c - 1
+            dy = EO_NEIGHBOUR[d, 0]
+            dx = EO_NEIGHBOUR[d, 1]
+            x0 = max(cx * ctu, 1)
+            x1 = min(end * ctu, w - 1)
+            cx = end
+            if x1 <= x0:
+                continue
+            off = table[d]
+            for y in range(y0, y1):
+                _offset_span(src[y], src[y + dy], src[y - dy], x0, x1, dx, off, out)
+                dst = rec[y, x0:x1]
+                for x in range(x1 - x0):
+                    dst[x] = out[x]
+
+
 @alloc_plane_kernel
 def apply_edge_offset(rec, table, choice, ctu):
     """Offset rec (int16, a whole plane) in place in every CTU (ctu x ctu
     samples) whose choice is nonzero (choice = 1 + direction); table from
-    offset_table.  Reads a copy of the plane.  Every sample of a CTU takes
-    its class's offset, class 0's being zero, so the loop has no branch per
-    sample (clipping a sample that did not move changes nothing)."""
-    h, w = rec.shape
-    rows, cols = choice.shape
-    src = rec.copy()
-    for cy in range(rows):
-        for cx in range(cols):
-            c = np.int64(choice[cy, cx])
-            if c == 0:
-                continue
-            d = c - 1
-            dy = EO_NEIGHBOUR[d, 0]
-            dx = EO_NEIGHBOUR[d, 1]
-            y0 = max(cy * ctu, 1)
-            y1 = min((cy + 1) * ctu, h - 1)
-            x0 = max(cx * ctu, 1)
-            x1 = min((cx + 1) * ctu, w - 1)
-            off = table[d]
-            for y in range(y0, y1):
-                row = src[y]
-                first = src[y + dy]
-                second = src[y - dy]
-                out = rec[y]
-                for x in range(x0, x1):
-                    v = np.int64(row[x])
-                    k = eo_class(v, np.int64(first[x + dx]), np.int64(second[x - dx]))
-                    out[x] = min(max(v + off[k], 0), SAMPLE_MAX)
+    offset_table.  Reads a copy of the plane; each span of a row is one
+    branch-free loop (_offset_span) into a scratch row, then copied."""
+    _offset_plane(rec, rec.copy(), table, choice, ctu, np.empty(rec.shape[1], np.int32))
