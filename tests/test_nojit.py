@@ -42,11 +42,10 @@ import codec
 from codec.common import deblock, predict, recon
 from codec.common.constants import FORMAT_VERSION
 
-modes, swing, transforms, long_edges, edge_dirs = set(), [0], set(), [0], set()
+modes, swing, transforms, edge_dirs = set(), [0], set(), set()
 _add_inverse = recon.add_inverse
 _predict, _cfl, _cccm = predict.predict, predict.predict_cfl, predict.predict_cccm
 _segment = deblock._filter_segment
-_long = deblock._long_segment
 from codec.dec import decoder
 _apply_eo = decoder.apply_edge_offset
 
@@ -68,11 +67,6 @@ def segment_(s, base, stride, step, beta, tc, strong_ok):
         swing[0] = max(swing[0], abs(int(s[b]) - int(s[b - stride])))
     return _segment(s, base, stride, step, beta, tc, strong_ok)
 
-def long_(s, base, stride, step, beta, tc):
-    done = _long(s, base, stride, step, beta, tc)
-    long_edges[0] += int(done)
-    return done
-
 def apply_eo_(rec, table, choice, ctu):
     edge_dirs.update(int(c) - 1 for c in choice.ravel() if c)
     return _apply_eo(rec, table, choice, ctu)
@@ -85,7 +79,6 @@ def add_inverse_(coef, nv, nu, n, sc, tr, *rest):
 predict.predict, predict.predict_cfl, predict.predict_cccm = predict_, cfl_, cccm_
 recon.add_inverse = add_inverse_
 deblock._filter_segment = segment_
-deblock._long_segment = long_
 decoder.apply_edge_offset = apply_eo_
 data = os.path.join({repo!r}, "tests", "data")
 hashes = {{}}
@@ -94,8 +87,7 @@ for name, entry in sorted(json.load(open(os.path.join(data, "streams.json"))).it
         out = codec.decode(open(os.path.join(data, name), "rb").read())
         hashes[name] = hashlib.sha256(out.tobytes()).hexdigest() == entry["sha256"]
 print(json.dumps(dict(hashes=hashes, modes=sorted(modes), swing=swing[0],
-                      transforms=sorted(transforms), long_edges=long_edges[0],
-                      edge_dirs=sorted(edge_dirs))))
+                      transforms=sorted(transforms), edge_dirs=sorted(edge_dirs))))
 """
 
 
@@ -107,9 +99,8 @@ def test_stored_streams_decode_to_their_hashes_without_jit():
     wherever the two could differ, as the CLIC 2019 runtime's numba 0.53 and
     the current numba must agree.  The streams reach every intra mode, both
     transforms at 8x8 and 16x16 (each size's own and the other one, format
-    10), a full-swing deblocking edge (where 9 * (q0 - p0) leaves int16),
-    the long deblocking filter and the edge offsets of every direction
-    (format 11)."""
+    10), a full-swing deblocking edge (where 9 * (q0 - p0) leaves int16)
+    and the edge offsets of every direction (format 11)."""
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, NUMBA_DISABLE_JIT="1")
     r = subprocess.run([sys.executable, "-c", STORED.format(repo=repo)], env=env,
@@ -120,5 +111,4 @@ def test_stored_streams_decode_to_their_hashes_without_jit():
     assert res["modes"] == list(range(42))          # planar, DC, 33 angles, 6 CfL, CCCM
     assert 9 * res["swing"] > 32767
     assert {(8, 0), (8, 1), (16, 0), (16, 1)} <= {tuple(t) for t in res["transforms"]}
-    assert res["long_edges"] > 0
     assert res["edge_dirs"] == [0, 1, 2, 3]

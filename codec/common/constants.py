@@ -4,7 +4,7 @@ Anything here changes the bitstream; bump FORMAT_VERSION when it does.
 """
 
 MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
-FORMAT_VERSION = 11          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
+FORMAT_VERSION = 12          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
                              # 3: restoration filter; angular modes 11..25 project the side reference
                              # 4: per-CTU quantiser deltas
                              # 5: adaptation rates per context group, sent at the start of the payload
@@ -15,6 +15,7 @@ FORMAT_VERSION = 11          # 2: 35 intra modes with MPM coding, luma-first pla
                              # 10: a coded block may use the other transform (one bin after cbf)
                              # 11: edge offsets after restoration (per CTU, one of four directions);
                              #     a long deblocking filter between leaves of 16x16 or more
+                             # 12: without that long filter (it doubled the deblocking time)
 
 # --- image limits the decoder enforces before it allocates anything --------
 MAX_DIM = 65535             # width/height fit the u16 header fields
@@ -119,8 +120,6 @@ NUM_MPM = 3
 
 # --- deblocking -----------------------------------------------------------------
 MAX_DEBLOCK_LEVEL = 7       # header field per plane; 0 = off
-LOG2_LONG_DEBLOCK = 4       # the long filter between two leaves of 16x16 or more (format 11)
-LONG_DEBLOCK_TAPS = 7       # samples it changes on either side
 
 # --- restoration filter (restore.py) ---------------------------------------------
 RESTORE_SHIFT = 7           # coefficients in 1/128

@@ -5,11 +5,6 @@ Edges are the leaf boundaries on the 4x4 grid (from smap).  All vertical
 edges of a plane are filtered first (left to right, top to bottom), then all
 horizontal ones.  Per 4-sample edge segment, with p0..p3 / q0..q3 the samples
 on either side and d the second-derivative activity of lines 0 and 3:
-  * between two leaves of 16x16 or more, the long filter (format 11) on
-    segments flat over 8 samples a side: 7 samples a side are blended
-    from the mean across the edge towards the mean of the two outermost
-    (large smooth blocks at low rates leave steps that 3 samples cannot
-    spread); otherwise the decisions below;
   * no filtering if d >= beta;
   * strong filter (3 samples a side, both blocks >= 8) on flat segments with
     a small step across the edge;
@@ -22,8 +17,7 @@ the scale, 0 switches the filter off.
 """
 import numpy as np
 
-from .constants import LOG2_LONG_DEBLOCK, LOG2_MIN_BLOCK, LONG_DEBLOCK_TAPS, MAX_DEBLOCK_LEVEL, \
-    SAMPLE_MAX
+from .constants import LOG2_MIN_BLOCK, MAX_DEBLOCK_LEVEL, SAMPLE_MAX
 from ..jit import inline_kernel, kernel, plane_kernel
 from .quant import QSTEP
 
@@ -31,12 +25,6 @@ from .quant import QSTEP
 BETA_NUM = np.array([0, 23, 32, 45, 64, 90, 128, 181], dtype=np.int64)
 TC_NUM = np.array([0, 3, 5, 7, 10, 14, 19, 27], dtype=np.int64)
 assert BETA_NUM.shape[0] == MAX_DEBLOCK_LEVEL + 1
-# the long filter: sample k from the edge (k = 0..6) takes LONG_MID[k] / 64 of
-# the mean across the edge and the rest of its side's outer mean, moving at
-# most (tc * LONG_CLIP[k]) >> 1 (the weights and clips of VVC's 7-sample filter)
-LONG_MID = np.array([59, 50, 41, 32, 23, 14, 5], dtype=np.int64)
-LONG_CLIP = np.array([6, 5, 4, 3, 2, 1, 1], dtype=np.int64)
-assert LONG_MID.shape[0] == LONG_CLIP.shape[0] == LONG_DEBLOCK_TAPS
 
 
 @kernel
@@ -130,46 +118,6 @@ def _filter_segment(s, base, stride, step, beta, tc, strong_ok):
 
 
 @kernel
-def _long_segment(s, base, stride, step, beta, tc):
-    """The long filter on 4 lines across one edge (arguments as
-    _filter_segment), if lines 0 and 3 are flat over the 8 samples on either
-    side; returns whether it filtered."""
-    n = LONG_DEBLOCK_TAPS
-    for li in (0, 3):
-        b = base + li * step
-        p0 = _at(s, b - stride)
-        p3 = _at(s, b - 4 * stride)
-        p7 = _at(s, b - (n + 1) * stride)
-        q0 = _at(s, b)
-        q3 = _at(s, b + 3 * stride)
-        q7 = _at(s, b + n * stride)
-        d = _activity(s, b - stride, -stride) + _activity(s, b, stride)
-        if not (2 * d < (beta >> 2)
-                and abs(p3 - p0) + abs(p7 - p3) + abs(q0 - q3) + abs(q7 - q3) < (beta >> 3)
-                and abs(p0 - q0) < ((5 * tc + 1) >> 1)):
-            return False
-    for li in range(4):
-        b = base + li * step
-        # every read before the first write: the mean of p0 (twice), p1..p6,
-        # q0 (twice), q1..q6, and the outer means of p6, p7 and q6, q7
-        tot = _at(s, b - stride) + _at(s, b)
-        for k in range(n):
-            tot += _at(s, b - (k + 1) * stride) + _at(s, b + k * stride)
-        mid = (tot + n + 1) // (2 * n + 2)
-        ref_p = (_at(s, b - n * stride) + _at(s, b - (n + 1) * stride) + 1) >> 1
-        ref_q = (_at(s, b + (n - 1) * stride) + _at(s, b + n * stride) + 1) >> 1
-        for k in range(n):
-            f = LONG_MID[k]
-            t = (tc * LONG_CLIP[k]) >> 1
-            pk = _at(s, b - (k + 1) * stride)
-            qk = _at(s, b + k * stride)
-            _put(s, b - (k + 1) * stride,
-                 _clip3(pk - t, pk + t, (mid * f + ref_p * (64 - f) + 32) >> 6))
-            _put(s, b + k * stride, _clip3(qk - t, qk + t, (mid * f + ref_q * (64 - f) + 32) >> 6))
-    return True
-
-
-@kernel
 def _leaf_edge(smap, ux, uy, vertical):
     """Is there a leaf boundary on the left (vertical) / top edge of unit (ux, uy)?"""
     sz = np.int64(smap[uy, ux]) - LOG2_MIN_BLOCK      # log2 leaf size in units
@@ -178,20 +126,16 @@ def _leaf_edge(smap, ux, uy, vertical):
 
 
 @kernel
-def _edge_filter(s, base, stride, step, qa, qb, level, strong_ok, long_ok, dep):
+def _edge_filter(s, base, stride, step, qa, qb, level, strong_ok, dep):
     """One segment with the thresholds of the mean step of its two sides
     (doubled with dependent quantisation, where each quantiser's levels are
-    two scale units apart); long_ok: both leaves are large enough for the
-    long filter."""
+    two scale units apart)."""
     qs = (QSTEP[qa] + QSTEP[qb] + 1) >> 1
     if dep:
         qs <<= 1
     tc = (qs * TC_NUM[level]) >> 6
     if tc > 0:
-        beta = (qs * BETA_NUM[level]) >> 6
-        if long_ok and _long_segment(s, base, stride, step, beta, tc):
-            return
-        _filter_segment(s, base, stride, step, beta, tc, strong_ok)
+        _filter_segment(s, base, stride, step, (qs * BETA_NUM[level]) >> 6, tc, strong_ok)
 
 
 @plane_kernel
@@ -208,15 +152,13 @@ def deblock_plane(rec, smap, qmap, level, dep):
         for ux in range(1, wu):
             if not _leaf_edge(smap, ux, uy, True):
                 continue
-            small = min(smap[uy, ux], smap[uy, ux - 1])
+            strong_ok = smap[uy, ux] > LOG2_MIN_BLOCK and smap[uy, ux - 1] > LOG2_MIN_BLOCK
             _edge_filter(s, (uy << LOG2_MIN_BLOCK) * w + (ux << LOG2_MIN_BLOCK), 1, w,
-                         qmap[uy, ux - 1], qmap[uy, ux], level, small > LOG2_MIN_BLOCK,
-                         small >= LOG2_LONG_DEBLOCK, dep)
+                         qmap[uy, ux - 1], qmap[uy, ux], level, strong_ok, dep)
     for uy in range(1, hu):
         for ux in range(wu):
             if not _leaf_edge(smap, ux, uy, False):
                 continue
-            small = min(smap[uy, ux], smap[uy - 1, ux])
+            strong_ok = smap[uy, ux] > LOG2_MIN_BLOCK and smap[uy - 1, ux] > LOG2_MIN_BLOCK
             _edge_filter(s, (uy << LOG2_MIN_BLOCK) * w + (ux << LOG2_MIN_BLOCK), w, 1,
-                         qmap[uy - 1, ux], qmap[uy, ux], level, small > LOG2_MIN_BLOCK,
-                         small >= LOG2_LONG_DEBLOCK, dep)
+                         qmap[uy - 1, ux], qmap[uy, ux], level, strong_ok, dep)
