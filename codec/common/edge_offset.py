@@ -56,7 +56,8 @@ def _offset_span(row, first, second, x0, x1, dx, off, out):
     along a direction whose first neighbour of column x is first[x + dx]
     and second second[x - dx] (the rows above / below, or row itself).
     Branch-free int32 (samples and offsets are far inside its range), each
-    class's offset selected by comparisons, so that the loop vectorises;
+    class's offset selected by comparisons (eo_class's rule without its
+    table lookup, which would keep the loop from vectorising);
     every input is read through a view starting at its offset."""
     n = x1 - x0
     c = row[x0:x0 + n]

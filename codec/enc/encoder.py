@@ -226,10 +226,11 @@ def _code_luma(ycc, lam, cfg, clock):
     final = rec.copy()
     with clock("deblocking"):
         deblock_plane(final, smap, qmap, deblock, dep)
+    ctu = 1 << int(ctu_log2(COLOUR_YCC444)[0])
     with clock("restoration fit"):
-        restore = _restore_plane(org, final, 1 << int(ctu_log2(COLOUR_YCC444)[0]), wd, lam, cfg)
+        restore = _restore_plane(org, final, ctu, wd, lam, cfg)
     with clock("edge offsets"):
-        edge = _edge_offset_plane(org, final, 1 << int(ctu_log2(COLOUR_YCC444)[0]), wd, lam, cfg)
+        edge = _edge_offset_plane(org, final, ctu, wd, lam, cfg)
     return LumaPass(org, aq, wd, dep, qidx, wmat, qdelta_map, qdelta_on, state, probs, st, buf,
                     deblock, final, restore, edge, replay)
 
