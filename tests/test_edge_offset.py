@@ -63,6 +63,27 @@ def test_filter_matches_the_format_text(seed):
     assert (out != rec).mean() > 0.1          # the offsets did something
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_filter_across_ctu_rows(seed):
+    """The filter writes each row back one row late (its neighbours below
+    must still read unfiltered samples): CTU rows without offsets between
+    rows with them, vertical and diagonal directions across CTU-row edges,
+    the last CTU row on and off."""
+    rng = np.random.default_rng(10 + seed)
+    h, w, ctu = 70 + seed, 41, 8
+    rec = random_plane(rng, h, w)
+    mags = rng.integers(1, EO_OFFSET_MAX + 1, (EO_DIRS, EO_CLASSES))
+    choice = rng.integers(0, EO_DIRS + 1, (-(-h // ctu), -(-w // ctu))).astype(np.uint8)
+    choice[2] = 0                       # a CTU row without offsets
+    choice[3] = 2 + seed                # a whole CTU row with one non-horizontal direction
+    choice[4] = 2 + (seed + 1) % 3
+    choice[5:7] = 0
+    choice[-1] = 0 if seed == 1 else choice[-1]
+    out = rec.copy()
+    apply_edge_offset(out, offset_table(mags), choice, ctu)
+    assert (out == reference(rec, mags, choice, ctu)).all()
+
+
 def test_classes_by_flatness_threshold():
     """A neighbour EO_FLAT - 1 away is equal, EO_FLAT away is not."""
     mags = np.zeros((EO_DIRS, EO_CLASSES), np.int64)

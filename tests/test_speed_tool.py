@@ -77,7 +77,12 @@ def test_decode_ab(tmp_path, capsys):
     assert len(sides) == 2 and sides[0].split(": ", 2)[2] == sides[1].split(": ", 2)[2]
     assert [line.split(" | ")[0] for line in out if line.startswith("| 1 ") or
             line.startswith("| 2 ")] == ["| 1", "| 2"]
-    assert out[-1].startswith("median: A ") and " B / A " in out[-1]
+    assert out[-2].startswith("median: A ") and " B / A " in out[-2]
+    # each file's fastest decode over the rounds cannot exceed the median round's total
+    assert out[-1].startswith("fastest per file: A ") and " B / A " in out[-1]
+    med_a = float(out[-2].split("median: A ")[1].split(" ms")[0])
+    best_a = float(out[-1].split("fastest per file: A ")[1].split(" ms")[0])
+    assert best_a <= med_a
 
 
 def test_decode_ab_errors(tmp_path, capsys):

@@ -82,46 +82,89 @@ def _offset_span(row, first, second, x0, x1, dx, off, out):
         o[i] = min(max(v + add, zero), top)
 
 
+@kernel
+def _span_end(choice, cy, cx):
+    """The column after the run of CTUs with choice[cy, cx]'s value that starts at cx."""
+    c = choice[cy, cx]
+    end = cx + 1
+    while end < choice.shape[1] and choice[cy, end] == c:
+        end += 1
+    return end
+
+
+@kernel
+def _offset_row(rec, y, choice, cy, ctu, table, out):
+    """Row y (in CTU row cy) of every span with offsets, from rec's rows
+    y - 1 .. y + 1 (still unfiltered), into out (absolute columns)."""
+    h, w = rec.shape
+    cx = 0
+    while cx < choice.shape[1]:
+        end = _span_end(choice, cy, cx)
+        c = np.int64(choice[cy, cx])
+        x0 = max(cx * ctu, 1)
+        x1 = min(end * ctu, w - 1)
+        cx = end
+        if c == 0 or x1 <= x0:
+            continue
+        d = c - 1
+        dy = EO_NEIGHBOUR[d, 0]
+        _offset_span(rec[y], rec[y + dy], rec[y - dy], x0, x1, EO_NEIGHBOUR[d, 1], table[d],
+                     out[x0:x1])
+
+
+@kernel
+def _store_row(rec, y, choice, cy, ctu, out):
+    """Write row y's offset spans (out, absolute columns) into rec (through
+    views indexed from 0: no negative-index handling, so the copy vectorises)."""
+    w = rec.shape[1]
+    cx = 0
+    while cx < choice.shape[1]:
+        end = _span_end(choice, cy, cx)
+        x0 = max(cx * ctu, 1)
+        x1 = min(end * ctu, w - 1)
+        if choice[cy, cx] != 0 and x1 > x0:
+            dst = rec[y, x0:x1]
+            src = out[x0:x1]
+            for x in range(x1 - x0):
+                dst[x] = src[x]
+        cx = end
+
+
 @plane_kernel
-def _offset_plane(rec, src, table, choice, ctu, out):
+def _offset_plane(rec, table, choice, ctu, out):
     """apply_edge_offset's loops (without reference counting: no array is
     allocated here, and each row view would otherwise cost two atomic
     updates).  A run of CTUs with the same direction along a CTU row is one
-    span."""
+    span.  Row y's result is held in out[y % 2] and written back only after
+    row y + 1 is computed, so every row is computed from unfiltered
+    neighbours without a copy of the plane."""
     h, w = rec.shape
-    rows, cols = choice.shape
-    for cy in range(rows):
+    pending = -1                 # the row whose result waits in out, or -1
+    for cy in range(choice.shape[0]):
+        on = False
+        for cx in range(choice.shape[1]):
+            if choice[cy, cx] != 0:
+                on = True
+        if not on:
+            continue
         y0 = max(cy * ctu, 1)
         y1 = min((cy + 1) * ctu, h - 1)
-        cx = 0
-        while cx < cols:
-            c = np.int64(choice[cy, cx])
-            if c == 0:
-                cx += 1
-                continue
-            end = cx + 1
-            while end < cols and np.int64(choice[cy, end]) == c:
-                end += 1
-            d = c - 1
-            dy = EO_NEIGHBOUR[d, 0]
-            dx = EO_NEIGHBOUR[d, 1]
-            x0 = max(cx * ctu, 1)
-            x1 = min(end * ctu, w - 1)
-            cx = end
-            if x1 <= x0:
-                continue
-            off = table[d]
-            for y in range(y0, y1):
-                _offset_span(src[y], src[y + dy], src[y - dy], x0, x1, dx, off, out)
-                dst = rec[y, x0:x1]
-                for x in range(x1 - x0):
-                    dst[x] = out[x]
+        for y in range(y0, y1):
+            if pending >= 0 and pending < y - 1:       # nothing computed below it
+                _store_row(rec, pending, choice, pending // ctu, ctu, out[pending % 2])
+                pending = -1
+            _offset_row(rec, y, choice, cy, ctu, table, out[y % 2])
+            if pending >= 0:                           # pending = y - 1: now free to write
+                _store_row(rec, pending, choice, pending // ctu, ctu, out[pending % 2])
+            pending = y
+    if pending >= 0:
+        _store_row(rec, pending, choice, pending // ctu, ctu, out[pending % 2])
 
 
 @alloc_plane_kernel
 def apply_edge_offset(rec, table, choice, ctu):
     """Offset rec (int16, a whole plane) in place in every CTU (ctu x ctu
     samples) whose choice is nonzero (choice = 1 + direction); table from
-    offset_table.  Reads a copy of the plane; each span of a row is one
-    branch-free loop (_offset_span) into a scratch row, then copied."""
-    _offset_plane(rec, rec.copy(), table, choice, ctu, np.empty(rec.shape[1], np.int32))
+    offset_table.  Each span of a row is one branch-free loop
+    (_offset_span) into a two-row result ring, written back one row late."""
+    _offset_plane(rec, table, choice, ctu, np.empty((2, rec.shape[1]), np.int32))
