@@ -8,7 +8,7 @@ from codec.enc.arith_enc import enc_finish, new_encoder
 from codec.common.constants import RESTORE_COEF_MAX, RESTORE_COEF_MIN, SAMPLE_MAX
 from codec.common.contexts import NUM_CTX
 from codec.dec.syntax_dec import dec_restore
-from codec.enc.restore_enc import choose_restore
+from codec.enc.restore_enc import _ctu_stats, choose_restore
 from codec.enc.syntax_enc import BILL_SLOTS, restore_syntax
 from codec.common.probmodel import new_contexts
 from codec.common.restore import NUM_TAPS, RESTORE_OFFSETS, apply_restore
@@ -74,6 +74,33 @@ def test_filter_arithmetic_matches_reference(h, w, ctu, kind):
     mask = np.kron(flags, np.ones((ctu, ctu), np.uint8))[:h, :w].astype(bool)
     assert np.array_equal(out[mask], ref[mask])
     assert np.array_equal(out[~mask], rec[~mask])
+
+
+@pytest.mark.parametrize("h, w, ctu", [(37, 53, 16), (70, 41, 32), (9, 6, 8)])
+def test_fit_statistics_match_numpy(h, w, ctu):
+    """The fit's per-CTU normal equations (upper triangle of A, and b) equal
+    sums written out in numpy over the quincunx samples, edge samples repeated."""
+    rng = np.random.default_rng(h)
+    org = np.clip(rng.normal(2048, 900, (h, w)), 0, SAMPLE_MAX)
+    rec = np.clip(np.round(org + rng.normal(0, 60, (h, w))), 0, SAMPLE_MAX).astype(np.int16)
+    rec[rng.random((h, w)) < 0.1] = SAMPLE_MAX
+    rows, cols = -(-h // ctu), -(-w // ctu)
+    A = np.zeros((rows, cols, NUM_TAPS, NUM_TAPS))
+    b = np.zeros((rows, cols, NUM_TAPS))
+    _ctu_stats(org, rec, ctu, A, b)
+    pad = np.pad(rec.astype(np.int64), 2, mode="edge")
+    want_a = np.zeros_like(A)
+    want_b = np.zeros_like(b)
+    for y in range(0, h, 2):
+        for x in range((y >> 1) & 1, w, 2):
+            c = pad[y + 2, x + 2]
+            f = np.array([pad[y + 2 + dy, x + 2 + dx] + pad[y + 2 - dy, x + 2 - dx] - 2 * c
+                          for dx, dy in RESTORE_OFFSETS], np.float64)
+            want_a[y // ctu, x // ctu] += np.outer(f, f)
+            want_b[y // ctu, x // ctu] += f * (org[y, x] - rec[y, x])
+    upper = np.triu(np.ones((NUM_TAPS, NUM_TAPS), bool))
+    assert np.array_equal(A[..., upper], want_a[..., upper])     # integers: exact
+    assert np.allclose(b, want_b, rtol=1e-12, atol=1e-6)
 
 
 def test_fit_recovers_a_blur():

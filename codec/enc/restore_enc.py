@@ -19,28 +19,46 @@ def _ctu_stats(org, rec, ctu, A, b):
     error org - rec, on a quincunx quarter of the samples (every second row,
     every second column, alternating): a 10-tap fit needs far fewer (corpus:
     J within +-0.03 % of the fit on every second row, 6 % less encode time at
-    lambda 362).  Only the upper triangle of A is filled."""
+    lambda 362).  Only the upper triangle of A is filled.
+
+    Each row's features are gathered first, then A's 55 sums run over the
+    row as int64 dot products, which vectorise: the features are integers
+    (|f| <= 2 SAMPLE_MAX), so every product and every CTU's sum (at most
+    ctu * ctu / 4 products < 2**53) is exact in float64 too, and A is the
+    same numbers as sample-by-sample float sums.  b keeps the float sums in
+    the same order as before (per tap, sample by sample): the same numbers."""
     h, w = rec.shape
     f = np.zeros(NUM_TAPS, np.int64)
-    fa = np.zeros(NUM_TAPS)
-    a = np.zeros((NUM_TAPS, NUM_TAPS))
+    nmax = ctu // 2 + 1
+    F = np.zeros((NUM_TAPS, nmax), np.int32)
+    E = np.zeros(nmax)
+    ai = np.zeros((NUM_TAPS, NUM_TAPS), np.int64)
     v = np.zeros(NUM_TAPS)
     for cy in range(A.shape[0]):
         for cx in range(A.shape[1]):
-            a[:] = 0.0
+            ai[:] = 0
             v[:] = 0.0
             for y in range(cy * ctu, min(h, (cy + 1) * ctu), 2):
+                m = 0
                 for x in range(cx * ctu + ((y >> 1) & 1), min(w, (cx + 1) * ctu), 2):
                     features(rec, y, x, h, w, f)
-                    e = org[y, x] - rec[y, x]
                     for i in range(NUM_TAPS):
-                        fa[i] = float(f[i])
-                    for i in range(NUM_TAPS):
-                        fi = fa[i]
-                        v[i] += fi * e
-                        for j in range(i, NUM_TAPS):
-                            a[i, j] += fi * fa[j]
-            A[cy, cx] = a
+                        F[i, m] = f[i]
+                    E[m] = org[y, x] - rec[y, x]
+                    m += 1
+                for i in range(NUM_TAPS):
+                    acc = v[i]
+                    for k in range(m):
+                        acc += float(F[i, k]) * E[k]
+                    v[i] = acc
+                    for j in range(i, NUM_TAPS):
+                        s = np.int64(0)
+                        for k in range(m):
+                            s += np.int64(F[i, k]) * np.int64(F[j, k])
+                        ai[i, j] += s
+            for i in range(NUM_TAPS):
+                for j in range(NUM_TAPS):
+                    A[cy, cx, i, j] = float(ai[i, j])
             b[cy, cx] = v
 
 
