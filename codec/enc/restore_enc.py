@@ -69,9 +69,15 @@ def _ctu_sse(org, a, ctu, out):
     for cy in range(out.shape[0]):
         for cx in range(out.shape[1]):
             acc = 0.0
+            x0 = cx * ctu
+            n = min(w, x0 + ctu) - x0
             for y in range(cy * ctu, min(h, (cy + 1) * ctu)):
-                for x in range(cx * ctu, min(w, (cx + 1) * ctu)):
-                    e = org[y, x] - a[y, x]
+                # views indexed from 0: no negative-index handling per sample
+                # (the sum keeps its order, so the numbers are the same)
+                orow = org[y, x0:x0 + n]
+                arow = a[y, x0:x0 + n]
+                for i in range(n):
+                    e = orow[i] - arow[i]
                     acc += e * e
             out[cy, cx] += acc
 
