@@ -21,9 +21,10 @@ from tools.cli import doc_parser, images_or_error
 POINTS = {"lowrate": 362.039, "transparent": 22.627}
 
 
-def profile(streams, reps, threads=1):
+def profile(streams, reps, threads=1, per_file=None):
     """(pixels, wall seconds, {stage: seconds}) of the fastest of `reps`
-    decodes of each stream, summed over the streams."""
+    decodes of each stream, summed over the streams; with a list per_file,
+    each stream's (seconds, CTU-loop seconds) is appended to it too."""
     import codec
     cfg = codec.DecoderConfig(threads=threads)
     codec.decode(streams[0][1], config=cfg)                  # kernel load, untimed
@@ -39,6 +40,8 @@ def profile(streams, reps, threads=1):
                 best = (dt, timings)
         pixels += npx
         total += best[0]
+        if per_file is not None:
+            per_file.append((best[0], best[1].get("ctu_loop", 0.0)))
         for k, v in best[1].items():
             stages[k] = stages.get(k, 0.0) + v
     return pixels, total, stages

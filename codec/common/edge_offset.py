@@ -183,8 +183,5 @@ def apply_edge_offset(rec, table, choice, ctu):
     samples) whose choice is nonzero (choice = 1 + direction); table from
     offset_table.  Each span of a row is one branch-free loop
     (_offset_span) into a two-row result ring, written back one row late."""
-    table16 = np.empty(table.shape, np.int16)
-    for d in range(table.shape[0]):
-        for k in range(table.shape[1]):
-            table16[d, k] = table[d, k]
-    _offset_plane(rec, table16, choice, ctu, np.empty((2, rec.shape[1]), np.int16))
+    _offset_plane(rec, table.astype(np.int16), choice, ctu,
+                  np.empty((2, rec.shape[1]), np.int16))
