@@ -4,7 +4,7 @@ Anything here changes the bitstream; bump FORMAT_VERSION when it does.
 """
 
 MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
-FORMAT_VERSION = 12          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
+FORMAT_VERSION = 13          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
                              # 3: restoration filter; angular modes 11..25 project the side reference
                              # 4: per-CTU quantiser deltas
                              # 5: adaptation rates per context group, sent at the start of the payload
@@ -16,6 +16,7 @@ FORMAT_VERSION = 12          # 2: 35 intra modes with MPM coding, luma-first pla
                              # 11: edge offsets after restoration (per CTU, one of four directions);
                              #     a long deblocking filter between leaves of 16x16 or more
                              # 12: without that long filter (it doubled the deblocking time)
+                             # 13: luma binary splits (two halves of a node from 8x8)
 
 # --- image limits the decoder enforces before it allocates anything --------
 MAX_DIM = 65535             # width/height fit the u16 header fields
@@ -41,6 +42,16 @@ LOG2_MAX_BLOCK = 6
 NUM_SIZES = LOG2_MAX_BLOCK - LOG2_MIN_BLOCK + 1   # size class 0 = 4x4 ... 4 = 64x64
 MIN_BLOCK = 1 << LOG2_MIN_BLOCK
 MAX_BLOCK = 1 << LOG2_MAX_BLOCK
+# Format 13: a luma quadtree node from 8x8 that is not split in four may be
+# split in two halves (binary split, horizontal or vertical), each a leaf.
+# Block shapes are indexed by a shape class: 0..NUM_SIZES-1 the squares
+# (the size class), then per long side 8..64 the wide half (w = 2h) and the
+# tall half (h = 2w).  SHAPE_LW / SHAPE_LH: log2 width / height; SHAPE_CC:
+# the square size class whose contexts the shape shares (its short side's).
+LOG2_MIN_BT = 3
+NUM_SHAPES = NUM_SIZES + 2 * (LOG2_MAX_BLOCK - LOG2_MIN_BT + 1)
+BT_HORIZONTAL = 1           # two wide halves, top then bottom
+BT_VERTICAL = 2             # two tall halves, left then right
 
 # --- transforms ------------------------------------------------------------------
 # Blocks up to 2**LOG2_MAX_DST (every plane, every intra mode) use DST-VII in

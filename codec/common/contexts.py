@@ -48,7 +48,10 @@ CTX_CCCM = CTX_QDELTA + QDELTA_BINS    # a CfL leaf: the cross-component filter 
 CTX_TRANSFORM = CTX_CCCM + 1   # a coded block from 8x8: its size's transform (0) or the other (1)
 CTX_EDGE = CTX_TRANSFORM + NPT * (NSC - 1)
 EDGE_BINS = 7          # plane uses edge offsets; CTU on (0..2 left/top on); direction bit 0, bit 1 (by bit 0)
-NUM_CTX = CTX_EDGE + NPT * EDGE_BINS
+CTX_BT = CTX_EDGE + NPT * EDGE_BINS    # format 13, luma nodes from 8x8 not split in four:
+BT_BINS = 2 * 3        # split in two (by left/top neighbours 0..2), then its direction (by the same)
+NUM_BT_NODE_SIZES = NSC - 1
+NUM_CTX = CTX_BT + NUM_BT_NODE_SIZES * BT_BINS
 
 
 def _context_groups():
@@ -74,7 +77,8 @@ def _context_groups():
     g[CTX_RESTORE:CTX_QDELTA] = 14
     g[CTX_QDELTA:CTX_CCCM] = 15
     g[CTX_CCCM] = 3
-    g[CTX_EDGE:NUM_CTX] = 14
+    g[CTX_EDGE:CTX_BT] = 14
+    g[CTX_BT:NUM_CTX] = 0
     assert (g >= 0).all()
     return g
 
@@ -118,6 +122,13 @@ def ctx_edge(pt, b):
 @inline_kernel
 def ctx_qdelta(b):
     return CTX_QDELTA + b
+
+
+@inline_kernel
+def ctx_bt(sc, b, nb):
+    """A luma node of size class sc >= 1 not split in four: b = 0 'split in
+    two', 1 'vertically' (format 13); nb: left/top neighbour count (0..2)."""
+    return CTX_BT + ((sc - 1) * 2 + b) * 3 + nb
 
 
 @inline_kernel
@@ -180,31 +191,38 @@ def diag_class(d):
 
 @inline_kernel
 def template(lv, n, x, y):
-    """(sum of min(|l|,4), number of nonzeros, sum of |l| capped) over the template."""
+    """(sum of min(|l|,4), number of nonzeros, sum of |l| capped) over the
+    template of an n x n block."""
+    return template_wh(lv, n, n, x, y)
+
+
+@inline_kernel
+def template_wh(lv, w, h, x, y):
+    """template() of a w x h block."""
     s = 0
     ns = 0
     full = 0
-    if x + 1 < n:
+    if x + 1 < w:
         a = abs(lv[y, x + 1])
         s += min(a, 4)
         ns += a != 0
         full += a
-        if x + 2 < n:
+        if x + 2 < w:
             a = abs(lv[y, x + 2])
             s += min(a, 4)
             ns += a != 0
             full += a
-        if y + 1 < n:
+        if y + 1 < h:
             a = abs(lv[y + 1, x + 1])
             s += min(a, 4)
             ns += a != 0
             full += a
-    if y + 1 < n:
+    if y + 1 < h:
         a = abs(lv[y + 1, x])
         s += min(a, 4)
         ns += a != 0
         full += a
-        if y + 2 < n:
+        if y + 2 < h:
             a = abs(lv[y + 2, x])
             s += min(a, 4)
             ns += a != 0
@@ -235,34 +253,34 @@ def template_padded(lv, x, y):
 
 
 @inline_kernel
-def coloc_count(cmap, bx, by, n, x, y):
-    """How many of the left/top same-size areas hold a nonzero level at the
-    same frequency (x, y); only low frequencies (x, y < 4) look.  cmap holds
-    every decoded leaf's levels at their block-local positions."""
+def coloc_count(cmap, bx, by, w, h, x, y):
+    """How many of the left/top same-size (w x h) areas hold a nonzero level
+    at the same frequency (x, y); only low frequencies (x, y < 4) look.
+    cmap holds every decoded leaf's levels at their block-local positions."""
     if x >= 4 or y >= 4:
         return 0
     c = 0
-    if bx >= n and cmap[by + y, bx - n + x] != 0:
+    if bx >= w and cmap[by + y, bx - w + x] != 0:
         c += 1
-    if by >= n and cmap[by - n + y, bx + x] != 0:
+    if by >= h and cmap[by - h + y, bx + x] != 0:
         c += 1
     return c
 
 
 @inline_kernel
-def coloc_count_mask(cm, bx, by, n, x, y):
+def coloc_count_mask(cm, bx, by, w, h, x, y):
     """coloc_count for the decoder's map of nonzero masks per 4x4 unit
     (planes.new_plane_state(level_masks=True)).  The same answer: the leaf
-    is aligned to its size n >= 4, so for x, y < 4 the sample read, (bx - n +
-    x, by + y) or (bx + x, by - n + y), lies in the unit at the neighbour
-    area's origin, at bit 4 y + x."""
+    is aligned to its width w and height h (>= 4), so for x, y < 4 the
+    sample read, (bx - w + x, by + y) or (bx + x, by - h + y), lies in the
+    unit at the neighbour area's origin, at bit 4 y + x."""
     if x >= 4 or y >= 4:
         return 0
     b = 4 * y + x
     c = 0
-    if bx >= n and (np.int64(cm[by >> 2, (bx - n) >> 2]) >> b) & 1:
+    if bx >= w and (np.int64(cm[by >> 2, (bx - w) >> 2]) >> b) & 1:
         c += 1
-    if by >= n and (np.int64(cm[(by - n) >> 2, bx >> 2]) >> b) & 1:
+    if by >= h and (np.int64(cm[(by - h) >> 2, bx >> 2]) >> b) & 1:
         c += 1
     return c
 
@@ -315,11 +333,18 @@ def bit_length(v):
 # unit (ux, uy)) that select the split, cbf and chroma-from-luma contexts.
 @inline_kernel
 def nb_split(smap, ux, uy, log2s):
+    """Left/top leaves whose shorter side is below the node's size (0..2);
+    smap holds planes.leaf_code entries (inlined here: planes imports this
+    module's users)."""
     nb = 0
-    if ux > 0 and smap[uy, ux - 1] < log2s:
-        nb += 1
-    if uy > 0 and smap[uy - 1, ux] < log2s:
-        nb += 1
+    if ux > 0:
+        v = np.int64(smap[uy, ux - 1])
+        if min(v & 15, v >> 4) < log2s:
+            nb += 1
+    if uy > 0:
+        v = np.int64(smap[uy - 1, ux])
+        if min(v & 15, v >> 4) < log2s:
+            nb += 1
     return nb
 
 

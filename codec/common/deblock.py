@@ -120,7 +120,9 @@ def _filter_segment(s, base, stride, step, beta, tc, strong_ok):
 @kernel
 def _leaf_edge(smap, ux, uy, vertical):
     """Is there a leaf boundary on the left (vertical) / top edge of unit (ux, uy)?"""
-    sz = np.int64(smap[uy, ux]) - LOG2_MIN_BLOCK      # log2 leaf size in units
+    v = np.int64(smap[uy, ux])
+    # the leaf's log2 width (vertical edges) or height in units (planes.leaf_code)
+    sz = (v & 15 if vertical else v >> 4) - LOG2_MIN_BLOCK
     pos = ux if vertical else uy
     return (pos & ((1 << sz) - 1)) == 0
 
@@ -152,13 +154,15 @@ def deblock_plane(rec, smap, qmap, level, dep):
         for ux in range(1, wu):
             if not _leaf_edge(smap, ux, uy, True):
                 continue
-            strong_ok = smap[uy, ux] > LOG2_MIN_BLOCK and smap[uy, ux - 1] > LOG2_MIN_BLOCK
+            strong_ok = (np.int64(smap[uy, ux]) & 15) > LOG2_MIN_BLOCK and \
+                (np.int64(smap[uy, ux - 1]) & 15) > LOG2_MIN_BLOCK
             _edge_filter(s, (uy << LOG2_MIN_BLOCK) * w + (ux << LOG2_MIN_BLOCK), 1, w,
                          qmap[uy, ux - 1], qmap[uy, ux], level, strong_ok, dep)
     for uy in range(1, hu):
         for ux in range(wu):
             if not _leaf_edge(smap, ux, uy, False):
                 continue
-            strong_ok = smap[uy, ux] > LOG2_MIN_BLOCK and smap[uy - 1, ux] > LOG2_MIN_BLOCK
+            strong_ok = (np.int64(smap[uy, ux]) >> 4) > LOG2_MIN_BLOCK and \
+                (np.int64(smap[uy - 1, ux]) >> 4) > LOG2_MIN_BLOCK
             _edge_filter(s, (uy << LOG2_MIN_BLOCK) * w + (ux << LOG2_MIN_BLOCK), w, 1,
                          qmap[uy - 1, ux], qmap[uy, ux], level, strong_ok, dep)

@@ -6,6 +6,7 @@ import numpy as np
 from .constants import (CB_NONE, COLOUR_GREY, COLOUR_YCC420, LOG2_MAX_BLOCK, LOG2_MIN_BLOCK,
                         MIN_BLOCK)
 from .colour import grey_to_rgb, ycc420_to_rgb, ycc444_to_rgb
+from .shapes import SHAPE_H, SHAPE_LH, SHAPE_LW, SHAPE_W
 from ..jit import inline_kernel, kernel
 
 
@@ -71,56 +72,85 @@ def new_plane_state(shapes, level_masks=False):
                       tuple(qmaps))
 
 
+@inline_kernel
+def leaf_code(lw, lh):
+    """A leaf's entry in the leaf-shape map smap: log2 width | log2 height << 4
+    (never 0: the decoder reads 0 as 'not decoded yet')."""
+    return lw | (lh << 4)
+
+
+@inline_kernel
+def leaf_lw(v):
+    """log2 width of the leaf whose smap entry is v."""
+    return np.int64(v) & 15
+
+
+@inline_kernel
+def leaf_lh(v):
+    """log2 height of the leaf whose smap entry is v."""
+    return np.int64(v) >> 4
+
+
+@inline_kernel
+def leaf_min_log2(v):
+    """log2 of the shorter side of the leaf whose smap entry is v."""
+    return min(np.int64(v) & 15, np.int64(v) >> 4)
+
+
 @kernel
-def fill_units(m, ux, uy, nu, v):
-    """Set the nu x nu units from (ux, uy) of unit map m to v (clipped to the map)."""
+def fill_units_wh(m, ux, uy, nuw, nuh, v):
+    """Set the nuw x nuh units from (ux, uy) of unit map m to v (clipped to the map)."""
     h, w = m.shape
-    for j in range(uy, min(uy + nu, h)):
-        for i in range(ux, min(ux + nu, w)):
+    for j in range(uy, min(uy + nuh, h)):
+        for i in range(ux, min(ux + nuw, w)):
             m[j, i] = v
 
 
 @inline_kernel
-def _set_leaf_units(smap, mmap, cbmap, x, y, n, log2n, mode, cb):
+def _set_leaf_units(smap, mmap, cbmap, x, y, sc, mode, cb):
     ux = x >> LOG2_MIN_BLOCK
     uy = y >> LOG2_MIN_BLOCK
-    nu = n >> LOG2_MIN_BLOCK
-    fill_units(smap, ux, uy, nu, log2n)
-    fill_units(mmap, ux, uy, nu, mode)
-    fill_units(cbmap, ux, uy, nu, cb)
+    lw = SHAPE_LW[sc]
+    lh = SHAPE_LH[sc]
+    nuw = 1 << (lw - LOG2_MIN_BLOCK)
+    nuh = 1 << (lh - LOG2_MIN_BLOCK)
+    fill_units_wh(smap, ux, uy, nuw, nuh, leaf_code(lw, lh))
+    fill_units_wh(mmap, ux, uy, nuw, nuh, mode)
+    fill_units_wh(cbmap, ux, uy, nuw, nuh, cb)
 
 
 @kernel
-def set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, cb, lv):
-    """Record a coded leaf of size n at (x, y): its log2 size, mode and
+def set_leaf_maps(smap, mmap, cbmap, cmap, x, y, sc, mode, cb, lv):
+    """Record a coded leaf of shape class sc at (x, y): its shape, mode and
     coded-block value cb (CB_*) in the 4x4-unit maps, its levels (or zeros
     if cb is CB_NONE) in cmap at their block-local positions (what later
     leaves' contexts read)."""
     nz = cb != CB_NONE
-    _set_leaf_units(smap, mmap, cbmap, x, y, n, log2n, mode, cb)
+    _set_leaf_units(smap, mmap, cbmap, x, y, sc, mode, cb)
+    w = SHAPE_W[sc]
     # through row views indexed from 0: no negative-index handling, so the
     # copies vectorise (as in common/recon.py)
-    for yy in range(n):
-        crow = cmap[y + yy, x:x + n]
+    for yy in range(SHAPE_H[sc]):
+        crow = cmap[y + yy, x:x + w]
         if nz:
-            lrow = lv[yy, :n]
-            for xx in range(n):
+            lrow = lv[yy, :w]
+            for xx in range(w):
                 crow[xx] = lrow[xx]
         else:
-            for xx in range(n):
+            for xx in range(w):
                 crow[xx] = 0
 
 
 @kernel
-def set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, n, log2n, mode, cb, lv, nv, nu):
+def set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, sc, mode, cb, lv, nv, nu):
     """set_leaf_maps for the decoder, whose cmap holds nonzero masks per 4x4
     unit (new_plane_state(level_masks=True)): the leaf's area is still zero
     (the decoder records each area once, in a zeroed map) and its nonzero
     levels all lie in lv[:nv, :nu], so only the units of that box are
     written.  lv is zero beyond the box (dec_coeffs' contract), so the box
-    is widened to whole units (<= n, a multiple of 4) and each unit row's
-    four flags are packed at once."""
-    _set_leaf_units(smap, mmap, cbmap, x, y, n, log2n, mode, cb)
+    is widened to whole units (<= the width, a multiple of 4) and each unit
+    row's four flags are packed at once."""
+    _set_leaf_units(smap, mmap, cbmap, x, y, sc, mode, cb)
     nu4 = (nu + 3) >> LOG2_MIN_BLOCK
     ux = x >> LOG2_MIN_BLOCK
     for yy in range(nv):

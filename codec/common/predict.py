@@ -18,6 +18,7 @@ from .constants import (CCCM_FRAC, CCCM_INPUTS, CCCM_L_MAX, CCCM_MAX_TEMPLATE, C
                         CCCM_NORM_BITS, CCCM_RIDGE_SHIFT, CCCM_W_MAX, CCCM_Z_MAX, CFL2_MIN_PAIRS,
                         CFL_SIDE_LEFT, CFL_SIDE_TOP, LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CCCM, MODE_CFL,
                         MODE_DC, MODE_H, MODE_PLANAR, MODE_V, SAMPLE_MAX, SAMPLE_MID)
+from .shapes import SHAPE_LH, SHAPE_LW
 from ..jit import inline_kernel, kernel
 
 
@@ -57,8 +58,9 @@ def _outer_available(ux, uy, cux, cuy, wu, hu, ctu_ulog2, decoded, by_map):
 
 
 @inline_kernel
-def _build_refs(rec, x, y, n, ctu_ulog2, ref, avail, decoded, by_map):
-    """Fill ref[0:4n+1] = left (bottom to top), corner, top (left to right).
+def _build_refs(rec, x, y, w, h, ctu_ulog2, ref, avail, decoded, by_map):
+    """Fill ref[0:2(w+h)+1] = left (w + h samples, bottom to top), corner,
+    top (w + h, left to right) for a w x h block (squares: 2n each side).
     Availability is decided per 4x4 unit (blocks are unit-aligned).  The
     units beside the block (left, top, corner) precede it in coding order
     whenever they are in the plane (a leaf is aligned to its size, and the
@@ -67,18 +69,19 @@ def _build_refs(rec, x, y, n, ctu_ulog2, ref, avail, decoded, by_map):
     need a test: unit_available's z-order rule, or (by_map) the decoder's
     map of decoded units, `decoded` (nonzero where a leaf was decoded; exact
     for any tree: a unit is available when it was decoded before)."""
-    h, w = rec.shape
-    wu = w >> LOG2_MIN_BLOCK
-    hu = h >> LOG2_MIN_BLOCK
+    ph, pw = rec.shape
+    wu = pw >> LOG2_MIN_BLOCK
+    hu = ph >> LOG2_MIN_BLOCK
     cux = x >> LOG2_MIN_BLOCK
     cuy = y >> LOG2_MIN_BLOCK
-    n2 = 2 * n
-    nu = n >> LOG2_MIN_BLOCK
+    n2 = w + h
+    nuw = w >> LOG2_MIN_BLOCK
+    nuh = h >> LOG2_MIN_BLOCK
     nu2 = n2 >> LOG2_MIN_BLOCK
     unit = 1 << LOG2_MIN_BLOCK
     any_av = False
     for j in range(nu2):                       # left units, top to bottom
-        if j < nu:
+        if j < nuh:
             a = cux > 0 and cuy + j < hu
         else:
             a = _outer_available(cux - 1, cuy + j, cux, cuy, wu, hu, ctu_ulog2, decoded, by_map)
@@ -94,7 +97,7 @@ def _build_refs(rec, x, y, n, ctu_ulog2, ref, avail, decoded, by_map):
         ref[n2] = rec[y - 1, x - 1]
         any_av = True
     for j in range(nu2):                       # top units, left to right
-        if j < nu:
+        if j < nuw:
             a = cuy > 0 and cux + j < wu
         else:
             a = _outer_available(cux + j, cuy - 1, cux, cuy, wu, hu, ctu_ulog2, decoded, by_map)
@@ -128,7 +131,13 @@ def build_refs(rec, x, y, n, ctu_ulog2, ref, avail):
     """Fill ref[0:4n+1] = left (bottom to top), corner, top (left to right),
     availability by the z-order rule (the encoder's search, whose maps hold
     candidates as well as decisions)."""
-    _build_refs(rec, x, y, n, ctu_ulog2, ref, avail, _NO_MAP, False)
+    _build_refs(rec, x, y, n, n, ctu_ulog2, ref, avail, _NO_MAP, False)
+
+
+@kernel
+def build_refs_wh(rec, x, y, w, h, ctu_ulog2, ref, avail):
+    """build_refs for a w x h block (a split half)."""
+    _build_refs(rec, x, y, w, h, ctu_ulog2, ref, avail, _NO_MAP, False)
 
 
 @kernel
@@ -137,7 +146,13 @@ def build_refs_decoded(rec, smap, x, y, n, ctu_ulog2, ref, avail):
     (zero until a leaf is decoded): one load instead of the z-order
     computation, the same answer for a valid stream (decode 0-2 % faster,
     tools.decode_ab)."""
-    _build_refs(rec, x, y, n, ctu_ulog2, ref, avail, smap, True)
+    _build_refs(rec, x, y, n, n, ctu_ulog2, ref, avail, smap, True)
+
+
+@kernel
+def build_refs_decoded_wh(rec, smap, x, y, w, h, ctu_ulog2, ref, avail):
+    """build_refs_decoded for a w x h block (a split half)."""
+    _build_refs(rec, x, y, w, h, ctu_ulog2, ref, avail, smap, True)
 
 
 ANGLE = np.array([0, 0, 32, 26, 21, 17, 13, 9, 5, 2, 0, -2, -5, -9, -13, -17, -21, -26,
@@ -166,7 +181,12 @@ def use_smoothing(mode, n_log2, pt):
 @kernel
 def smooth_refs(ref, n, out):
     """[1 2 1] filter along left-bottom -> corner -> top-right; ends kept."""
-    total = 4 * n + 1
+    smooth_refs_len(ref, 4 * n + 1, out)
+
+
+@kernel
+def smooth_refs_len(ref, total, out):
+    """smooth_refs over ref[:total]."""
     out[0] = ref[0]
     out[total - 1] = ref[total - 1]
     for k in range(1, total - 1):
@@ -182,83 +202,109 @@ def _clip(v):
 def predict(ref, n, log2n, mode, pred, pt, main):
     """pred[:n,:n] from refs built by build_refs (already smoothed if the mode
     wants it).  main: int64 scratch of >= 3n+1 for angular modes."""
-    n2 = 2 * n
+    predict_wh(ref, n, n, log2n, log2n, mode, pred, pt, main)
+
+
+@kernel
+def predict_wh(ref, w, h, lw, lh, mode, pred, pt, main):
+    """pred[:h, :w] of a w x h block (w = 2**lw, h = 2**lh) from refs of
+    w + h samples a side (build_refs_wh).  Squares as always; a split half
+    (format 13): DC from its long side, planar weighted by both sizes, the
+    angular modes along the same angles over the longer reference."""
+    n2 = w + h
     # left[k] = ref[n2 - 1 - k], corner = ref[n2], top[k] = ref[n2 + 1 + k]
     if mode == MODE_DC:
         s = 0
-        for k in range(n):
-            s += ref[n2 - 1 - k] + ref[n2 + 1 + k]
-        dc = (s + n) >> (log2n + 1)
-        for yy in range(n):
-            prow = pred[yy, :n]
-            for xx in range(n):
+        if w == h:
+            for k in range(w):
+                s += ref[n2 - 1 - k] + ref[n2 + 1 + k]
+            dc = (s + w) >> (lw + 1)
+        elif w > h:
+            for k in range(w):
+                s += ref[n2 + 1 + k]
+            dc = (s + (w >> 1)) >> lw
+        else:
+            for k in range(h):
+                s += ref[n2 - 1 - k]
+            dc = (s + (h >> 1)) >> lh
+        for yy in range(h):
+            prow = pred[yy, :w]
+            for xx in range(w):
                 prow[xx] = dc
-        if pt == 0 and n < 32:
+        if pt == 0 and w < 32 and h < 32:
             pred[0, 0] = (ref[n2 - 1] + 2 * dc + ref[n2 + 1] + 2) >> 2
-            for k in range(1, n):
+            for k in range(1, w):
                 pred[0, k] = (ref[n2 + 1 + k] + 3 * dc + 2) >> 2
+            for k in range(1, h):
                 pred[k, 0] = (ref[n2 - 1 - k] + 3 * dc + 2) >> 2
         return
     if mode == MODE_PLANAR:
-        tr = ref[n2 + 1 + n]
-        bl = ref[n2 - 1 - n]
-        top = ref[n2 + 1:n2 + 1 + n]
-        for yy in range(n):
+        tr = ref[n2 + 1 + w]
+        bl = ref[n2 - 1 - h]
+        top = ref[n2 + 1:n2 + 1 + w]
+        sh = lw + lh + 1
+        rnd = w * h
+        for yy in range(h):
             lf = ref[n2 - 1 - yy]
-            prow = pred[yy, :n]
-            for xx in range(n):
-                prow[xx] = ((n - 1 - xx) * lf + (xx + 1) * tr + (n - 1 - yy) * top[xx]
-                            + (yy + 1) * bl + n) >> (log2n + 1)
+            prow = pred[yy, :w]
+            for xx in range(w):
+                # squares: the sum times n, exactly ((a + n) >> (log2n + 1) as before)
+                prow[xx] = ((((h - 1 - yy) * top[xx] + (yy + 1) * bl) << lw) +
+                            (((w - 1 - xx) * lf + (xx + 1) * tr) << lh) + rnd) >> sh
         return
     angle = ANGLE[mode]
     vertical = mode >= 18
-    # main reference: main[n + k] = corner (k = 0), then the top row (vertical
-    # modes) or left column (horizontal) for k = 1..2n; k < 0 projects the other side.
+    # the lines predicted (rows for vertical modes, columns for horizontal) and their length
+    nlines = h if vertical else w
+    nlen = w if vertical else h
+    # main reference: main[nlines + k] = corner (k = 0), then the top row
+    # (vertical modes) or left column (horizontal) for k = 1..w+h; k < 0
+    # projects the other side.
     corner = ref[n2]
-    main[n] = corner
+    main[nlines] = corner
     for k in range(1, n2 + 1):
         if vertical:
-            main[n + k] = ref[n2 + k]              # top[k - 1]
+            main[nlines + k] = ref[n2 + k]              # top[k - 1]
         else:
-            main[n + k] = ref[n2 - k]              # left[k - 1]
+            main[nlines + k] = ref[n2 - k]              # left[k - 1]
     if angle < 0:
-        last = (n * angle) >> 5
+        last = (nlines * angle) >> 5
         if last < -1:
             inv = INV_ANGLE[-angle]
             for k in range(last, 0):
                 j = -1 + ((-k * inv + 128) >> 8)    # index into the side reference (k < 0)
                 if vertical:
-                    main[n + k] = corner if j < 0 else ref[n2 - 1 - j]      # left[j]
+                    main[nlines + k] = corner if j < 0 else ref[n2 - 1 - j]      # left[j]
                 else:
-                    main[n + k] = corner if j < 0 else ref[n2 + 1 + j]      # top[j]
-    for a in range(n):                              # a: row (vertical) or column
+                    main[nlines + k] = corner if j < 0 else ref[n2 + 1 + j]      # top[j]
+    for a in range(nlines):                         # a: row (vertical) or column
         pos = (a + 1) * angle
         idx = pos >> 5
         fact = pos & 31
-        o = n + idx + 1             # >= 1: idx >= -(a + 1) for angles >= -32
+        o = nlines + idx + 1        # >= 1: idx >= -(a + 1) for angles >= -32
         # rows through views indexed from 0 (no negative-index handling: they vectorise)
-        src = main[o:o + n + 1]
+        src = main[o:o + nlen + 1]
         if vertical:
-            prow = pred[a, :n]
+            prow = pred[a, :nlen]
             if fact:
-                for b in range(n):
+                for b in range(nlen):
                     prow[b] = ((32 - fact) * src[b] + fact * src[b + 1] + 16) >> 5
             else:
-                for b in range(n):
+                for b in range(nlen):
                     prow[b] = src[b]
         else:
             if fact:
-                for b in range(n):
+                for b in range(nlen):
                     pred[b, a] = ((32 - fact) * src[b] + fact * src[b + 1] + 16) >> 5
             else:
-                for b in range(n):
+                for b in range(nlen):
                     pred[b, a] = src[b]
-    if pt == 0 and n < 32:
+    if pt == 0 and w < 32 and h < 32:
         if mode == MODE_V:
-            for yy in range(n):
+            for yy in range(h):
                 pred[yy, 0] = _clip(ref[n2 + 1] + ((ref[n2 - 1 - yy] - corner) >> 1))
         elif mode == MODE_H:
-            for xx in range(n):
+            for xx in range(w):
                 pred[0, xx] = _clip(ref[n2 - 1] + ((ref[n2 + 1 + xx] - corner) >> 1))
 
 
@@ -283,6 +329,20 @@ def mpm_list(a, b, out):
             out[2] = MODE_DC
         else:
             out[2] = MODE_V
+
+
+@inline_kernel
+def predict_half(ref, fref, sc, mode, pred, main):
+    """predict_mode for a luma split half of shape class sc (format 13)."""
+    lw = SHAPE_LW[sc]
+    lh = SHAPE_LH[sc]
+    w = 1 << lw
+    h = 1 << lh
+    if use_smoothing(mode, (lw + lh) >> 1, 0):
+        smooth_refs_len(ref, 2 * (w + h) + 1, fref)
+        predict_wh(fref, w, h, lw, lh, mode, pred, 0, main)
+    else:
+        predict_wh(ref, w, h, lw, lh, mode, pred, 0, main)
 
 
 @inline_kernel

@@ -10,7 +10,8 @@ import numpy as np
 
 from ..jit import inline_kernel, kernel
 from .scan import SCAN_X, SCAN_Y
-from .constants import (QDELTA_MAX, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_QIDX, NUM_SIZES, QSTEP_BASE,
+from .shapes import SHAPE_H, SHAPE_W
+from .constants import (QDELTA_MAX, LOG2_MIN_BLOCK, MAX_BLOCK, NUM_QIDX, NUM_SHAPES, QSTEP_BASE,
                         QSTEP_PER_OCTAVE, WEIGHT_UNIT)
 
 QSTEP = np.array([int(round(QSTEP_BASE * 2.0 ** (q / QSTEP_PER_OCTAVE))) for q in range(NUM_QIDX)],
@@ -19,13 +20,16 @@ MAX_WEIGHT_SLOPE = 31
 
 
 def weight_matrix(slope):
-    """w[size_class, v, u] = 16 + slope * (u + v) / (n - 1) scaled so the
-    highest frequency of every block size gets the same weight; int64."""
-    w = np.full((NUM_SIZES, MAX_BLOCK, MAX_BLOCK), WEIGHT_UNIT, dtype=np.int64)
-    for s in range(NUM_SIZES):
-        n = 1 << (s + LOG2_MIN_BLOCK)
-        uv = np.add.outer(np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64))
-        w[s, :n, :n] = WEIGHT_UNIT + (slope * uv + (n - 1)) // (2 * (n - 1))
+    """w[shape_class, v, u] = 16 + slope * (u / (w - 1) + v / (h - 1)) / 2
+    for a w x h block (squares: 16 + slope * (u + v) / (2 (n - 1))), so the
+    highest frequency of every block shape gets the same weight; int64."""
+    w = np.full((NUM_SHAPES, MAX_BLOCK, MAX_BLOCK), WEIGHT_UNIT, dtype=np.int64)
+    for s in range(NUM_SHAPES):
+        bw, bh = SHAPE_W[s], SHAPE_H[s]
+        u = np.arange(bw, dtype=np.int64)[None, :]
+        v = np.arange(bh, dtype=np.int64)[:, None]
+        den = (bw - 1) * (bh - 1)
+        w[s, :bh, :bw] = WEIGHT_UNIT + (slope * (u * (bh - 1) + v * (bw - 1)) + den) // (2 * den)
     return w
 
 
@@ -57,9 +61,11 @@ def depq_qset(state):
 def dequantise(lv, scl, n, sc, dep, out):
     """out[:n,:n] = the transform coefficients of levels lv (int64): lv * scl,
     or with dependent quantisation (dep) the state-machine reconstruction."""
+    w = SHAPE_W[sc]
+    h = SHAPE_H[sc]
     if not dep:
-        for v in range(n):
-            for u in range(n):
+        for v in range(h):
+            for u in range(w):
                 out[v, u] = lv[v, u] * scl[v, u]
         return
     sx = SCAN_X[sc]
@@ -101,10 +107,9 @@ def qdelta_limits(qbase, nplanes):
 def fill_scales(wmat, qidx, out):
     """out[s, v, u] = (QSTEP[qidx] * wmat[s, v, u] + 8) >> 4: the scales of step index qidx."""
     step = QSTEP[qidx]
-    for s in range(NUM_SIZES):
-        n = 1 << (s + LOG2_MIN_BLOCK)
-        for v in range(n):
-            for u in range(n):
+    for s in range(NUM_SHAPES):
+        for v in range(SHAPE_H[s]):
+            for u in range(SHAPE_W[s]):
                 out[s, v, u] = (step * wmat[s, v, u] + WEIGHT_UNIT // 2) // WEIGHT_UNIT
 
 

@@ -2,11 +2,12 @@
 and the scratch arrays a block's prediction and reconstruction work in."""
 import numpy as np
 
-from .constants import MAX_BLOCK, NUM_MPM, SAMPLE_MAX
+from .constants import MAX_BLOCK, NUM_MPM, NUM_SIZES, SAMPLE_MAX
+from .shapes import SHAPE_H, SHAPE_W
 from .predict import CCCM_SCRATCH
 from ..jit import kernel
 from .quant import dequantise
-from .transform import add_inverse, nonzero_box
+from .transform import add_inverse, add_inverse_half, nonzero_box_wh
 
 
 # Slots of the reconstruction scratch tuple (new_recon_scratch), read by name on
@@ -47,25 +48,31 @@ def reconstruct_coefs(pred, ci, nz, n, sc, tr, rec, x, y, ri, tmpi):
     nv = 0
     nu = 0
     if nz:
-        nv, nu = nonzero_box(ci, n, ri[0, :n])
+        nv, nu = nonzero_box_wh(ci, SHAPE_W[sc], SHAPE_H[sc], ri[0])
     reconstruct_box(pred, ci, nz, nv, nu, n, sc, tr, rec, x, y, ri, tmpi)
 
 
 @kernel
 def reconstruct_box(pred, ci, nz, nv, nu, n, sc, tr, rec, x, y, ri, tmpi):
     """reconstruct_coefs for a block whose nonzero coefficients all lie in
-    ci[:nv, :nu] (the decoder knows the box from the levels it read)."""
+    ci[:nv, :nu] (the decoder knows the box from the levels it read).  A
+    split half (shape class sc >= NUM_SIZES) takes its sides' transforms
+    (transform.add_inverse_half) whatever tr says."""
     if nu > 0:
-        add_inverse(ci, nv, nu, n, sc, tr, pred, rec, x, y, tmpi, ri)
+        if sc >= NUM_SIZES:
+            add_inverse_half(ci, nv, nu, sc, pred, rec, x, y, tmpi, ri)
+        else:
+            add_inverse(ci, nv, nu, n, sc, tr, pred, rec, x, y, tmpi, ri)
         return
+    w = SHAPE_W[sc]
     # rows are reached through views indexed from 0 (no negative-index
     # handling in the loops, which then vectorise)
-    for yy in range(n):
-        out = rec[y + yy, x:x + n]
-        p = pred[yy, :n]
+    for yy in range(SHAPE_H[sc]):
+        out = rec[y + yy, x:x + w]
+        p = pred[yy, :w]
         if nz:
-            for xx in range(n):
+            for xx in range(w):
                 out[xx] = min(max(p[xx], 0), SAMPLE_MAX)
         else:
-            for xx in range(n):
+            for xx in range(w):
                 out[xx] = p[xx]

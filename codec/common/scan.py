@@ -8,26 +8,28 @@ position has already been coded when the position is reached.
 """
 import numpy as np
 
-from .constants import LOG2_MIN_BLOCK, MAX_BLOCK, NUM_SIZES
+from .constants import MAX_BLOCK, NUM_SHAPES
+from .shapes import SHAPE_H, SHAPE_W
 
 
-def _diag_scan(n):
+def _diag_scan(w, h):
     order = []
-    for d in range(2 * n - 1):
-        for y in range(min(d, n - 1), max(0, d - n + 1) - 1, -1):
+    for d in range(w + h - 1):
+        for y in range(min(d, h - 1), max(0, d - w + 1) - 1, -1):
             order.append((d - y, y))
     return order
 
 
-SCAN_X = np.zeros((NUM_SIZES, MAX_BLOCK * MAX_BLOCK), dtype=np.int64)
-SCAN_Y = np.zeros((NUM_SIZES, MAX_BLOCK * MAX_BLOCK), dtype=np.int64)
-for _s in range(NUM_SIZES):
-    for _i, (_x, _y) in enumerate(_diag_scan(1 << (_s + LOG2_MIN_BLOCK))):
+# per shape class (shapes.py): squares first, as before format 13
+SCAN_X = np.zeros((NUM_SHAPES, MAX_BLOCK * MAX_BLOCK), dtype=np.int64)
+SCAN_Y = np.zeros((NUM_SHAPES, MAX_BLOCK * MAX_BLOCK), dtype=np.int64)
+for _s in range(NUM_SHAPES):
+    for _i, (_x, _y) in enumerate(_diag_scan(SHAPE_W[_s], SHAPE_H[_s])):
         SCAN_X[_s, _i] = _x
         SCAN_Y[_s, _i] = _y
 # SCAN_POS[s, y, x]: the scan index of (x, y), for finding the last
 # significant position with a raster (contiguous, vectorisable) pass
-SCAN_POS = np.zeros((NUM_SIZES, MAX_BLOCK, MAX_BLOCK), dtype=np.int64)
-for _s in range(NUM_SIZES):
-    _n = 1 << (_s + LOG2_MIN_BLOCK)
-    SCAN_POS[_s, SCAN_Y[_s, :_n * _n], SCAN_X[_s, :_n * _n]] = np.arange(_n * _n)
+SCAN_POS = np.zeros((NUM_SHAPES, MAX_BLOCK, MAX_BLOCK), dtype=np.int64)
+for _s in range(NUM_SHAPES):
+    _n = SHAPE_W[_s] * SHAPE_H[_s]
+    SCAN_POS[_s, SCAN_Y[_s, :_n], SCAN_X[_s, :_n]] = np.arange(_n)

@@ -14,8 +14,10 @@ import math
 import numpy as np
 
 from .constants import (DCT_BITS, IDCT_MID_FRAC, LOG2_MIN_BLOCK, LOG2_MIN_OTHER_TRANSFORM,
-                        MAX_BLOCK, NUM_DST_SIZES, NUM_SIZES, NUM_TRANSFORMS, SAMPLE_MAX, TR_DCT2,
+                        LOG2_MAX_DST, MAX_BLOCK, NUM_DST_SIZES, NUM_SIZES, NUM_TRANSFORMS,
+                        SAMPLE_MAX, TR_DCT2,
                         TR_DST7)
+from .shapes import SHAPE_LH, SHAPE_LW
 from ..jit import inline_kernel, kernel
 
 
@@ -177,19 +179,25 @@ def nonzero_box(coef, n, colany):
     every nonzero coefficient; colany: an int64 scratch row of >= n.  From
     OR-reductions that vectorise (a per-coefficient test cost more than the
     transform itself in large sparse blocks)."""
-    for ku in range(n):
+    return nonzero_box_wh(coef, n, n, colany)
+
+
+@inline_kernel
+def nonzero_box_wh(coef, w, h, colany):
+    """nonzero_box of coef[:h, :w]."""
+    for ku in range(w):
         colany[ku] = 0
     nv = 0
-    for kv in range(n):
-        crow = coef[kv, :n]
+    for kv in range(h):
+        crow = coef[kv, :w]
         rowany = np.int64(0)
-        for ku in range(n):
+        for ku in range(w):
             rowany |= crow[ku]
             colany[ku] |= crow[ku]
         if rowany != 0:
             nv = kv + 1
     nu = 0
-    for ku in range(n):
+    for ku in range(w):
         if colany[ku] != 0:
             nu = ku + 1
     return nv, nu
@@ -271,23 +279,75 @@ def _direct_inverse(coef, nv, nu, n, m, tmp, row, out, x0, y0, pred, add):
     rounding) >> _SHIFT1, then each row's residual (its sum over ku of
     tmp[ku, y] * m[ku, x], rounded) into out[y0+y, x0:x0+n]: added to pred
     and clipped (add) or as is; row: int64 scratch of >= n."""
+    _direct_inverse_wh(coef, nv, nu, n, n, m, m, tmp, row, out, x0, y0, pred, add)
+
+
+@inline_kernel
+def _direct_inverse_wh(coef, nv, nu, w, h, mw, mh, tmp, row, out, x0, y0, pred, add):
+    """_direct_inverse of a w x h block: the columns through basis mh (h
+    samples), the rows through mw (w samples)."""
     r1 = np.int64(1) << (_SHIFT1 - 1)
     r2 = np.int64(1) << (_SHIFT2 - 1)
     for ku in range(nu):
-        t = tmp[ku, :n]
-        _mac_rows(t, m, coef[:, ku], nv, n, r1)
-        for y in range(n):
+        t = tmp[ku, :h]
+        _mac_rows(t, mh, coef[:, ku], nv, h, r1)
+        for y in range(h):
             t[y] >>= _SHIFT1
-    for y in range(n):
-        _mac_rows(row, m, tmp[:, y], nu, n, r2)
-        orow = out[y0 + y, x0:x0 + n]
+    for y in range(h):
+        _mac_rows(row, mw, tmp[:, y], nu, w, r2)
+        orow = out[y0 + y, x0:x0 + w]
         if add:
-            p = pred[y, :n]
-            for x in range(n):
+            p = pred[y, :w]
+            for x in range(w):
                 orow[x] = min(max(p[x] + (row[x] >> _SHIFT2), 0), SAMPLE_MAX)
         else:
-            for x in range(n):
+            for x in range(w):
                 orow[x] = row[x] >> _SHIFT2
+
+
+@inline_kernel
+def side_transform(lg):
+    """The 1-D transform along a split half's side of 2**lg samples (format
+    13): DST-VII up to 2**LOG2_MAX_DST, DCT-II above, as for squares."""
+    return TR_DST7 if lg <= LOG2_MAX_DST else TR_DCT2
+
+
+@kernel
+def add_inverse_half(coef, nv, nu, sc, pred, rec, x0, y0, tmp, acc):
+    """add_inverse for a split half of shape class sc (normative): the
+    direct two-pass products, each side in its side_transform."""
+    lw = SHAPE_LW[sc]
+    lh = SHAPE_LH[sc]
+    mw = BASIS_INT[side_transform(lw), lw - LOG2_MIN_BLOCK]
+    mh = BASIS_INT[side_transform(lh), lh - LOG2_MIN_BLOCK]
+    _direct_inverse_wh(coef, nv, nu, 1 << lw, 1 << lh, mw, mh, tmp, acc[0, :1 << lw], rec, x0,
+                       y0, pred, True)
+
+
+@kernel
+def fdct_half(block, sc, out, tmp):
+    """Forward transform (float, direct products) of a split half of shape
+    class sc: block[:h, :w] -> out[:h, :w]; tmp: (>= h, >= w) float32."""
+    lw = SHAPE_LW[sc]
+    lh = SHAPE_LH[sc]
+    w = 1 << lw
+    h = 1 << lh
+    mwt = BASIS_FLOAT_T[side_transform(lw), lw - LOG2_MIN_BLOCK]
+    mh = BASIS_FLOAT[side_transform(lh), lh - LOG2_MIN_BLOCK]
+    for y in range(h):
+        for k in range(w):
+            tmp[y, k] = 0.0
+        for x in range(w):
+            v = block[y, x]
+            for k in range(w):
+                tmp[y, k] += v * mwt[x, k]
+    for kv in range(h):
+        for ku in range(w):
+            out[kv, ku] = 0.0
+        for y in range(h):
+            a = mh[kv, y]
+            for ku in range(w):
+                out[kv, ku] += a * tmp[y, ku]
 
 
 @kernel

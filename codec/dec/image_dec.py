@@ -2,18 +2,45 @@
 import numpy as np
 
 from .arith_dec import dec_failed
-from ..common.constants import CB_CODED, CB_NONE, CB_OTHER, LOG2_MIN_BLOCK
+from ..common.constants import (BT_HORIZONTAL, BT_VERTICAL, CB_CODED, CB_NONE, CB_OTHER,
+                                LOG2_MIN_BLOCK, LOG2_MIN_BT)
+from ..common.shapes import SHAPE_CC, SHAPE_H, SHAPE_W, bt_shape
 from ..common.contexts import nb_cfl, nb_nonzero, nb_split
-from .syntax_dec import (clear_box, dec_any_mode, dec_cbf, dec_coeffs, dec_qdelta, dec_split,
+from .syntax_dec import (clear_box, dec_any_mode, dec_bt, dec_cbf, dec_coeffs, dec_qdelta, dec_split,
                          dec_transform)
 from ..jit import alloc_kernel, kernel
 from ..common.planes import (TREE_STACK_ROWS, forced_split, pop_node, push_quarters,
                              set_leaf_maps_once)
 from ..common.quant import qdelta_limits, set_ctu_step
-from ..common.predict import build_refs_decoded, mode_candidates, predict_any
+from ..common.predict import (build_refs_decoded, build_refs_decoded_wh, mode_candidates,
+                              predict_any, predict_half)
 from ..common.recon import (R_AVAIL, R_CI, R_FREF, R_LV, R_MAIN, R_MPM, R_PRED, R_REF, R_RI,
                             R_TMPI, reconstruct_box)
 from ..common.transform import block_transform, transform_bin_sent
+
+
+@kernel
+def _decode_half(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, sc, ctu_ulog2, scale,
+                 dep, probs, st, buf, scr):
+    """Decode one half of a luma node split in two (format 13), shape class sc."""
+    ux = x >> LOG2_MIN_BLOCK
+    uy = y >> LOG2_MIN_BLOCK
+    lv = scr[R_LV]
+    ci = scr[R_CI]
+    mode_candidates(mmap, ux, uy, 0, lmmap, cshift, scr[R_MPM])
+    mode = dec_any_mode(scr[R_MPM], 0, 0, probs, st, buf)
+    nz = dec_cbf(0, SHAPE_CC[sc], nb_nonzero(cbmap, ux, uy), probs, st, buf) == 1
+    nv = 0
+    nu = 0
+    if nz:
+        nv, nu = dec_coeffs(lv, ci, scale[sc], 0, 0, sc, 0, cmap, x, y, probs, st, buf, dep)
+    build_refs_decoded_wh(rec, smap, x, y, SHAPE_W[sc], SHAPE_H[sc], ctu_ulog2, scr[R_REF],
+                          scr[R_AVAIL])
+    predict_half(scr[R_REF], scr[R_FREF], sc, mode, scr[R_PRED], scr[R_MAIN])
+    reconstruct_box(scr[R_PRED], ci, nz, nv, nu, 0, sc, 0, rec, x, y, scr[R_RI], scr[R_TMPI])
+    set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, sc, mode, CB_CODED if nz else CB_NONE, lv,
+                       nv, nu)
+    clear_box(lv, ci, nv, nu)
 
 
 @kernel
@@ -43,11 +70,24 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
         uy = y >> LOG2_MIN_BLOCK
         sc = log2s - LOG2_MIN_BLOCK
         split = forced_split(x, y, n, w, h)
+        snb = 0
         if not split and log2s > LOG2_MIN_BLOCK:
-            split = dec_split(pt, sc, nb_split(smap, ux, uy, log2s), probs, st, buf) == 1
+            snb = nb_split(smap, ux, uy, log2s)
+            split = dec_split(pt, sc, snb, probs, st, buf) == 1
         if split:
             sp = push_quarters(stack, sp, x, y, log2s)
             continue
+        if pt == 0 and log2s >= LOG2_MIN_BT:
+            bt = dec_bt(sc, snb, probs, st, buf)
+            if bt != 0:
+                hs = bt_shape(log2s, bt)
+                half = n >> 1
+                for k in range(2):
+                    _decode_half(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift,
+                                 x + (k * half if bt == BT_VERTICAL else 0),
+                                 y + (k * half if bt == BT_HORIZONTAL else 0), hs, ctu_ulog2,
+                                 scale, dep, probs, st, buf, scr)
+                continue
         mode_candidates(mmap, ux, uy, pt, lmmap, cshift, scr[R_MPM])
         mode = dec_any_mode(scr[R_MPM], pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st, buf)
         nz = dec_cbf(pt, sc, nb_nonzero(cbmap, ux, uy), probs, st, buf) == 1
@@ -63,7 +103,7 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
                     rec, x, y, cshift)
         reconstruct_box(pred, ci, nz, nv, nu, n, sc, block_transform(sc, other), rec, x, y,
                         scr[R_RI], scr[R_TMPI])
-        set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, cb, lv, nv, nu)
+        set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, sc, mode, cb, lv, nv, nu)
         clear_box(lv, ci, nv, nu)
 
 

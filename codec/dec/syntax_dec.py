@@ -9,11 +9,11 @@ import numpy as np
 
 from .arith_dec import (ST_ERR, bit_local, bypass_local, dec_bit, dec_bypass, dec_bypass_bits,
                         load_local, store_local)
-from ..common.constants import (CFL_SIDE_LEFT, CFL_SIDE_TOP, EO_CLASSES, EO_DIRS, EO_OFFSET_BITS,
+from ..common.constants import (BT_HORIZONTAL, BT_VERTICAL, CFL_SIDE_LEFT, CFL_SIDE_TOP, EO_CLASSES, EO_DIRS, EO_OFFSET_BITS,
                                 MAX_ABS_LEVEL, MODE_CCCM, MODE_CFL, RESTORE_COEF_BITS,
                                 RESTORE_COEF_MIN)
 from ..common.contexts import (EG_MAX_PREFIX, NUM_RATE_GROUPS, REM_PREFIX_MAX, coloc_count_mask,
-                               ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side, ctx_edge,
+                               ctx_bt, ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side, ctx_edge,
                                ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta,
                                ctx_restore, ctx_sig, ctx_split, ctx_transform, nb_nonzero,
                                rice_param, template_padded)
@@ -21,11 +21,20 @@ from ..jit import kernel
 from ..common.probmodel import DEFAULT_RATE_INDEX, RATE_INDEX_BITS
 from ..common.quant import DEPQ_NEXT, depq_level, depq_qset
 from ..common.scan import SCAN_X, SCAN_Y
+from ..common.shapes import SHAPE_CC, SHAPE_H, SHAPE_LH, SHAPE_LW, SHAPE_W
 
 
 @kernel
 def dec_split(pt, sc, nb, probs, st, buf):
     return dec_bit(st, buf, probs, ctx_split(pt, sc, nb))
+
+
+@kernel
+def dec_bt(sc, nb, probs, st, buf):
+    """syntax_enc.bt_syntax: 0, BT_HORIZONTAL or BT_VERTICAL."""
+    if not dec_bit(st, buf, probs, ctx_bt(sc, 0, nb)):
+        return 0
+    return BT_VERTICAL if dec_bit(st, buf, probs, ctx_bt(sc, 1, nb)) else BT_HORIZONTAL
 
 
 @kernel
@@ -79,16 +88,18 @@ def dec_transform(pt, sc, probs, st, buf):
 
 
 @kernel
-def dec_last(pt, sc, log2n, probs, st, buf):
+def dec_last(pt, sc, probs, st, buf):
+    """The last position's scan index in a block of shape class sc."""
+    cc = SHAPE_CC[sc]
     cls = 0
-    for b in range(2 * log2n):
-        if dec_bit(st, buf, probs, ctx_last_cls(pt, sc, b)):
+    for b in range(SHAPE_LW[sc] + SHAPE_LH[sc]):
+        if dec_bit(st, buf, probs, ctx_last_cls(pt, cc, b)):
             cls += 1
         else:
             break
     if cls < 2:
         return cls
-    v = (1 << (cls - 1)) | (dec_bit(st, buf, probs, ctx_last_bit(pt, sc, cls)) << (cls - 2))
+    v = (1 << (cls - 1)) | (dec_bit(st, buf, probs, ctx_last_bit(pt, cc, cls)) << (cls - 2))
     if cls > 2:
         v |= dec_bypass_bits(st, buf, cls - 2)
     return v
@@ -123,9 +134,12 @@ def dec_coeffs(lv, ci, scl, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep)
     quantiser."""
     sx = SCAN_X[sc]
     sy = SCAN_Y[sc]
+    w = SHAPE_W[sc]
+    h = SHAPE_H[sc]
+    cc = SHAPE_CC[sc]
     nv = 0
     nu = 0
-    last = dec_last(pt, sc, log2n, probs, st, buf)
+    last = dec_last(pt, sc, probs, st, buf)
     code, rng, pos = load_local(st)         # the range decoder in registers (arith_dec)
     s = 0
     for i in range(last, -1, -1):
@@ -133,10 +147,10 @@ def dec_coeffs(lv, ci, scl, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, dep)
         y = sy[i]
         tsum, tnz, full = template_padded(lv, x, y)
         if i < last:
-            c = coloc_count_mask(cmap, bx, by, n, x, y)
+            c = coloc_count_mask(cmap, bx, by, w, h, x, y)
             qset = depq_qset(s) if dep else 0
             sig, code, rng, pos = bit_local(code, rng, pos, buf, probs,
-                                            ctx_sig(pt, sc, x + y, tsum, c, qset))
+                                            ctx_sig(pt, cc, x + y, tsum, c, qset))
             if sig == 0:
                 s = DEPQ_NEXT[s, 0]
                 continue

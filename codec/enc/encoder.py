@@ -167,13 +167,13 @@ def plane_weight(colour, p):
     return RGB_WEIGHTS[p] / 256.0 * (CHROMA_420_WEIGHT if colour == COLOUR_YCC420 and p else 1.0)
 
 
-def _run_group(orgs, state, p_first, p_last, colour, quant, lam, wds, aqs, probs, st, buf, effort):
+def _run_group(orgs, state, p_first, p_last, colour, quant, lam, wds, aqs, probs, st, buf, cfg):
     """Code one plane group, growing the coder buffer if needed; returns (st, buf, probs).
     quant: (frequency weights, base step indices int64[3], CTU deltas, deltas coded)."""
     while True:
         st2, probs2 = st.copy(), probs.copy()
         encode_planes(tuple(orgs), *state, p_first, p_last, ctu_log2(colour), *quant, lam, wds,
-                      tuple(aqs), probs2, st2, buf, new_scratch(effort))
+                      tuple(aqs), probs2, st2, buf, new_scratch(cfg.effort, cfg.binary_split))
         if st2[ST_OVERFLOW] == 0:
             return st2, buf, probs2
         buf = ensure_capacity(st, buf, 2 * buf.shape[0])      # at least twice the room
@@ -211,7 +211,7 @@ def _code_luma(ycc, lam, cfg, clock):
     with clock("luma pass"):
         st, buf, probs = _run_group([org, np.zeros((4, 4)), np.zeros((4, 4))], state, 0, 1,
                                     COLOUR_YCC444, quant, lam, np.array([wd, 0.0, 0.0]),
-                                    [aq, aq, aq], new_contexts(NUM_CTX), st, buf, cfg.effort)
+                                    [aq, aq, aq], new_contexts(NUM_CTX), st, buf, cfg)
     log = bin_log(st)
     replay = None
     if log is not None:
@@ -263,7 +263,7 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma, clock):
         aqs = [_plane_aq(luma.aq, colour, p, orgs[p].shape) for p in range(3)]
         with clock("chroma pass"):
             st, buf, probs = _run_group(orgs, state, 1, nplanes, colour, quant, lam, wds, aqs,
-                                        probs, st, buf, cfg.effort)
+                                        probs, st, buf, cfg)
     recs = [luma.rec.copy() if p == 0 else state.recs[p] for p in range(3)]
     smaps, qmaps = state.smaps, state.qmaps
     levels = [luma.deblock, 0]

@@ -19,22 +19,26 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..common.constants import (CB_CODED, CB_NONE, CB_OTHER, LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CCCM,
-                                MODE_CFL, MODE_DC, MODE_PLANAR, NUM_MODE_SLOTS, NUM_MODES, NUM_MPM,
+from ..common.constants import (BT_HORIZONTAL, BT_VERTICAL, CB_CODED, CB_NONE, CB_OTHER,
+                                LOG2_MIN_BLOCK, LOG2_MIN_BT, MAX_BLOCK, MODE_CCCM, MODE_CFL,
+                                MODE_DC, MODE_PLANAR, NUM_MODE_SLOTS, NUM_MODES, NUM_MPM, NUM_SIZES,
                                 TR_DST7)
+from ..common.shapes import SHAPE_CC, SHAPE_H, SHAPE_LH, SHAPE_LW, SHAPE_W, bt_shape
 from ..common.contexts import NUM_CTX, nb_cfl, nb_nonzero, nb_split
 from .rdoq import rdoq
 from .trellis import depq_trellis
 from ..jit import alloc_kernel, inline_kernel, kernel
-from .syntax_enc import (any_mode_syntax, cbf_syntax, coeff_syntax, qdelta_syntax, mode_bits_table,
+from .syntax_enc import (any_mode_syntax, bt_syntax, cbf_syntax, coeff_syntax, qdelta_syntax, mode_bits_table,
                          split_syntax, transform_syntax)
-from ..common.planes import TREE_STACK_ROWS, forced_split, pop_node, push_quarters, set_leaf_maps
-from ..common.predict import build_refs, mode_candidates, predict_any
+from ..common.planes import (TREE_STACK_ROWS, forced_split, leaf_lh, leaf_lw, pop_node,
+                             push_quarters, set_leaf_maps)
+from ..common.predict import build_refs, build_refs_wh, mode_candidates, predict_any, predict_half
 from ..common.probmodel import fill_costs
 from ..common.quant import set_ctu_step
 from ..common.recon import (NUM_RECON_SLOTS, R_AVAIL, R_CI, R_FREF, R_LV, R_MAIN, R_MPM, R_PRED,
                             R_REF, R_RI, R_TMPI, new_recon_scratch, reconstruct)
-from ..common.transform import block_transform, fdct2, fdct2_low, transform_bin_sent
+from ..common.transform import (block_transform, fdct2, fdct2_low, fdct_half,
+                                transform_bin_sent)
 
 _INF = 1e300
 MAX_DEPTH = 8
@@ -139,11 +143,13 @@ P_MARGIN = Effort._fields.index("margin_pct")
 P_MARGIN_DEPQ = Effort._fields.index("margin_pct_depq")
 P_CHROMA_EXTRA_DEPQ = Effort._fields.index("chroma_extra_depq")
 P_OTHER_TRANSFORM = Effort._fields.index("other_transform")
+P_BT = len(Effort._fields)      # after the effort's fields: the binary-split search on (1) or off
 
 
-def search_params(effort):
-    """The kernels' search-parameter row for an effort name (see EFFORTS)."""
-    return np.array(EFFORTS[effort], np.int64)
+def search_params(effort, binary_split=True):
+    """The kernels' search-parameter row for an effort name (see EFFORTS),
+    then whether the luma search tries binary splits (P_BT)."""
+    return np.array(list(EFFORTS[effort]) + [int(binary_split)], np.int64)
 
 
 # Scratch slots (see new_scratch): the reconstruction's (common/recon.py, the
@@ -151,10 +157,11 @@ def search_params(effort):
 S_REF, S_AVAIL, S_PRED, S_LV, S_CI, S_RI, S_TMPI, S_FREF, S_MAIN, S_MPM = (
     R_REF, R_AVAIL, R_PRED, R_LV, R_CI, R_RI, R_TMPI, R_FREF, R_MAIN, R_MPM)
 S_BLK, S_COEF, S_TMPF, S_WORK, S_SAVE_REC, S_SAVE_LV, S_EST, S_HAD, S_EO, S_MBITS, S_PROV, \
-    S_BPS, S_BPK, S_SCLU, S_BCOEF, S_PARAMS, S_COSTS = range(NUM_RECON_SLOTS, NUM_RECON_SLOTS + 17)
+    S_BPS, S_BPK, S_SCLU, S_BCOEF, S_PARAMS, S_COSTS, S_BT_REC, S_BT_LV, S_BT_MC = \
+    range(NUM_RECON_SLOTS, NUM_RECON_SLOTS + 20)
 
 
-def new_scratch(effort="slow"):
+def new_scratch(effort="slow", binary_split=True):
     """The search's work arrays: the reconstruction scratch, then the
     original block (S_BLK, float) and its DCT (S_COEF) with float32 work
     arrays (S_TMPF, S_EO), RDOQ's work rows (S_WORK), the reconstruction and
@@ -162,8 +169,11 @@ def new_scratch(effort="slow"):
     rough costs and bits (S_EST, S_MBITS), the Hadamard block (S_HAD), the
     trellis' provisional levels and back-pointers (S_PROV, S_BPS, S_BPK),
     the rank-step scales (S_SCLU), the best candidate's coefficients
-    (S_BCOEF), the effort's parameter row (S_PARAMS) and the bin cost table
-    (S_COSTS)."""
+    (S_BCOEF), the effort's parameter row (S_PARAMS), the bin cost table
+    (S_COSTS), and per quadtree depth the two binary splits tried: their
+    reconstruction (S_BT_REC[depth, direction - 1]), their halves' levels
+    (S_BT_LV[depth, direction - 1, half]) and modes and coded-block values
+    (S_BT_MC[depth, direction - 1, half, 0 / 1])."""
     m = MAX_BLOCK
     return new_recon_scratch() + (
         np.zeros((m, m), np.float64), np.zeros((m, m), np.float64), np.zeros((m, m), np.float32),
@@ -172,8 +182,10 @@ def new_scratch(effort="slow"):
         np.zeros(NUM_MODE_SLOTS, np.float64), np.zeros((8, 8), np.float64),
         np.zeros((m, m), np.float32), np.zeros(NUM_MODE_SLOTS, np.float64),
         np.zeros((m, m), np.int32), np.zeros((m * m, 4), np.int64), np.zeros((m * m, 4), np.int64),
-        np.zeros((m, m), np.int64), np.zeros((m, m), np.float64), search_params(effort),
-        np.zeros((NUM_CTX, 2), np.float64))
+        np.zeros((m, m), np.int64), np.zeros((m, m), np.float64),
+        search_params(effort, binary_split), np.zeros((NUM_CTX, 2), np.float64),
+        np.zeros((MAX_DEPTH, 2, m, m), np.int16), np.zeros((MAX_DEPTH, 2, 2, m, m), np.int32),
+        np.zeros((MAX_DEPTH, 2, 2, 2), np.int64))
 
 
 @kernel
@@ -539,8 +551,223 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
             save_rec[yy, xx] = v
             e = org[y + yy, x + xx] - v
             d += e * e
-    set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, cb, save_lv)
+    set_leaf_maps(smap, mmap, cbmap, cmap, x, y, sc, mode, cb, save_lv)
     return d * wd + lam * r, mode, cb
+
+
+@kernel
+def _satd_half(org, x, y, pred, sc, blk, had):
+    """satd of a split half: the sum over its square tiles of the short side."""
+    w = SHAPE_W[sc]
+    h = SHAPE_H[sc]
+    t = min(w, h)
+    s = 0.0
+    for ty in range(0, h, t):
+        for tx in range(0, w, t):
+            s += satd(org, x + tx, y + ty, pred[ty:ty + t, tx:tx + t], t, blk, had)
+    return s
+
+
+@kernel
+def _rough_half(org, x, y, sc, mode, mbits, lam_sqrt, wd_sqrt, ref, fref, pred, main, blk, had,
+                est):
+    """_rough for a luma split half."""
+    if est[mode] < _INF:
+        return est[mode]
+    predict_half(ref, fref, sc, mode, pred, main)
+    j = wd_sqrt * _satd_half(org, x, y, pred, sc, blk, had) + lam_sqrt * mbits[mode]
+    est[mode] = j
+    return j
+
+
+@kernel
+def _preselect_half(org, x, y, sc, lam, wd, probs, scr):
+    """_preselect for a luma split half: planar, DC, the coarse angle pass
+    refined around the best, the MPMs."""
+    est = scr[S_EST]
+    mpm = scr[S_MPM]
+    mbits = scr[S_MBITS]
+    ref = scr[S_REF]
+    fref = scr[S_FREF]
+    pred = scr[S_PRED]
+    main = scr[S_MAIN]
+    blk = scr[S_BLK]
+    had = scr[S_HAD]
+    for m in range(NUM_MODE_SLOTS):
+        est[m] = _INF
+    ls = math.sqrt(lam)
+    ws = math.sqrt(wd)
+    mode_bits_table(mpm, 0, 0, probs, mbits)
+    for m in (MODE_PLANAR, MODE_DC):
+        _rough_half(org, x, y, sc, m, mbits, ls, ws, ref, fref, pred, main, blk, had, est)
+    best_ang = 2
+    coarse = COARSE_STEP_LARGE if max(SHAPE_LW[sc], SHAPE_LH[sc]) >= 5 else scr[S_PARAMS][P_COARSE]
+    for m in range(2, NUM_MODES, coarse):
+        if _rough_half(org, x, y, sc, m, mbits, ls, ws, ref, fref, pred, main, blk, had,
+                       est) < est[best_ang]:
+            best_ang = m
+    step = coarse >> 1
+    while step >= 1:
+        c = best_ang
+        for m in (c - step, c + step):
+            if 2 <= m < NUM_MODES:
+                if _rough_half(org, x, y, sc, m, mbits, ls, ws, ref, fref, pred, main, blk, had,
+                               est) < est[best_ang]:
+                    best_ang = m
+        step >>= 1
+    for i in range(NUM_MPM):
+        _rough_half(org, x, y, sc, mpm[i], mbits, ls, ws, ref, fref, pred, main, blk, had, est)
+
+
+@kernel
+def _unit_mean_wh(m, ux, uy, nuw, nuh):
+    acc = 0.0
+    for j in range(nuh):
+        for i in range(nuw):
+            acc += m[uy + j, ux + i]
+    return acc / (nuw * nuh)
+
+
+@kernel
+def _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, sc, depth,
+                      ctu_ulog2, scale, lam, wd, aq, probs, st, buf, scr):
+    """_leaf_search for a luma split half of shape class sc (format 13;
+    no dependent quantisation, no transform choice): the rough pre-selection,
+    full RD of the best few, the winner reconstructed into rec and the maps,
+    its levels in scr[S_SAVE_LV][depth].  Returns (J, mode, cb)."""
+    w = SHAPE_W[sc]
+    h = SHAPE_H[sc]
+    cc = SHAPE_CC[sc]
+    ux = x >> LOG2_MIN_BLOCK
+    uy = y >> LOG2_MIN_BLOCK
+    wd = wd * _unit_mean_wh(aq, ux, uy, w >> LOG2_MIN_BLOCK, h >> LOG2_MIN_BLOCK)
+    scl = scale[sc]
+    save_lv = scr[S_SAVE_LV][depth]
+    prm = scr[S_PARAMS]
+    est = scr[S_EST]
+    pred = scr[S_PRED]
+    blk = scr[S_BLK]
+    coef = scr[S_COEF]
+    lv = scr[S_LV]
+    build_refs_wh(rec, x, y, w, h, ctu_ulog2, scr[S_REF], scr[S_AVAIL])
+    mode_candidates(mmap, ux, uy, 0, lmmap, cshift, scr[S_MPM])
+    _preselect_half(org, x, y, sc, lam, wd, probs, scr)
+    cnb = nb_nonzero(cbmap, ux, uy)
+    cbf0 = cbf_syntax(0, 0, cc, cnb, probs, st, buf, False)
+    cbf1 = cbf_syntax(1, 0, cc, cnb, probs, st, buf, False)
+    n_full = prm[P_FULL_RD + max(SHAPE_LW[sc], SHAPE_LH[sc]) - LOG2_MIN_BLOCK]
+    margin = prm[P_MARGIN] * 0.01
+    best = _INF
+    best_mode = MODE_DC
+    best_nz = False
+    best_r = 0.0
+    first = _INF
+    pred_mode = -1
+    for k in range(n_full):
+        mode = -1
+        for m in range(NUM_MODE_SLOTS):
+            if est[m] < _INF and (mode < 0 or est[m] < est[mode]):
+                mode = m
+        if mode < 0:
+            break
+        if k == 0:
+            first = est[mode]
+        elif est[mode] > margin * first:
+            break
+        est[mode] = _INF
+        predict_half(scr[S_REF], scr[S_FREF], sc, mode, pred, scr[S_MAIN])
+        pred_mode = mode
+        for yy in range(h):
+            for xx in range(w):
+                blk[yy, xx] = org[y + yy, x + xx] - pred[yy, xx]
+        fdct_half(blk, sc, coef, scr[S_TMPF])
+        nz, r, d = _quantise(coef, scl, w, 0, sc, 0, cmap, x, y, scr[S_COSTS], lam, wd, cbf0,
+                             cbf1, lv, False, st, buf, scr[S_WORK], scr[S_PROV], scr[S_BPS],
+                             scr[S_BPK])
+        r += scr[S_MBITS][mode]
+        j = d * wd + lam * r
+        if j < best:
+            best = j
+            best_mode = mode
+            best_nz = nz
+            best_r = r
+            for yy in range(h):
+                for xx in range(w):
+                    save_lv[yy, xx] = lv[yy, xx]
+    if pred_mode != best_mode:
+        predict_half(scr[S_REF], scr[S_FREF], sc, best_mode, pred, scr[S_MAIN])
+    reconstruct(pred, save_lv, best_nz, scl, w, sc, 0, rec, x, y, scr[S_CI], scr[S_RI],
+                scr[S_TMPI], False)
+    d = 0.0
+    for yy in range(h):
+        for xx in range(w):
+            e = org[y + yy, x + xx] - rec[y + yy, x + xx]
+            d += e * e
+    cb = CB_CODED if best_nz else CB_NONE
+    set_leaf_maps(smap, mmap, cbmap, cmap, x, y, sc, best_mode, cb, save_lv)
+    return d * wd + lam * best_r, best_mode, cb
+
+
+@kernel
+def _try_halves(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, depth, snb,
+                ctu_ulog2, scale, lam, wd, aq, probs, st, buf, scr, limit):
+    """Both binary splits of the luma node at (x, y) (format 13), each half
+    searched as a leaf (its levels saved at depth + 1); each split's
+    reconstruction, levels, modes and coded-block values kept in the
+    S_BT_* slots at depth.  A split whose first half already costs `limit`
+    is abandoned.  Returns (J with the split and binary-split flags, the
+    better direction or 0 if neither beat limit)."""
+    n = 1 << log2s
+    half = n >> 1
+    sc = log2s - LOG2_MIN_BLOCK
+    best = limit
+    best_dir = 0
+    j0 = lam * split_syntax(0, 0, sc, snb, probs, st, buf, False)
+    for bt in (BT_HORIZONTAL, BT_VERTICAL):
+        hs = bt_shape(log2s, bt)
+        j = j0 + lam * bt_syntax(bt, sc, snb, probs, st, buf, False)
+        for k in range(2):
+            hx = x + (k * half if bt == BT_VERTICAL else 0)
+            hy = y + (k * half if bt == BT_HORIZONTAL else 0)
+            jh, m, cb = _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, hx, hy,
+                                          hs, depth + 1, ctu_ulog2, scale, lam, wd, aq, probs, st,
+                                          buf, scr)
+            j += jh
+            scr[S_BT_MC][depth, bt - 1, k, 0] = m
+            scr[S_BT_MC][depth, bt - 1, k, 1] = cb
+            lsave = scr[S_BT_LV][depth, bt - 1, k]
+            src = scr[S_SAVE_LV][depth + 1]
+            for yy in range(SHAPE_H[hs]):
+                for xx in range(SHAPE_W[hs]):
+                    lsave[yy, xx] = src[yy, xx]
+            if j >= best:
+                break
+        if j < best:
+            best = j
+            best_dir = bt
+            rsave = scr[S_BT_REC][depth, bt - 1]
+            for yy in range(n):
+                for xx in range(n):
+                    rsave[yy, xx] = rec[y + yy, x + xx]
+    return best, best_dir
+
+
+@kernel
+def _put_back_halves(rec, smap, mmap, cbmap, cmap, x, y, log2s, depth, bt, scr):
+    """The binary split bt won at this node: put its reconstruction and its
+    halves' maps back (later candidates overwrote them)."""
+    n = 1 << log2s
+    half = n >> 1
+    rsave = scr[S_BT_REC][depth, bt - 1]
+    for yy in range(n):
+        for xx in range(n):
+            rec[y + yy, x + xx] = rsave[yy, xx]
+    hs = bt_shape(log2s, bt)
+    for k in range(2):
+        set_leaf_maps(smap, mmap, cbmap, cmap, x + (k * half if bt == BT_VERTICAL else 0),
+                      y + (k * half if bt == BT_HORIZONTAL else 0), hs,
+                      scr[S_BT_MC][depth, bt - 1, k, 0], scr[S_BT_MC][depth, bt - 1, k, 1],
+                      scr[S_BT_LV][depth, bt - 1, k])
 
 
 @kernel
@@ -551,7 +778,7 @@ def _put_back_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, mode, cb, save_rec
     for yy in range(n):
         for xx in range(n):
             rec[y + yy, x + xx] = save_rec[yy, xx]
-    set_leaf_maps(smap, mmap, cbmap, cmap, x, y, n, log2s, mode, cb, save_lv)
+    set_leaf_maps(smap, mmap, cbmap, cmap, x, y, log2s - LOG2_MIN_BLOCK, mode, cb, save_lv)
 
 
 @alloc_kernel
@@ -573,6 +800,8 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
     jsplit = np.zeros(MAX_DEPTH)
     bmode = np.zeros(MAX_DEPTH, np.int64)
     bcb = np.zeros(MAX_DEPTH, np.int64)
+    btdir = np.zeros(MAX_DEPTH, np.int64)     # the node's binary split that beat its leaf, or 0
+    try_bt = pt == 0 and not dep and scr[S_PARAMS][P_BT] != 0
     d = 0
     fx[0] = x0
     fy[0] = y0
@@ -601,12 +830,15 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
                                           probs, st, buf, scr)
                 bmode[d] = bm
                 bcb[d] = bz
+                btdir[d] = 0
                 if log2s == LOG2_MIN_BLOCK:
                     ret = jl
                     d -= 1
                     continue
                 snb = nb_split(smap, x >> LOG2_MIN_BLOCK, y >> LOG2_MIN_BLOCK, log2s)
                 jleaf[d] = jl + lam * split_syntax(0, pt, sc, snb, probs, st, buf, False)
+                if pt == 0 and log2s >= LOG2_MIN_BT:
+                    jleaf[d] += lam * bt_syntax(0, sc, snb, probs, st, buf, False)
                 if bz == CB_NONE or jleaf[d] < skip_scale * SPLIT_SKIP_BITS[pt, sc]:
                     # a leaf that codes no residual (at every size: stopping only below
                     # 64x64 left PSNR and rate unchanged on the corpus), or a cheap one:
@@ -614,14 +846,25 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
                     ret = jleaf[d]
                     d -= 1
                     continue
+                if try_bt and log2s >= LOG2_MIN_BT:
+                    jb, bd = _try_halves(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y,
+                                         log2s, d, snb, ctu_ulog2, scale, lam, wd, aq, probs, st,
+                                         buf, scr, jleaf[d])
+                    if bd != 0:
+                        jleaf[d] = jb
+                        btdir[d] = bd
                 jsplit[d] = lam * split_syntax(1, pt, sc, snb, probs, st, buf, False)
             stage[d] = 1
         else:
             jsplit[d] += ret
             if stage[d] == 4 or (not forced[d] and jsplit[d] >= jleaf[d]):
                 if not forced[d] and jleaf[d] <= jsplit[d]:
-                    _put_back_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, bmode[d], bcb[d],
-                                   scr[S_SAVE_REC][d], scr[S_SAVE_LV][d])
+                    if btdir[d] != 0:
+                        _put_back_halves(rec, smap, mmap, cbmap, cmap, x, y, log2s, d, btdir[d],
+                                         scr)
+                    else:
+                        _put_back_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, bmode[d],
+                                       bcb[d], scr[S_SAVE_REC][d], scr[S_SAVE_LV][d])
                     ret = jleaf[d]
                 else:
                     ret = jsplit[d]
@@ -661,26 +904,56 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
         uy = y >> LOG2_MIN_BLOCK
         sc = log2s - LOG2_MIN_BLOCK
         split = forced_split(x, y, n, w, h)
+        bt = 0
         if not split and log2s > LOG2_MIN_BLOCK:
-            split = smap[uy, ux] < log2s
-            split_syntax(1 if split else 0, pt, sc, nb_split(smap, ux, uy, log2s), probs, st,
-                         buf, True)
+            v = smap[uy, ux]
+            lw = leaf_lw(v)
+            lh = leaf_lh(v)
+            if lw == log2s and lh == log2s - 1:
+                bt = BT_HORIZONTAL
+            elif lw == log2s - 1 and lh == log2s:
+                bt = BT_VERTICAL
+            split = bt == 0 and min(lw, lh) < log2s
+            snb = nb_split(smap, ux, uy, log2s)
+            split_syntax(1 if split else 0, pt, sc, snb, probs, st, buf, True)
+            if not split and pt == 0 and log2s >= LOG2_MIN_BT:
+                bt_syntax(bt, sc, snb, probs, st, buf, True)
         if split:
             sp = push_quarters(stack, sp, x, y, log2s)
             continue
-        mode_candidates(mmap, ux, uy, pt, lmmap, cshift, mpm)
-        any_mode_syntax(mmap[uy, ux], mpm, pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st,
-                        buf, True)
-        cb = cbmap[uy, ux]
-        cbf_syntax(0 if cb == CB_NONE else 1, pt, sc, nb_nonzero(cbmap, ux, uy), probs, st, buf,
-                   True)
-        if cb != CB_NONE:
-            if transform_bin_sent(sc, dep):
-                transform_syntax(1 if cb == CB_OTHER else 0, pt, sc, probs, st, buf, True)
-            for yy in range(n):
-                for xx in range(n):
-                    lv[yy, xx] = cmap[y + yy, x + xx]
-            coeff_syntax(lv, n, log2s, sc, pt, cmap, x, y, probs, st, buf, True, dep)
+        if bt != 0:
+            half = n >> 1
+            for k in range(2):
+                _write_leaf(rec, cmap, mmap, cbmap, lmmap, cshift,
+                            x + (k * half if bt == BT_VERTICAL else 0),
+                            y + (k * half if bt == BT_HORIZONTAL else 0), bt_shape(log2s, bt), pt,
+                            dep, probs, st, buf, lv, mpm)
+            continue
+        _write_leaf(rec, cmap, mmap, cbmap, lmmap, cshift, x, y, sc, pt, dep, probs, st, buf, lv,
+                    mpm)
+
+
+@kernel
+def _write_leaf(rec, cmap, mmap, cbmap, lmmap, cshift, x, y, sc, pt, dep, probs, st, buf, lv,
+                mpm):
+    """The syntax of one decided leaf of shape class sc: mode, cbf, the
+    transform bin (squares), levels."""
+    ux = x >> LOG2_MIN_BLOCK
+    uy = y >> LOG2_MIN_BLOCK
+    mode_candidates(mmap, ux, uy, pt, lmmap, cshift, mpm)
+    any_mode_syntax(mmap[uy, ux], mpm, pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st,
+                    buf, True)
+    cb = cbmap[uy, ux]
+    cbf_syntax(0 if cb == CB_NONE else 1, pt, SHAPE_CC[sc], nb_nonzero(cbmap, ux, uy), probs, st,
+               buf, True)
+    if cb != CB_NONE:
+        if sc < NUM_SIZES and transform_bin_sent(sc, dep):
+            transform_syntax(1 if cb == CB_OTHER else 0, pt, sc, probs, st, buf, True)
+        w = SHAPE_W[sc]
+        for yy in range(SHAPE_H[sc]):
+            for xx in range(w):
+                lv[yy, xx] = cmap[y + yy, x + xx]
+        coeff_syntax(lv, w, 0, sc, pt, cmap, x, y, probs, st, buf, True, dep)
 
 
 @alloc_kernel

@@ -9,11 +9,12 @@ Distortion is measured in the transform domain (orthonormal DCT), weighted
 to RGB squared error by `wd`.
 """
 
-from ..common.contexts import coloc_count, ctx_sig, template
+from ..common.contexts import coloc_count, ctx_sig, template_wh
 from .quant_enc import clear_and_last, energy, tail_energy
 from .syntax_enc import last_bits, last_bits_table, level_cost, level_costs
 from ..jit import inline_kernel, kernel
 from ..common.scan import SCAN_X, SCAN_Y
+from ..common.shapes import SHAPE_CC, SHAPE_H, SHAPE_W
 
 _INF = 1e300
 
@@ -28,6 +29,9 @@ def _choose_levels(coef, scl, n, sc, pt, cmap, bx, by, costs, lam, wd, last0, lv
     coef up to last0."""
     sx = SCAN_X[sc]
     sy = SCAN_Y[sc]
+    w = SHAPE_W[sc]
+    h = SHAPE_H[sc]
+    cc = SHAPE_CC[sc]
     coded = work[0]
     as_last = work[1]
     d0 = work[2]
@@ -41,13 +45,13 @@ def _choose_levels(coef, scl, n, sc, pt, cmap, bx, by, costs, lam, wd, last0, lv
         dz = wd * c * c
         d0[i] = dz
         head += c * c
-        tsum, tnz, full = template(lv, n, x, y)
+        tsum, tnz, full = template_wh(lv, w, h, x, y)
         d = x + y
         lmax = int(c / s + 0.5)
         sig0 = 0.0
         sig1 = 0.0
         if i < last0:
-            ctx = ctx_sig(pt, sc, d, tsum, coloc_count(cmap, bx, by, n, x, y), 0)
+            ctx = ctx_sig(pt, cc, d, tsum, coloc_count(cmap, bx, by, w, h, x, y), 0)
             sig0 = costs[ctx, 0]
             sig1 = costs[ctx, 1]
             best = dz + lam * sig0
@@ -143,7 +147,7 @@ def rdoq(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0_bits, c
     sy = SCAN_Y[sc]
     last0 = clear_and_last(coef, scl, n, sc, lv)
     if last0 < 0:
-        return False, 0.0, energy(coef, n)
+        return False, 0.0, energy(coef, n, sc)
     head = _choose_levels(coef, scl, n, sc, pt, cmap, bx, by, costs, lam, wd, last0, lv, work)
     best_total, best_j = _choose_last(pt, sc, log2n, costs, lam, last0, work)
     d0 = work[2]

@@ -11,20 +11,21 @@ this module names, and `bits_by_category` adds them up by category.
 import numpy as np
 
 from .arith_enc import BIT_UNIT, accounted, enc_bit, enc_bypass, enc_bypass_bits, enc_bypass_slot
-from ..common.constants import (CFL_SIDE_TOP, EO_CLASSES, EO_DIRS, EO_OFFSET_BITS, MAX_ABS_LEVEL,
+from ..common.constants import (BT_VERTICAL, CFL_SIDE_TOP, EO_CLASSES, EO_DIRS, EO_OFFSET_BITS, MAX_ABS_LEVEL,
                                 MODE_CCCM, MODE_CFL, NUM_CFL_MODES, NUM_MPM, RESTORE_COEF_BITS,
                                 RESTORE_COEF_MIN)
 from ..common.contexts import (CTX_CBF, CTX_CFL, CTX_GT1, CTX_GT2, CTX_LAST_BIT, CTX_LAST_CLS,
                                CTX_CCCM, CTX_EDGE, CTX_MODE, CTX_QDELTA, CTX_RESTORE, CTX_SIG,
-                               CTX_SPLIT, CTX_TRANSFORM, NPT, NUM_CTX, REM_PREFIX_MAX, bit_length,
-                               coloc_count, ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side,
+                               CTX_BT, CTX_SPLIT, CTX_TRANSFORM, NPT, NUM_CTX, REM_PREFIX_MAX, bit_length,
+                               coloc_count, ctx_bt, ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side,
                                ctx_edge, ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode,
                                ctx_qdelta, ctx_restore, ctx_sig, ctx_split, ctx_transform,
-                               nb_nonzero, rice_param, template)
+                               nb_nonzero, rice_param, template_wh)
 from ..jit import inline_kernel, kernel
 from ..common.probmodel import RATE_INDEX_BITS, bit_cost
 from ..common.quant import DEPQ_NEXT, depq_qset
 from ..common.scan import SCAN_X, SCAN_Y
+from ..common.shapes import SHAPE_CC, SHAPE_H, SHAPE_LH, SHAPE_LW, SHAPE_W
 
 
 # --- bit accounting -------------------------------------------------------------
@@ -46,7 +47,7 @@ def _category_table():
               (CTX_LAST_BIT, CTX_SIG, CAT_LAST), (CTX_SIG, CTX_GT1, CAT_SIG),
               (CTX_GT1, CTX_GT2, CAT_GT), (CTX_GT2, CTX_CFL, CAT_GT),
               (CTX_RESTORE, CTX_QDELTA, CAT_RESTORE), (CTX_TRANSFORM, CTX_EDGE, CAT_TRANSFORM),
-              (CTX_EDGE, NUM_CTX, CAT_EDGE))
+              (CTX_EDGE, CTX_BT, CAT_EDGE))
     for a, b, cat in blocks:            # each block holds the luma half, then chroma
         half = (b - a) // NPT
         t[a:a + half] = cat
@@ -54,6 +55,7 @@ def _category_table():
     t[CTX_CFL:CTX_RESTORE] = NUM_CATS + CAT_MODE     # chroma only
     t[CTX_QDELTA:CTX_CCCM] = CAT_QDELTA              # luma only
     t[CTX_CCCM] = NUM_CATS + CAT_MODE
+    t[CTX_BT:NUM_CTX] = CAT_SPLIT                    # luma only
     return t
 
 
@@ -98,6 +100,16 @@ def bypass(value, nbits, slot, st, buf, write):
 @inline_kernel
 def split_syntax(split, pt, sc, nb, probs, st, buf, write):
     return sym(probs, ctx_split(pt, sc, nb), split, st, buf, write)
+
+
+@inline_kernel
+def bt_syntax(bt, sc, nb, probs, st, buf, write):
+    """A luma node of size class sc >= 1 not split in four (format 13): 0 =
+    a leaf, constants.BT_HORIZONTAL / BT_VERTICAL = split in two halves."""
+    bits = sym(probs, ctx_bt(sc, 0, nb), 1 if bt else 0, st, buf, write)
+    if bt:
+        bits += sym(probs, ctx_bt(sc, 1, nb), 1 if bt == BT_VERTICAL else 0, st, buf, write)
+    return bits
 
 
 @kernel
@@ -197,15 +209,16 @@ def last_syntax(last, pt, sc, log2n, probs, st, buf, write):
     """Scan index of the last nonzero level: its bit length in truncated unary
     (contexts per bin), the bit below the MSB with a context, the rest bypass."""
     cls = bit_length(last)
-    maxcls = 2 * log2n
+    maxcls = SHAPE_LW[sc] + SHAPE_LH[sc]     # (squares: 2 log2n)
+    cc = SHAPE_CC[sc]
     bits = 0.0
     for b in range(maxcls):
         bit = 1 if cls > b else 0
-        bits += sym(probs, ctx_last_cls(pt, sc, b), bit, st, buf, write)
+        bits += sym(probs, ctx_last_cls(pt, cc, b), bit, st, buf, write)
         if bit == 0:
             break
     if cls >= 2:
-        bits += sym(probs, ctx_last_bit(pt, sc, cls), (last >> (cls - 2)) & 1, st, buf, write)
+        bits += sym(probs, ctx_last_bit(pt, cc, cls), (last >> (cls - 2)) & 1, st, buf, write)
         if cls > 2:
             bits += bypass(last, cls - 2, cat_slot(pt, CAT_LAST), st, buf, write)
     return bits
@@ -216,14 +229,15 @@ def last_bits_table(pt, sc, log2n, costs, lc):
     """Per-block table for last_bits: lc[c] the truncated-unary bits of bit
     length c, lc[16 + c] / lc[32 + c] the bits below the MSB when the next bit
     is 0 / 1 (the quantisers price every candidate last position)."""
-    maxcls = 2 * log2n
+    maxcls = SHAPE_LW[sc] + SHAPE_LH[sc]
+    cc = SHAPE_CC[sc]
     acc = 0.0
     for c in range(maxcls + 1):
-        lc[c] = acc + (costs[ctx_last_cls(pt, sc, c), 0] if c < maxcls else 0.0)
-        acc += costs[ctx_last_cls(pt, sc, c), 1] if c < maxcls else 0.0
+        lc[c] = acc + (costs[ctx_last_cls(pt, cc, c), 0] if c < maxcls else 0.0)
+        acc += costs[ctx_last_cls(pt, cc, c), 1] if c < maxcls else 0.0
         if c >= 2:
-            lc[16 + c] = costs[ctx_last_bit(pt, sc, c), 0] + (c - 2)
-            lc[32 + c] = costs[ctx_last_bit(pt, sc, c), 1] + (c - 2)
+            lc[16 + c] = costs[ctx_last_bit(pt, cc, c), 0] + (c - 2)
+            lc[32 + c] = costs[ctx_last_bit(pt, cc, c), 1] + (c - 2)
 
 
 @inline_kernel
@@ -302,11 +316,16 @@ def _rem_bits(rem, k):
 @kernel
 def coeff_syntax(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, write, dep):
     """Levels of a block with cbf = 1: last position, then reverse scan
-    (dep: dependent quantisation, whose state selects the significance contexts)."""
+    (dep: dependent quantisation, whose state selects the significance
+    contexts).  sc: the block's shape class (n is its width and height if
+    square)."""
     sx = SCAN_X[sc]
     sy = SCAN_Y[sc]
+    w = SHAPE_W[sc]
+    h = SHAPE_H[sc]
+    cc = SHAPE_CC[sc]
     last = -1
-    for i in range(n * n - 1, -1, -1):
+    for i in range(w * h - 1, -1, -1):
         if lv[sy[i], sx[i]] != 0:
             last = i
             break
@@ -315,12 +334,12 @@ def coeff_syntax(lv, n, log2n, sc, pt, cmap, bx, by, probs, st, buf, write, dep)
     for i in range(last, -1, -1):
         x = sx[i]
         y = sy[i]
-        tsum, tnz, full = template(lv, n, x, y)
+        tsum, tnz, full = template_wh(lv, w, h, x, y)
         v = lv[y, x]
         a = abs(v)
         if i < last:
-            c = coloc_count(cmap, bx, by, n, x, y)
-            bits += sym(probs, ctx_sig(pt, sc, x + y, tsum, c, depq_qset(s) if dep else 0),
+            c = coloc_count(cmap, bx, by, w, h, x, y)
+            bits += sym(probs, ctx_sig(pt, cc, x + y, tsum, c, depq_qset(s) if dep else 0),
                         1 if a else 0, st, buf, write)
         s = DEPQ_NEXT[s, a & 1]
         if a == 0:

@@ -145,7 +145,7 @@ def _forward(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, last0, l
         head += c * c
         tsum, tnz, full = template(prov, n, x, y)
         dd = x + y
-        coloc = coloc_count(cmap, bx, by, n, x, y)
+        coloc = coloc_count(cmap, bx, by, n, n, x, y)
         c0 = ctx_sig(pt, sc, dd, tsum, coloc, 0)
         c1 = ctx_sig(pt, sc, dd, tsum, coloc, 1)
         c2 = ctx_sig(pt, sc, dd, tsum, coloc, 2)
@@ -220,7 +220,7 @@ def depq_trellis(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, cbf0
     # the smallest nonzero reconstruction is s (Q1, level 1)
     last0 = clear_and_last(coef, scl, n, sc, lv)
     if last0 < 0:
-        return False, 0.0, energy(coef, n)
+        return False, 0.0, energy(coef, n, sc)
     _provisional_levels(coef, scl, n, sc, last0, prov)
     cost, idle, head = _forward(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, last0,
                                 work[0], prov, bp_s, bp_k)
