@@ -160,18 +160,19 @@ def _leaf_shapes(monkeypatch, data):
     return out, smap & 15, smap >> 4
 
 
-@pytest.mark.parametrize("chroma", ["444", "420"])
-def test_images_with_split_halves_decode_to_the_encoders_reconstruction(monkeypatch, chroma):
+@pytest.mark.parametrize("chroma,lam", [("444", 300.0), ("420", 300.0), ("444", 30.0)])
+def test_images_with_split_halves_decode_to_the_encoders_reconstruction(monkeypatch, chroma, lam):
+    """Effort "max" searches every node size, with dependent quantisation
+    too (lambda 30); the default effort only 8x8 nodes without it."""
     rgb = synthetic_image(96, 136, seed=11)
-    on = codec.encode_image(rgb, codec.EncoderConfig(lam=300.0, chroma=chroma))
-    off = codec.encode_image(rgb, codec.EncoderConfig(lam=300.0, chroma=chroma,
+    on = codec.encode_image(rgb, codec.EncoderConfig(lam=lam, chroma=chroma, effort="max"))
+    off = codec.encode_image(rgb, codec.EncoderConfig(lam=lam, chroma=chroma, effort="max",
                                                       binary_split=False))
     out, lw, lh = _leaf_shapes(monkeypatch, on.data)
     assert np.array_equal(out, on.recon)
     assert np.any(lw != lh), "no luma leaf was a split half"
+    assert np.any((lw != lh) & (np.maximum(lw, lh) > 3)), "no half longer than 8"
     out_off, lw_off, lh_off = _leaf_shapes(monkeypatch, off.data)
     assert np.array_equal(out_off, off.recon)
     assert np.all(lw_off == lh_off)
-    j_on = on.sse + 300.0 * 8 * len(on.data)
-    j_off = off.sse + 300.0 * 8 * len(off.data)
-    assert j_on < j_off * 1.02
+    assert on.sse + lam * 8 * len(on.data) < (off.sse + lam * 8 * len(off.data)) * 1.02

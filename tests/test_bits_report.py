@@ -3,7 +3,7 @@ from PIL import Image
 
 import codec
 from codec.common.container import HEADER_SIZE
-from codec.common.contexts import (NUM_CTX, QDELTA_BINS, ctx_cbf, ctx_cccm, ctx_cfl, ctx_gt1, ctx_gt2,
+from codec.common.contexts import (NUM_CTX, QDELTA_BINS, ctx_bt, ctx_cbf, ctx_cccm, ctx_cfl, ctx_gt1, ctx_gt2,
                                    ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta, ctx_edge,
                                    ctx_restore, ctx_sig, ctx_split, ctx_transform)
 from codec.enc.syntax_enc import (CAT_CBF, CAT_EDGE, CAT_GT, CAT_LAST, CAT_MODE, CAT_QDELTA,
@@ -30,7 +30,9 @@ def test_every_context_has_its_category_and_plane():
     assert CTX_CATEGORY[ctx_qdelta(0)] == CTX_CATEGORY[ctx_qdelta(QDELTA_BINS - 1)] == CAT_QDELTA
     assert ctx_cccm() == ctx_transform(0, 1) - 1          # appended in format 9
     assert ctx_transform(1, 4) == ctx_edge(0, 0) - 1      # appended in format 10
-    assert ctx_edge(1, 6) == NUM_CTX - 1                  # appended in format 11
+    assert ctx_edge(1, 6) == ctx_bt(1, 0, 0) - 1          # appended in format 11
+    assert ctx_bt(4, 1, 2) == NUM_CTX - 1                 # appended in format 13
+    assert CTX_CATEGORY[ctx_bt(1, 0, 0)] == CTX_CATEGORY[ctx_bt(4, 1, 2)] == CAT_SPLIT   # luma
 
 
 def test_accounted_bits_match_the_file():

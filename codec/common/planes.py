@@ -35,11 +35,12 @@ def ctu_log2(colour):
 # per plane slot; dummies for absent planes): recs = reconstructed samples,
 # cmaps = each leaf's levels at their block-local positions (the co-located
 # contexts; the decoder keeps only which levels are nonzero, as a mask per
-# 4x4 unit, see new_plane_state), and per 4x4 unit: smaps = log2 leaf
-# size, mmaps = intra mode, cbmaps = coded block (constants.CB_NONE,
-# CB_CODED, CB_OTHER: no levels, levels in the size's transform, in the
-# other one), qmaps = the step index it was coded with.  The kernels take
-# it splatted (*state), in this order.
+# 4x4 unit, see new_plane_state), and per 4x4 unit: smaps = the leaf's
+# shape (leaf_code: log2 width and height; 0 = no leaf yet), mmaps = intra
+# mode, cbmaps = coded block (constants.CB_NONE, CB_CODED, CB_OTHER: no
+# levels, levels in the size's transform, in the other one), qmaps = the
+# step index it was coded with.  The kernels take it splatted (*state), in
+# this order.
 PlaneState = namedtuple("PlaneState", ["recs", "cmaps", "smaps", "mmaps", "cbmaps", "qmaps"])
 
 

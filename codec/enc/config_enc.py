@@ -50,8 +50,9 @@ class EncoderConfig:
     +1.3 % bits at MS-SSIM 0.993 on the corpus) or "max" (several times more
     modes through full RD, a finer angle scan, no split stops: about 1.8x
     slow's time for +0.07 dB at 0.15 bpp on the corpus).  The same format.
-    binary_split: the luma search also tries each node split in two halves
-    (format 13); off, the stream codes every such choice as 'not split'.
+    binary_split: the luma search also tries luma nodes split in two
+    halves (format 13; the node sizes by effort); False: never (the stream
+    then codes every such choice as 'not split').
     """
     lam: Optional[float] = None
     quality: Optional[float] = None

@@ -173,7 +173,8 @@ def _run_group(orgs, state, p_first, p_last, colour, quant, lam, wds, aqs, probs
     while True:
         st2, probs2 = st.copy(), probs.copy()
         encode_planes(tuple(orgs), *state, p_first, p_last, ctu_log2(colour), *quant, lam, wds,
-                      tuple(aqs), probs2, st2, buf, new_scratch(cfg.effort, cfg.binary_split))
+                      tuple(aqs), probs2, st2, buf, new_scratch(cfg.effort,
+                                                               cfg.binary_split))
         if st2[ST_OVERFLOW] == 0:
             return st2, buf, probs2
         buf = ensure_capacity(st, buf, 2 * buf.shape[0])      # at least twice the room

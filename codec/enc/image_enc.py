@@ -5,14 +5,14 @@ For each CTU (raster order) and each plane, two passes:
      intra modes (a SATD pre-selection: planar, DC, a coarse pass over the
      angles refined around the best, the MPMs; chroma: the MPMs and CfL; then
      full RD for the best few: DCT, RDOQ, rates from the frozen context
-     states), then the split; the cheaper
-     J = D + lambda*R wins;
+     states), then (luma, from 8x8, format 13) the node split in two halves
+     each way, then the split in four; the cheapest J = D + lambda*R wins;
   2. write: the decided tree is coded with live contexts; the levels and the
      reconstruction are those of the search, which are exactly what the
      decoder computes (every leaf was predicted from final neighbours).
 Per-plane state lives in arrays: rec (reconstruction), cmap (signed levels at
 their block-local positions, for the co-located contexts), and 4x4-unit
-maps smap (log2 leaf size), mmap (mode), cbmap (coded-block flag).
+maps smap (leaf shape: planes.leaf_code), mmap (mode), cbmap (coded-block flag).
 """
 import math
 from collections import namedtuple
@@ -98,6 +98,9 @@ Effort = namedtuple("Effort", [
     "other_transform",      # 1: each leaf's full-RD winner is tried in the other transform
                             # (without dependent quantisation: format 10 sends the choice
                             # only there)
+    "bt_min_log2",          # luma nodes from 2**bt_min_log2 to 2**bt_max_log2 are tried
+    "bt_max_log2",          # split in two halves (format 13; EncoderConfig.binary_split) ...
+    "bt_depq",              # ... with dependent quantisation too (1) or only without it (0)
 ])
 # "fast" (measured on the whole corpus, docs/RESULTS.md): one mode through
 # full RD, coarse angles every 8th, twice the split-skip thresholds.
@@ -117,13 +120,24 @@ Effort = namedtuple("Effort", [
 # median of 7-9 pairs) +6.4 % at lambda 362 4:4:4, +5.1 % at 4:2:0, none at
 # 22.6 (dependent quantisation).  Tried from 4x4 too: +0.001 dB for 1.4 %
 # more; from 16x16 only: +0.018 dB.  "fast" leaves it out.
+# Format 13's binary splits (luma halves), development loop at 0.15 bpp
+# against no binary-split search (35.128 dB): nodes 8..64 +0.083, 8..32
+# +0.076, 16..64 +0.032, so the 8x8 nodes' 8x4 / 4x8 halves bring most of
+# it; a half's angles seeded from its node's best 3 (no angle scan) -0.004,
+# one mode through full RD -0.031.  Encode time (in-process, fastest of 2-4
+# per image, 4:2:0 at lambda 362): nodes 8 only +6 %, 8..16 +31-36 %, 8..32
+# +59 %; with dependent quantisation (lambda 22.6, 4:4:4) 8 only +17 % for
+# -0.5 % bits at MS-SSIM 0.993.  "slow" searches the 8x8 nodes without
+# dependent quantisation, "max" every size with it.
 EFFORTS = {
     "slow": Effort(full_rd_4=3, full_rd_8=3, full_rd_16=2, full_rd_32=2, full_rd_64=1,
                    chroma_extra=1, coarse_step=4, skip_pct=150, restore_fits=2, margin_pct=125,
-                   margin_pct_depq=110, chroma_extra_depq=0, skip_pct_depq=200, other_transform=1),
+                   margin_pct_depq=110, chroma_extra_depq=0, skip_pct_depq=200, other_transform=1,
+                   bt_min_log2=3, bt_max_log2=3, bt_depq=0),
     "fast": Effort(full_rd_4=1, full_rd_8=1, full_rd_16=1, full_rd_32=1, full_rd_64=1,
                    chroma_extra=0, coarse_step=8, skip_pct=200, restore_fits=1, margin_pct=125,
-                   margin_pct_depq=125, chroma_extra_depq=0, skip_pct_depq=200, other_transform=0),
+                   margin_pct_depq=125, chroma_extra_depq=0, skip_pct_depq=200, other_transform=0,
+                   bt_min_log2=3, bt_max_log2=2, bt_depq=0),
     # "max": the SATD pre-selection is what "slow" leaves on the table.  Whole
     # corpus at lambda 350/650 (PSNR at 0.15 bpp, wall time of the 36 encodes):
     # slow 34.938 dB 16.2 s; 3-6 modes through full RD 34.973 (20.9 s); no split
@@ -131,7 +145,8 @@ EFFORTS = {
     # every pre-selected mode through full RD 35.012 (40.9 s): saturated.
     "max": Effort(full_rd_4=10, full_rd_8=10, full_rd_16=8, full_rd_32=6, full_rd_64=4,
                   chroma_extra=2, coarse_step=2, skip_pct=0, restore_fits=2, margin_pct=400,
-                  margin_pct_depq=400, chroma_extra_depq=2, skip_pct_depq=0, other_transform=1),
+                  margin_pct_depq=400, chroma_extra_depq=2, skip_pct_depq=0, other_transform=1,
+                  bt_min_log2=3, bt_max_log2=6, bt_depq=1),
 }
 # The kernels read an effort as an int64 row (scratch slot S_PARAMS), by these slots
 P_FULL_RD = Effort._fields.index("full_rd_4")           # + size class
@@ -143,12 +158,15 @@ P_MARGIN = Effort._fields.index("margin_pct")
 P_MARGIN_DEPQ = Effort._fields.index("margin_pct_depq")
 P_CHROMA_EXTRA_DEPQ = Effort._fields.index("chroma_extra_depq")
 P_OTHER_TRANSFORM = Effort._fields.index("other_transform")
-P_BT = len(Effort._fields)      # after the effort's fields: the binary-split search on (1) or off
+P_BT_MIN = Effort._fields.index("bt_min_log2")
+P_BT_MAX = Effort._fields.index("bt_max_log2")
+P_BT_DEPQ = Effort._fields.index("bt_depq")
+P_BT = len(Effort._fields)      # after the effort's fields: EncoderConfig.binary_split (0 / 1)
 
 
 def search_params(effort, binary_split=True):
     """The kernels' search-parameter row for an effort name (see EFFORTS),
-    then whether the luma search tries binary splits (P_BT)."""
+    then whether the luma search tries binary splits at all (P_BT)."""
     return np.array(list(EFFORTS[effort]) + [int(binary_split)], np.int64)
 
 
@@ -630,11 +648,13 @@ def _unit_mean_wh(m, ux, uy, nuw, nuh):
 
 @kernel
 def _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, sc, depth,
-                      ctu_ulog2, scale, lam, wd, aq, probs, st, buf, scr):
-    """_leaf_search for a luma split half of shape class sc (format 13;
-    no dependent quantisation, no transform choice): the rough pre-selection,
-    full RD of the best few, the winner reconstructed into rec and the maps,
-    its levels in scr[S_SAVE_LV][depth].  Returns (J, mode, cb)."""
+                      ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr):
+    """_leaf_search for a luma split half of shape class sc (format 13; no
+    transform choice): the rough pre-selection, full RD of the best few
+    (with dependent quantisation ranked by RDOQ at the uniform step, then
+    the trellis on the winner, as _full_rd), the winner reconstructed into
+    rec and the maps, its levels in scr[S_SAVE_LV][depth].  Returns (J,
+    mode, cb)."""
     w = SHAPE_W[sc]
     h = SHAPE_H[sc]
     cc = SHAPE_CC[sc]
@@ -656,7 +676,15 @@ def _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, sc
     cbf0 = cbf_syntax(0, 0, cc, cnb, probs, st, buf, False)
     cbf1 = cbf_syntax(1, 0, cc, cnb, probs, st, buf, False)
     n_full = prm[P_FULL_RD + max(SHAPE_LW[sc], SHAPE_LH[sc]) - LOG2_MIN_BLOCK]
-    margin = prm[P_MARGIN] * 0.01
+    margin = prm[P_MARGIN_DEPQ if dep else P_MARGIN] * 0.01
+    qscl = scl
+    if dep:
+        qscl = scr[S_SCLU]
+        for kv in range(h):
+            for ku in range(w):
+                qscl[kv, ku] = (scl[kv, ku] * DEPQ_RANK_STEP + 64) >> 7
+    bcoef = scr[S_BCOEF]
+    sole = False
     best = _INF
     best_mode = MODE_DC
     best_nz = False
@@ -681,7 +709,11 @@ def _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, sc
             for xx in range(w):
                 blk[yy, xx] = org[y + yy, x + xx] - pred[yy, xx]
         fdct_half(blk, sc, coef, scr[S_TMPF])
-        nz, r, d = _quantise(coef, scl, w, 0, sc, 0, cmap, x, y, scr[S_COSTS], lam, wd, cbf0,
+        if dep and k == 0 and _sole_candidate(est, n_full, margin * first):
+            sole = True                     # nothing to rank: the trellis takes coef
+            best_mode = mode
+            break
+        nz, r, d = _quantise(coef, qscl, w, 0, sc, 0, cmap, x, y, scr[S_COSTS], lam, wd, cbf0,
                              cbf1, lv, False, st, buf, scr[S_WORK], scr[S_PROV], scr[S_BPS],
                              scr[S_BPK])
         r += scr[S_MBITS][mode]
@@ -694,10 +726,17 @@ def _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, sc
             for yy in range(h):
                 for xx in range(w):
                     save_lv[yy, xx] = lv[yy, xx]
+                    if dep:
+                        bcoef[yy, xx] = coef[yy, xx]
+    if dep:                          # the winner's levels from the trellis
+        best_nz, best_r, _ = _quantise(coef if sole else bcoef, scl, w, 0, sc, 0, cmap, x, y,
+                                       scr[S_COSTS], lam, wd, cbf0, cbf1, save_lv, True, st, buf,
+                                       scr[S_WORK], scr[S_PROV], scr[S_BPS], scr[S_BPK])
+        best_r += scr[S_MBITS][best_mode]
     if pred_mode != best_mode:
         predict_half(scr[S_REF], scr[S_FREF], sc, best_mode, pred, scr[S_MAIN])
     reconstruct(pred, save_lv, best_nz, scl, w, sc, 0, rec, x, y, scr[S_CI], scr[S_RI],
-                scr[S_TMPI], False)
+                scr[S_TMPI], dep)
     d = 0.0
     for yy in range(h):
         for xx in range(w):
@@ -710,7 +749,7 @@ def _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, sc
 
 @kernel
 def _try_halves(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, depth, snb,
-                ctu_ulog2, scale, lam, wd, aq, probs, st, buf, scr, limit):
+                ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr, limit):
     """Both binary splits of the luma node at (x, y) (format 13), each half
     searched as a leaf (its levels saved at depth + 1); each split's
     reconstruction, levels, modes and coded-block values kept in the
@@ -730,8 +769,8 @@ def _try_halves(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, d
             hx = x + (k * half if bt == BT_VERTICAL else 0)
             hy = y + (k * half if bt == BT_HORIZONTAL else 0)
             jh, m, cb = _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, hx, hy,
-                                          hs, depth + 1, ctu_ulog2, scale, lam, wd, aq, probs, st,
-                                          buf, scr)
+                                          hs, depth + 1, ctu_ulog2, scale, dep, lam, wd, aq, probs,
+                                          st, buf, scr)
             j += jh
             scr[S_BT_MC][depth, bt - 1, k, 0] = m
             scr[S_BT_MC][depth, bt - 1, k, 1] = cb
@@ -801,7 +840,7 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
     bmode = np.zeros(MAX_DEPTH, np.int64)
     bcb = np.zeros(MAX_DEPTH, np.int64)
     btdir = np.zeros(MAX_DEPTH, np.int64)     # the node's binary split that beat its leaf, or 0
-    try_bt = pt == 0 and not dep and scr[S_PARAMS][P_BT] != 0
+    try_bt = pt == 0 and scr[S_PARAMS][P_BT] != 0 and (not dep or scr[S_PARAMS][P_BT_DEPQ] != 0)
     d = 0
     fx[0] = x0
     fy[0] = y0
@@ -846,10 +885,11 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
                     ret = jleaf[d]
                     d -= 1
                     continue
-                if try_bt and log2s >= LOG2_MIN_BT:
+                if try_bt and max(LOG2_MIN_BT, scr[S_PARAMS][P_BT_MIN]) <= log2s <= \
+                        scr[S_PARAMS][P_BT_MAX]:
                     jb, bd = _try_halves(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y,
-                                         log2s, d, snb, ctu_ulog2, scale, lam, wd, aq, probs, st,
-                                         buf, scr, jleaf[d])
+                                         log2s, d, snb, ctu_ulog2, scale, dep, lam, wd, aq, probs,
+                                         st, buf, scr, jleaf[d])
                     if bd != 0:
                         jleaf[d] = jb
                         btdir[d] = bd

@@ -21,12 +21,13 @@ candidate is known up front.  The written stream uses the exact contexts.
 import numpy as np
 
 from ..common.constants import MAX_ABS_LEVEL
-from ..common.contexts import coloc_count, ctx_sig, template
+from ..common.contexts import coloc_count, ctx_sig, template_wh
 from .quant_enc import clear_and_last, energy, tail_energy
 from .syntax_enc import last_bits, last_bits_table, level_cost, level_costs
 from ..jit import inline_kernel, kernel
 from ..common.quant import DEPQ_NEXT, depq_qset
 from ..common.scan import SCAN_X, SCAN_Y
+from ..common.shapes import SHAPE_CC, SHAPE_H, SHAPE_W
 
 _INF = 1e300
 _NSTATES = 4
@@ -113,8 +114,8 @@ def _provisional_levels(coef, scl, n, sc, last0, prov):
     level of Q0 up to last0, zero beyond."""
     sx = SCAN_X[sc]
     sy = SCAN_Y[sc]
-    for y in range(n):
-        for x in range(n):
+    for y in range(SHAPE_H[sc]):
+        for x in range(SHAPE_W[sc]):
             prov[y, x] = 0
     for i in range(last0 + 1):
         x = sx[i]
@@ -132,6 +133,9 @@ def _forward(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, last0, l
     up to last0)."""
     sx = SCAN_X[sc]
     sy = SCAN_Y[sc]
+    w = SHAPE_W[sc]
+    h = SHAPE_H[sc]
+    cc = SHAPE_CC[sc]
     last_bits_table(pt, sc, log2n, costs, lc)
     cost = (_INF, _INF, _INF, _INF)
     idle = 0.0               # the path with nothing coded yet: only zero distortion
@@ -143,12 +147,12 @@ def _forward(coef, scl, n, log2n, sc, pt, cmap, bx, by, costs, lam, wd, last0, l
         s = float(scl[y, x])
         d0 = wd * c * c
         head += c * c
-        tsum, tnz, full = template(prov, n, x, y)
+        tsum, tnz, full = template_wh(prov, w, h, x, y)
         dd = x + y
-        coloc = coloc_count(cmap, bx, by, n, n, x, y)
-        c0 = ctx_sig(pt, sc, dd, tsum, coloc, 0)
-        c1 = ctx_sig(pt, sc, dd, tsum, coloc, 1)
-        c2 = ctx_sig(pt, sc, dd, tsum, coloc, 2)
+        coloc = coloc_count(cmap, bx, by, w, h, x, y)
+        c0 = ctx_sig(pt, cc, dd, tsum, coloc, 0)
+        c1 = ctx_sig(pt, cc, dd, tsum, coloc, 1)
+        c2 = ctx_sig(pt, cc, dd, tsum, coloc, 2)
         sig0 = (costs[c0, 0], costs[c1, 0], costs[c2, 0])
         sig1 = (costs[c0, 1], costs[c1, 1], costs[c2, 1])
         one, two, more, rk = level_costs(pt, dd, tsum, tnz, full, costs)
@@ -184,7 +188,7 @@ def _backtrack(coef, scl, n, sc, best_s, bp_s, bp_k, lv, energy_all):
     sy = SCAN_Y[sc]
     s2 = best_s
     dist = energy_all
-    for i in range(n * n):
+    for i in range(SHAPE_W[sc] * SHAPE_H[sc]):
         k = bp_k[i, s2]
         x = sx[i]
         y = sy[i]
