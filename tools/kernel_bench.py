@@ -116,8 +116,9 @@ def measure(lam, reps_pixels=200_000, seed=1):
     costs = np.zeros((NUM_CTX, 2))
     fill_costs(probs, costs)
     st, buf = new_encoder(1 << 16, BILL_SLOTS)
-    scales = np.zeros((NUM_SIZES, 64, 64), np.int64)      # flat weighting, luma's step for lam
-    fill_scales(weight_matrix(0), step_index_for(lam, plane_weight(COLOUR_YCC444, 0), False), scales)
+    wmat = weight_matrix(0)                               # flat weighting, luma's step for lam
+    scales = np.zeros(wmat.shape, np.int64)               # every block shape (fill_scales writes all)
+    fill_scales(wmat, step_index_for(lam, plane_weight(COLOUR_YCC444, 0), False), scales)
     org = rng.normal(2048, 300, (64, 64))
     ref = rng.integers(1500, 2600, 4 * 64 + 1).astype(np.int64)
     cmap = np.zeros((64, 64), np.int32)

@@ -105,7 +105,9 @@ def qdelta_limits(qbase, nplanes):
 
 @kernel
 def fill_scales(wmat, qidx, out):
-    """out[s, v, u] = (QSTEP[qidx] * wmat[s, v, u] + 8) >> 4: the scales of step index qidx."""
+    """out[s, v, u] = (QSTEP[qidx] * wmat[s, v, u] + 8) >> 4: the scales of
+    step index qidx, for every shape class s (out: NUM_SHAPES x MAX_BLOCK x
+    MAX_BLOCK, as wmat)."""
     step = QSTEP[qidx]
     for s in range(NUM_SHAPES):
         for v in range(SHAPE_H[s]):

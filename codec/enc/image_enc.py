@@ -126,9 +126,9 @@ Effort = namedtuple("Effort", [
 # it; a half's angles seeded from its node's best 3 (no angle scan) -0.004,
 # one mode through full RD -0.031.  Encode time (in-process, fastest of 2-4
 # per image, 4:2:0 at lambda 362): nodes 8 only +6 %, 8..16 +31-36 %, 8..32
-# +59 %; with dependent quantisation (lambda 22.6, 4:4:4) 8 only +17 % for
-# -0.5 % bits at MS-SSIM 0.993.  "slow" searches the 8x8 nodes without
-# dependent quantisation, "max" every size with it.
+# +59 %; with dependent quantisation (lambda 22.6, 4:4:4) 8 only +17 %, for
+# -0.5 % bits at MS-SSIM 0.993 (every size).  "slow" searches the 8x8 nodes
+# without dependent quantisation (+0.050 dB: 35.178), "max" every size with it.
 EFFORTS = {
     "slow": Effort(full_rd_4=3, full_rd_8=3, full_rd_16=2, full_rd_32=2, full_rd_64=1,
                    chroma_extra=1, coarse_step=4, skip_pct=150, restore_fits=2, margin_pct=125,
