@@ -51,12 +51,13 @@ def _check(args):
     return r.returncode, r.stdout + r.stderr
 
 
-@pytest.mark.parametrize("layout", ["images", "flat"])
-def test_zip_decodes_every_stored_stream_bit_exactly_in_the_2019_runtime(built, layout):
+def test_zip_decodes_every_stored_stream_bit_exactly_with_the_files_at_the_top(built):
+    """The files at the top of the folder (--flat); the images/ layout, the
+    organisers' own, is the 300-file run below.  Each run of the runtime
+    compiles the kernels afresh, as the server's fresh folder does, so the
+    layouts share no run."""
     top, s, names = built
-    args = [s.zip_path, s.images_dir, "--expect", top / "ref"] + (["--flat"] if layout == "flat"
-                                                                  else [])
-    code, out = _check(args)
+    code, out = _check([s.zip_path, s.images_dir, "--expect", top / "ref", "--flat"])
     assert code == 0, out
     assert f"decoded {len(names)} of {len(names)} images" in out
     assert "expect: all match" in out
@@ -65,8 +66,9 @@ def test_zip_decodes_every_stored_stream_bit_exactly_in_the_2019_runtime(built, 
 
 
 def test_hundreds_of_files_and_a_bad_one_in_the_2019_runtime(built, tmp_path):
-    """Over 300 files beside the zip (the 2019 test set had 330 images); a bad file
-    is reported by name, costs only itself, and the exit status says so."""
+    """Over 300 files in images/ (the 2019 test set had 330 images; every
+    stored stream many times over); a bad file is reported by name, costs
+    only itself, and the exit status says so."""
     top, s, names = built
     images, ref = tmp_path / "images", tmp_path / "ref"
     images.mkdir()
@@ -86,3 +88,4 @@ def test_hundreds_of_files_and_a_bad_one_in_the_2019_runtime(built, tmp_path):
     assert "Missing image zz_truncated.png" in out
     assert "expect: all match" in out
     assert re.search(r"zz_truncated\.bin: .*(payload|short|truncat)", out), out
+    assert re.search(r"decoded \d+ of \d+ files in [\d.]+ s \(2 workers\)", out), out
