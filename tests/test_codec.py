@@ -104,7 +104,8 @@ def test_effort_max_searches_at_least_slow():
     from codec.enc.image_enc import EFFORTS
     slow, mx = EFFORTS["slow"], EFFORTS["max"]
     for f in ("full_rd_4", "full_rd_8", "full_rd_16", "full_rd_32", "full_rd_64", "chroma_extra",
-              "restore_fits", "margin_pct", "margin_pct_depq", "chroma_extra_depq"):
+              "restore_fits", "margin_pct", "margin_pct_depq", "chroma_extra_depq",
+              "restore_fits_depq"):
         assert getattr(mx, f) >= getattr(slow, f), f
     assert mx.coarse_step <= slow.coarse_step and mx.skip_pct <= slow.skip_pct
     from codec.enc.config_enc import EFFORT_CHOICES

@@ -229,7 +229,7 @@ def _code_luma(ycc, lam, cfg, clock):
         deblock_plane(final, smap, qmap, deblock, dep)
     ctu = 1 << int(ctu_log2(COLOUR_YCC444)[0])
     with clock("restoration fit"):
-        restore = _restore_plane(org, final, ctu, wd, lam, cfg)
+        restore = _restore_plane(org, final, ctu, wd, lam, dep, cfg)
     with clock("edge offsets"):
         edge = _edge_offset_plane(org, final, ctu, wd, lam, cfg)
     return LumaPass(org, aq, wd, dep, qidx, wmat, qdelta_map, qdelta_on, state, probs, st, buf,
@@ -279,7 +279,8 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma, clock):
         with clock("deblocking"):
             deblock_plane(recs[p], smaps[p], qmaps[p], levels[1], luma.dep)
         with clock("restoration fit"):
-            restores.append(_restore_plane(orgs[p], recs[p], 1 << int(ctus[p]), wds[p], lam, cfg))
+            restores.append(_restore_plane(orgs[p], recs[p], 1 << int(ctus[p]), wds[p], lam,
+                                           luma.dep, cfg))
         with clock("edge offsets"):
             edges.append(_edge_offset_plane(orgs[p], recs[p], 1 << int(ctus[p]), wds[p], lam, cfg))
     # the post filters' parameters close the payload (the decoder needs every plane first)
@@ -316,11 +317,12 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma, clock):
     return EncodeResult(data, recon, lam, colour, sse, bits)
 
 
-def _restore_plane(org, rec, ctu, wd, lam, cfg):
+def _restore_plane(org, rec, ctu, wd, lam, dep, cfg):
     """Fit and decide one plane's restoration filter, and apply it to rec."""
     if not cfg.restore:
         return 0, np.zeros(NUM_TAPS, np.int64), np.zeros((1, 1), np.uint8)
-    rounds = EFFORTS[cfg.effort].restore_fits
+    effort = EFFORTS[cfg.effort]
+    rounds = effort.restore_fits_depq if dep else effort.restore_fits
     on, coefs, flags, restored = choose_restore(org, rec, ctu, wd, lam, rounds)
     if on:
         rec[:] = restored

@@ -95,6 +95,7 @@ Effort = namedtuple("Effort", [
     "margin_pct_depq",      # the same with dependent quantisation (high rates)
     "chroma_extra_depq",    # chroma_extra with dependent quantisation
     "skip_pct_depq",        # skip_pct with dependent quantisation
+    "restore_fits_depq",    # restore_fits with dependent quantisation
     "other_transform",      # 1: each leaf's full-RD winner is tried in the other transform
                             # (without dependent quantisation: format 10 sends the choice
                             # only there)
@@ -129,15 +130,26 @@ Effort = namedtuple("Effort", [
 # +59 %; with dependent quantisation (lambda 22.6, 4:4:4) 8 only +17 %, for
 # -0.5 % bits at MS-SSIM 0.993 (every size).  "slow" searches the 8x8 nodes
 # without dependent quantisation (+0.050 dB: 35.178), "max" every size with it.
+# Their encode time paid back in part by chroma_extra 1 -> 0 at the low-rate
+# point (it was already 0 with dependent quantisation): 4:2:0 at lambda 362,
+# 2 corpus images, median of 12 paired in-process runs: binary splits +15 %,
+# chroma_extra 0 -4 %; development loop 35.178 -> 35.172 dB; and by one
+# restoration fit instead of two there (restore_fits 1; its phase halves,
+# about 7 % of a 4:4:4 encode at lambda 362): 35.172 -> 35.169 dB (at the
+# transparent point it cost +0.06 %: restore_fits_depq keeps two).  Tried and
+# dropped (no time saved, or too little for what they cost): only the
+# direction whose halves' pre-selection cost less through full RD (35.151),
+# a half's angles seeded from its node's best 3 or 6 instead of the coarse
+# scan (35.164 / 35.165; no time saved: the halves' full RD is their cost).
 EFFORTS = {
     "slow": Effort(full_rd_4=3, full_rd_8=3, full_rd_16=2, full_rd_32=2, full_rd_64=1,
-                   chroma_extra=1, coarse_step=4, skip_pct=150, restore_fits=2, margin_pct=125,
-                   margin_pct_depq=110, chroma_extra_depq=0, skip_pct_depq=200, other_transform=1,
-                   bt_min_log2=3, bt_max_log2=3, bt_depq=0),
+                   chroma_extra=0, coarse_step=4, skip_pct=150, restore_fits=1, margin_pct=125,
+                   margin_pct_depq=110, chroma_extra_depq=0, skip_pct_depq=200, restore_fits_depq=2,
+                   other_transform=1, bt_min_log2=3, bt_max_log2=3, bt_depq=0),
     "fast": Effort(full_rd_4=1, full_rd_8=1, full_rd_16=1, full_rd_32=1, full_rd_64=1,
                    chroma_extra=0, coarse_step=8, skip_pct=200, restore_fits=1, margin_pct=125,
-                   margin_pct_depq=125, chroma_extra_depq=0, skip_pct_depq=200, other_transform=0,
-                   bt_min_log2=3, bt_max_log2=2, bt_depq=0),
+                   margin_pct_depq=125, chroma_extra_depq=0, skip_pct_depq=200, restore_fits_depq=1,
+                   other_transform=0, bt_min_log2=3, bt_max_log2=2, bt_depq=0),
     # "max": the SATD pre-selection is what "slow" leaves on the table.  Whole
     # corpus at lambda 350/650 (PSNR at 0.15 bpp, wall time of the 36 encodes):
     # slow 34.938 dB 16.2 s; 3-6 modes through full RD 34.973 (20.9 s); no split
@@ -145,8 +157,8 @@ EFFORTS = {
     # every pre-selected mode through full RD 35.012 (40.9 s): saturated.
     "max": Effort(full_rd_4=10, full_rd_8=10, full_rd_16=8, full_rd_32=6, full_rd_64=4,
                   chroma_extra=2, coarse_step=2, skip_pct=0, restore_fits=2, margin_pct=400,
-                  margin_pct_depq=400, chroma_extra_depq=2, skip_pct_depq=0, other_transform=1,
-                  bt_min_log2=3, bt_max_log2=6, bt_depq=1),
+                  margin_pct_depq=400, chroma_extra_depq=2, skip_pct_depq=0, restore_fits_depq=2,
+                  other_transform=1, bt_min_log2=3, bt_max_log2=6, bt_depq=1),
 }
 # The kernels read an effort as an int64 row (scratch slot S_PARAMS), by these slots
 P_FULL_RD = Effort._fields.index("full_rd_4")           # + size class
