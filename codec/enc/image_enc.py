@@ -126,16 +126,16 @@ Effort = namedtuple("Effort", [
 # +0.076, 16..64 +0.032, so the 8x8 nodes' 8x4 / 4x8 halves bring most of
 # it; a half's angles seeded from its node's best 3 (no angle scan) -0.004,
 # one mode through full RD -0.031.  Encode time (in-process, fastest of 2-4
-# per image, 4:2:0 at lambda 362): nodes 8 only +6 %, 8..16 +31-36 %, 8..32
-# +59 %; with dependent quantisation (lambda 22.6, 4:4:4) 8 only +17 %, for
+# per image, 4:2:0 at lambda 362): nodes 8 only +6 % (paired runs later: +15 %,
+# below), 8..16 +31-36 %, 8..32 +59 %; with dependent quantisation (lambda 22.6, 4:4:4) 8 only +17 %, for
 # -0.5 % bits at MS-SSIM 0.993 (every size).  "slow" searches the 8x8 nodes
 # without dependent quantisation (+0.050 dB: 35.178), "max" every size with it.
 # Their encode time paid back in part by chroma_extra 1 -> 0 at the low-rate
 # point (it was already 0 with dependent quantisation): 4:2:0 at lambda 362,
 # 2 corpus images, median of 12 paired in-process runs: binary splits +15 %,
 # chroma_extra 0 -4 %; development loop 35.178 -> 35.172 dB; and by one
-# restoration fit instead of two there (restore_fits 1; its phase halves,
-# about 7 % of a 4:4:4 encode at lambda 362): 35.172 -> 35.169 dB (at the
+# restoration fit instead of two there (restore_fits 1; the fit phase
+# 0.59 -> 0.46 s of ~8.5 s, 4:4:4 at lambda 362): 35.172 -> 35.169 dB (at the
 # transparent point it cost +0.06 %: restore_fits_depq keeps two).  Tried and
 # dropped (no time saved, or too little for what they cost): only the
 # direction whose halves' pre-selection cost less through full RD (35.151),
