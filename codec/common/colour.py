@@ -115,13 +115,22 @@ def ycc420_to_rgb(y, cb, cr, out, r0, r1):
     each output row's chroma is upsampled (vertical pass, then horizontal)
     into row buffers and converted at once, so no full-size chroma plane is
     made.  y may be padded beyond (h, w), cb/cr beyond (ceil(h / 2), ceil(w / 2))."""
+    w = out.shape[1]
+    wc = (w + 1) >> 1
+    _rows420(y, cb, cr, out, r0, r1, np.empty((2, wc + 4), np.int32),
+             np.empty((2, 2 * wc), np.int32), np.empty((3, w), np.int32))
+
+
+@plane_kernel
+def _rows420(y, cb, cr, out, r0, r1, vbuf, rbuf, rgb):
+    """ycc420_to_rgb's loop, without reference counting (each row view
+    handed on would otherwise cost two atomic updates per array)."""
     h, w = out.shape[0], out.shape[1]
     hc, wc = (h + 1) >> 1, (w + 1) >> 1
-    vb = np.empty(wc + 4, np.int32)
-    vr = np.empty(wc + 4, np.int32)
-    rb = np.empty(2 * wc, np.int32)
-    rr = np.empty(2 * wc, np.int32)
-    rgb = np.empty((3, w), np.int32)
+    vb = vbuf[0]
+    vr = vbuf[1]
+    rb = rbuf[0]
+    rr = rbuf[1]
     for oy in range(r0, r1):
         _up_vertical(cb, oy, hc, wc, vb)
         _up_vertical(cr, oy, hc, wc, vr)
@@ -134,8 +143,13 @@ def ycc420_to_rgb(y, cb, cr, out, r0, r1):
 def ycc444_to_rgb(y, cb, cr, out, r0, r1):
     """Normative 4:4:4 YCbCr -> RGB uint8 out[h, w, 3], rows r0 <= oy < r1;
     the planes may be padded."""
+    _rows444(y, cb, cr, out, r0, r1, np.empty((3, out.shape[1]), np.int32))
+
+
+@plane_kernel
+def _rows444(y, cb, cr, out, r0, r1, rgb):
+    """ycc444_to_rgb's loop, without reference counting."""
     w = out.shape[1]
-    rgb = np.empty((3, w), np.int32)
     for oy in range(r0, r1):
         _rgb_row(y[oy], cb[oy], cr[oy], out[oy], w, rgb)
 

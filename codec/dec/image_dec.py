@@ -116,12 +116,21 @@ def decode_planes(recs, cmaps, smaps, mmaps, cbmaps, qmaps, nplanes, ctu_log2, w
     found corrupt (a delta outside [-QDELTA_MAX, QDELTA_MAX] or off the step table too)."""
     h0, w0 = recs[0].shape
     c0 = 1 << ctu_log2[0]
-    rows = (h0 + c0 - 1) // c0
-    cols = (w0 + c0 - 1) // c0
-    scales = np.zeros((3, wmat.shape[0], wmat.shape[1], wmat.shape[2]), np.int64)
-    last = np.full(3, -1, np.int64)
-    qdelta_map = np.zeros((rows, cols), np.int64)
-    stack = np.zeros((TREE_STACK_ROWS, 3), np.int64)
+    return _decode_groups(recs, cmaps, smaps, mmaps, cbmaps, qmaps, nplanes, ctu_log2, wmat, qbase,
+                          qdelta_on, dep, probs, st, buf, scr,
+                          np.zeros((3, wmat.shape[0], wmat.shape[1], wmat.shape[2]), np.int64),
+                          np.full(3, -1, np.int64),
+                          np.zeros(((h0 + c0 - 1) // c0, (w0 + c0 - 1) // c0), np.int64),
+                          np.zeros((TREE_STACK_ROWS, 3), np.int64))
+
+
+@kernel
+def _decode_groups(recs, cmaps, smaps, mmaps, cbmaps, qmaps, nplanes, ctu_log2, wmat, qbase,
+                   qdelta_on, dep, probs, st, buf, scr, scales, last, qdelta_map, stack):
+    """decode_planes' CTU loop, without reference counting: as an
+    alloc_kernel, every per-CTU call handing on its arrays (the scratch
+    tuple's among them) cost two atomic updates per array."""
+    rows, cols = qdelta_map.shape
     qlo, qhi = qdelta_limits(qbase, nplanes)
     prev = 0
     for group in range(2):
