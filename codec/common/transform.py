@@ -82,29 +82,37 @@ DCT_ODD = np.ascontiguousarray(BASIS_FLOAT[TR_DCT2, :, 1::2, :MAX_BLOCK // 2].tr
                                np.float32)
 
 
+@inline_kernel
+def _forward_direct(block, w, h, mwt, mh, keep_w, keep_h, out, tmp):
+    """The forward transform's direct products (float) of block[:h, :w]:
+    each row through mwt (w x w, transposed basis), then each column
+    through mh (h x h), only for the frequencies below keep_w
+    horizontally and keep_h vertically (zeros in the rest of
+    out[:h, :w]); tmp: (>= h, >= keep_w) float32."""
+    for y in range(h):
+        for k in range(keep_w):
+            tmp[y, k] = 0.0
+        for x in range(w):
+            v = block[y, x]
+            for k in range(keep_w):
+                tmp[y, k] += v * mwt[x, k]
+    for kv in range(h):
+        for ku in range(w):
+            out[kv, ku] = 0.0
+    for kv in range(keep_h):
+        for y in range(h):
+            a = mh[kv, y]
+            for ku in range(keep_w):
+                out[kv, ku] += a * tmp[y, ku]
+
+
 @kernel
 def fdct2_low(block, n, sc, tr, keep, out, tmp):
-    """The forward transform's direct products (float), only for the
-    frequencies below keep in both directions (out[:keep, :keep]; zeros in
-    the rest of out[:n, :n]): the encoder's cheap look at a large block in
-    a transform whose high frequencies it will not code."""
-    m = BASIS_FLOAT[tr, sc]
-    mt = BASIS_FLOAT_T[tr, sc]
-    for y in range(n):
-        for k in range(keep):
-            tmp[y, k] = 0.0
-        for x in range(n):
-            v = block[y, x]
-            for k in range(keep):
-                tmp[y, k] += v * mt[x, k]
-    for kv in range(n):
-        for ku in range(n):
-            out[kv, ku] = 0.0
-    for kv in range(keep):
-        for y in range(n):
-            a = m[kv, y]
-            for ku in range(keep):
-                out[kv, ku] += a * tmp[y, ku]
+    """The forward transform of block[:n, :n] in tr (direct products), only
+    for the frequencies below keep in both directions: the encoder's cheap
+    look at a large block in a transform whose high frequencies it will not
+    code (keep = n: the whole transform)."""
+    _forward_direct(block, n, n, BASIS_FLOAT_T[tr, sc], BASIS_FLOAT[tr, sc], keep, keep, out, tmp)
 
 
 @kernel
@@ -327,27 +335,13 @@ def add_inverse_half(coef, nv, nu, sc, pred, rec, x0, y0, tmp, acc):
 @kernel
 def fdct_half(block, sc, out, tmp):
     """Forward transform (float, direct products) of a split half of shape
-    class sc: block[:h, :w] -> out[:h, :w]; tmp: (>= h, >= w) float32."""
+    class sc: block[:h, :w] -> out[:h, :w], each side in its
+    side_transform; tmp: (>= h, >= w) float32."""
     lw = SHAPE_LW[sc]
     lh = SHAPE_LH[sc]
-    w = 1 << lw
-    h = 1 << lh
-    mwt = BASIS_FLOAT_T[side_transform(lw), lw - LOG2_MIN_BLOCK]
-    mh = BASIS_FLOAT[side_transform(lh), lh - LOG2_MIN_BLOCK]
-    for y in range(h):
-        for k in range(w):
-            tmp[y, k] = 0.0
-        for x in range(w):
-            v = block[y, x]
-            for k in range(w):
-                tmp[y, k] += v * mwt[x, k]
-    for kv in range(h):
-        for ku in range(w):
-            out[kv, ku] = 0.0
-        for y in range(h):
-            a = mh[kv, y]
-            for ku in range(w):
-                out[kv, ku] += a * tmp[y, ku]
+    _forward_direct(block, 1 << lw, 1 << lh, BASIS_FLOAT_T[side_transform(lw), lw - LOG2_MIN_BLOCK],
+                    BASIS_FLOAT[side_transform(lh), lh - LOG2_MIN_BLOCK], 1 << lw, 1 << lh, out,
+                    tmp)
 
 
 @kernel
