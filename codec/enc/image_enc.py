@@ -126,9 +126,10 @@ Effort = namedtuple("Effort", [
 # +0.076, 16..64 +0.032, so the 8x8 nodes' 8x4 / 4x8 halves bring most of
 # it; a half's angles seeded from its node's best 3 (no angle scan) -0.004,
 # one mode through full RD -0.031.  Encode time (in-process, fastest of 2-4
-# per image, 4:2:0 at lambda 362): nodes 8 only +6 % (paired runs later: +15 %,
-# below), 8..16 +31-36 %, 8..32 +59 %; with dependent quantisation (lambda 22.6, 4:4:4) 8 only +17 %, for
-# -0.5 % bits at MS-SSIM 0.993 (every size).  "slow" searches the 8x8 nodes
+# per image, 4:2:0 at lambda 362): nodes 8 only +6 % (paired runs later:
+# +15 %, below), 8..16 +31-36 %, 8..32 +59 %; with dependent quantisation
+# (lambda 22.6, 4:4:4) 8 only +17 %, for -0.5 % bits at MS-SSIM 0.993
+# (every size).  "slow" searches the 8x8 nodes
 # without dependent quantisation (+0.050 dB: 35.178), "max" every size with it.
 # Their encode time paid back in part by chroma_extra 1 -> 0 at the low-rate
 # point (it was already 0 with dependent quantisation): 4:2:0 at lambda 362,
@@ -140,7 +141,11 @@ Effort = namedtuple("Effort", [
 # dropped (no time saved, or too little for what they cost): only the
 # direction whose halves' pre-selection cost less through full RD (35.151),
 # a half's angles seeded from its node's best 3 or 6 instead of the coarse
-# scan (35.164 / 35.165; no time saved: the halves' full RD is their cost).
+# scan (35.164 / 35.165; no time saved), a half through at most 2 / 1
+# full-RD modes (no time saved either: the margin already stops most
+# runners-up), no 4x4 luma leaves where binary splits are searched (35.140,
+# -4..-6 %; with 16x16 binary-split nodes 35.160, +10 %).  Where the
+# halves' +15 % goes is still open.
 EFFORTS = {
     "slow": Effort(full_rd_4=3, full_rd_8=3, full_rd_16=2, full_rd_32=2, full_rd_64=1,
                    chroma_extra=0, coarse_step=4, skip_pct=150, restore_fits=1, margin_pct=125,
