@@ -48,8 +48,12 @@ def test_satd_is_the_hadamard_sum(n):
     diff = org[y:y + n, x:x + n] - pred[:n, :n]
     ref = sum(np.abs(hk @ diff[i:i + k, j:j + k] @ hk.T).sum()
               for i in range(0, n, k) for j in range(0, n, k)) / k
-    got = satd(org, x, y, pred, n, np.zeros((64, 64)), np.zeros((8, 8)))
+    got = satd(org, x, y, pred, n, np.zeros((65, 8)))
     assert got == ref
+    # a split half passes its tiles' prediction as a strided view of the block's
+    big = np.zeros((72, 128), np.int64)
+    big[8:8 + n, 16:16 + n] = pred[:n, :n]
+    assert satd(org, x, y, big[8:8 + n, 16:16 + n], n, np.zeros((65, 8))) == ref
 
 
 @pytest.mark.parametrize("n", [4, 8, 16, 32, 64])

@@ -25,7 +25,7 @@ from codec.jit import alloc_kernel
 from codec.enc.arith_enc import new_encoder
 from codec.common.constants import COLOUR_YCC444, LOG2_MIN_BLOCK, NUM_SIZES
 from codec.common.contexts import NUM_CTX
-from codec.enc.image_enc import S_BLK, S_COEF, S_EO, S_HAD, S_LV, S_MAIN, S_PRED, S_TMPF, S_WORK, \
+from codec.enc.image_enc import S_COEF, S_EO, S_HAD, S_LV, S_MAIN, S_PRED, S_TMPF, S_WORK, \
     S_CI, S_RI, S_TMPI, S_PROV, S_BPS, S_BPK, satd, new_scratch
 from codec.enc.rdoq import rdoq
 from codec.enc.trellis import depq_trellis
@@ -48,10 +48,10 @@ def _loop_pred(ref, fref, n, log2n, pred, main, reps):
 
 
 @alloc_kernel
-def _loop_satd(org, pred, n, blk, had, reps):
+def _loop_satd(org, pred, n, had, reps):
     s = 0.0
     for _ in range(reps):
-        s += satd(org, 0, 0, pred, n, blk, had)
+        s += satd(org, 0, 0, pred, n, had)
     return s
 
 
@@ -137,7 +137,7 @@ def measure(lam, reps_pixels=200_000, seed=1):
         lv = scr[S_LV]
         cost = {}
         cost["predict"] = _timed(_loop_pred, (ref, ref, n, log2n, pred, scr[S_MAIN]), reps, n * n)
-        cost["satd"] = _timed(_loop_satd, (org, pred, n, scr[S_BLK], scr[S_HAD]), reps, n * n)
+        cost["satd"] = _timed(_loop_satd, (org, pred, n, scr[S_HAD]), reps, n * n)
         cost["fdct"] = _timed(_loop_fdct, (org, n, sc, scr[S_COEF], scr[S_TMPF], scr[S_EO]), reps,
                               n * n)
         cost["rdoq"] = _timed(_loop_rdoq, (coef, scl, n, log2n, sc, cmap, costs, float(lam), lv,
