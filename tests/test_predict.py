@@ -74,3 +74,27 @@ def test_decoded_map_availability_equals_the_coding_order_rule(w, h, ctu_log2, s
                 smap[y >> 2:(y + n) >> 2, x >> 2:(x + n) >> 2] = log2n
                 leaves += 1
     assert leaves > 20
+
+
+@pytest.mark.parametrize("lw,lh", [(2, 2), (3, 3), (4, 4), (5, 5), (6, 6), (3, 2), (2, 3),
+                                   (4, 3), (3, 4), (5, 4), (4, 5), (6, 5), (5, 6)])
+def test_horizontal_modes_through_the_work_array_equal_column_stores(lw, lh):
+    """predict_wh writes a horizontal mode's columns through main's tail and a
+    transposing copy when main is large enough (MAIN_WORK), straight down
+    pred's columns when it is not: the two must agree, sample for sample,
+    whatever main held before."""
+    from codec.common.constants import NUM_MODES
+    from codec.common.predict import MAIN_WORK, predict_wh
+    rng = np.random.default_rng(lw * 7 + lh)
+    w, h = 1 << lw, 1 << lh
+    ref = np.zeros(4 * MAX_BLOCK + 1, np.int64)
+    ref[:2 * (w + h) + 1] = rng.integers(0, 4081, 2 * (w + h) + 1)
+    for mode in range(2, NUM_MODES):
+        small = np.zeros(3 * MAX_BLOCK + 1, np.int64)
+        large = rng.integers(-9999, 9999, MAIN_WORK).astype(np.int64)
+        want = np.full((MAX_BLOCK, MAX_BLOCK), -1, np.int64)
+        got = np.full((MAX_BLOCK, MAX_BLOCK), -2, np.int64)
+        predict_wh(ref, w, h, lw, lh, mode, want, 0, small)
+        predict_wh(ref, w, h, lw, lh, mode, got, 0, large)
+        assert np.array_equal(got[:h, :w], want[:h, :w]), mode
+        assert (want[:h, :w] >= 0).all() and (want[:h, :w] <= 4080).all()

@@ -4,7 +4,7 @@ import numpy as np
 
 from .constants import MAX_BLOCK, NUM_MPM, NUM_SIZES, SAMPLE_MAX
 from .shapes import SHAPE_H, SHAPE_W
-from .predict import CCCM_SCRATCH
+from .predict import CCCM_SCRATCH, MAIN_WORK
 from ..jit import kernel
 from .quant import dequantise
 from .transform import add_inverse, add_inverse_half, nonzero_box_wh
@@ -19,8 +19,9 @@ NUM_RECON_SLOTS = 10
 def new_recon_scratch(lv_pad=0):
     """Work arrays of one block's prediction and reconstruction, sized for the
     largest block: reference samples (R_REF, smoothed: R_FREF) and their
-    availability, the angular main reference (the cross-component filter's
-    work array too: predict.CCCM_SCRATCH), the prediction, the levels
+    availability, the angular main reference and work array
+    (predict.MAIN_WORK; the cross-component filter's work array too:
+    predict.CCCM_SCRATCH), the prediction, the levels
     (int32), dequantised coefficients, the inverse transform's row sums
     (R_RI: transform.add_inverse's acc) and intermediate (int64), the MPM
     list.  The decoder keeps R_LV and R_CI zero between blocks."""
@@ -28,7 +29,7 @@ def new_recon_scratch(lv_pad=0):
     return (np.zeros(4 * m + 1, np.int64), np.zeros(4 * m + 1, np.bool_),
             np.zeros((m, m), np.int64), np.zeros((m + lv_pad, m + lv_pad), np.int32),
             np.zeros((m, m), np.int64), np.zeros((m, m), np.int64), np.zeros((m, m), np.int64),
-            np.zeros(4 * m + 1, np.int64), np.zeros(max(3 * m + 1, CCCM_SCRATCH), np.int64),
+            np.zeros(4 * m + 1, np.int64), np.zeros(max(MAIN_WORK, CCCM_SCRATCH), np.int64),
             np.zeros(NUM_MPM, np.int64))
 
 
