@@ -215,6 +215,22 @@ def predict(ref, n, log2n, mode, pred, pt, main):
     predict_wh(ref, n, n, log2n, log2n, mode, pred, pt, main)
 
 
+@inline_kernel
+def _blend_line(out, src, nlen, fact):
+    """One line of an angular mode: out[b] = the blend of src[b] and src[b + 1]
+    by fact / 32, b < nlen.  The factors go through _narrow, as in planar:
+    vertical modes 30-40 % faster from 8x8.  (A helper rather than one
+    variable for the line: pred and main may differ in type.)"""
+    if fact:
+        f0 = _narrow(32 - fact)
+        f1 = _narrow(fact)
+        for b in range(nlen):
+            out[b] = (f0 * _narrow(src[b]) + f1 * _narrow(src[b + 1]) + 16) >> 5
+    else:
+        for b in range(nlen):
+            out[b] = src[b]
+
+
 @kernel
 def predict_wh(ref, w, h, lw, lh, mode, pred, pt, main):
     """pred[:h, :w] of a w x h block (w = 2**lw, h = 2**lh) from refs of
@@ -305,28 +321,18 @@ def predict_wh(ref, w, h, lw, lh, mode, pred, pt, main):
         o = nlines + idx + 1        # >= 1: idx >= -(a + 1) for angles >= -32
         # rows through views indexed from 0 (no negative-index handling: they vectorise)
         src = main[o:o + nlen + 1]
-        # the factors through _narrow, as in planar: vertical modes 30-40 %
-        # faster from 8x8
-        f0 = _narrow(32 - fact)
-        f1 = _narrow(fact)
         if vertical:
-            prow = pred[a, :nlen]
+            _blend_line(pred[a, :nlen], src, nlen, fact)
         elif transposed:
-            prow = main[_MAIN_T + a * nlen:_MAIN_T + (a + 1) * nlen]
-        else:
-            if fact:
-                for b in range(nlen):
-                    pred[b, a] = (f0 * _narrow(src[b]) + f1 * _narrow(src[b + 1]) + 16) >> 5
-            else:
-                for b in range(nlen):
-                    pred[b, a] = src[b]
-            continue
-        if fact:
+            _blend_line(main[_MAIN_T + a * nlen:_MAIN_T + (a + 1) * nlen], src, nlen, fact)
+        elif fact:
+            f0 = _narrow(32 - fact)
+            f1 = _narrow(fact)
             for b in range(nlen):
-                prow[b] = (f0 * _narrow(src[b]) + f1 * _narrow(src[b + 1]) + 16) >> 5
+                pred[b, a] = (f0 * _narrow(src[b]) + f1 * _narrow(src[b + 1]) + 16) >> 5
         else:
             for b in range(nlen):
-                prow[b] = src[b]
+                pred[b, a] = src[b]
     if transposed:
         for b in range(nlen):
             prow = pred[b, :nlines]
