@@ -24,6 +24,34 @@ def test_operating_points_interpolate_in_log_rate():
     assert math.isclose(bpp, math.sqrt(0.8 * 1.0)) and math.isclose(p, 41.5)
 
 
+def test_one_point_sweeps_read_only_that_point():
+    low = {350.0: (0.2, 35.0, 0.97), 650.0: (0.1, 33.0, 0.96)}
+    high = {8.0: (1.2, 43.0, 0.995), 12.0: (1.0, 42.0, 0.994), 16.0: (0.8, 41.0, 0.992),
+            24.0: (0.6, 40.0, 0.990)}
+    assert tool_gain.operating_points(low)[1] is None
+    assert tool_gain.operating_points(high)[0] is None
+    assert tool_gain.operating_points(low)[0] == tool_gain.operating_points({**low, **high})[0]
+    assert tool_gain.operating_points(high)[1] == tool_gain.operating_points({**low, **high})[1]
+
+
+def test_point_option_codes_only_its_lambdas(tmp_path, capsys, monkeypatch):
+    Image.fromarray(synthetic_image(40, 48, seed=2)).save(tmp_path / "a.png")
+    coded = []
+    real = tool_gain.sweep
+
+    def spy(files, kw, lams, jobs=1, quiet=False):
+        coded.append(tuple(lams))
+        return real(files, kw, lams, jobs, quiet)
+
+    monkeypatch.setattr(tool_gain, "sweep", spy)
+    assert tool_gain.main([str(tmp_path), "--point", "lowrate", "--jobs", "1", "--quiet"]) == 0
+    assert coded == [tool_gain.LOW_LAMS]
+    cells = [c.strip() for c in capsys.readouterr().out.splitlines()[2].strip("|").split("|")]
+    # PSNR read, a speed printed (it can round to 0.000 when the kernels compile in the run)
+    assert float(cells[1]) > 0 and float(cells[5]) >= 0
+    assert cells[3] == cells[4] == cells[6] == "-"
+
+
 def test_speed_is_pixels_per_cpu_second():
     res = {1.0: (0.1, 30.0, 0.9, 2_000_000, 1.0), 2.0: (0.1, 30.0, 0.9, 2_000_000, 3.0)}
     assert math.isclose(tool_gain.speed(res, (1.0, 2.0)), 1.0)

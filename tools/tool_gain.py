@@ -1,7 +1,7 @@
 """What a coding tool buys: the corpus at one lambda per image set, with and
 without the tool, read at the two operating points the project is judged at.
 
-  python -m tools.tool_gain IMAGES... [--set NAME:KEY=VALUE,...]... [--jobs N]
+  python -m tools.tool_gain IMAGES... [--set NAME:KEY=VALUE,...]... [--point P] [--jobs N]
 
 Every --set is an EncoderConfig variant (e.g. "nodepq:dep_quant=False",
 "msssim:tune=msssim").  Each variant codes every image at the lambdas of the
@@ -15,6 +15,12 @@ neighbouring lambdas:
   * encode speed (megapixels per CPU second of the encode calls) at the
     low-rate and at the transparent lambdas: what the tool costs in time
     (indicative when other work shares the machine).
+
+With --point lowrate (or transparent) only that point's lambdas are coded
+and the other point's columns print "-": a tool that acts at one point only
+(dependent quantisation is on at the transparent lambdas and off at the
+low-rate ones) is measured without coding the other point's four (or two)
+lambdas.
 
 The differences between variants are what the tool bought (docs/RESULTS.md,
 "What each LDC coding tool bought").
@@ -93,11 +99,27 @@ def _interp(x0, y0, x1, y1, x):
     return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 
 
+POINTS = {"both": LOW_LAMS + HIGH_LAMS, "lowrate": LOW_LAMS, "transparent": HIGH_LAMS}
+
+
 def operating_points(res):
-    """((PSNR, MS-SSIM) at 0.15 bpp, (bpp, PSNR) at MS-SSIM 0.993) from a sweep's points."""
+    """((PSNR, MS-SSIM) at 0.15 bpp, (bpp, PSNR) at MS-SSIM 0.993) from a sweep's
+    points; either pair is None when the sweep lacks its point's lambdas."""
+    return _low_point(res), _transparent_point(res)
+
+
+def _low_point(res):
+    if not all(lam in res for lam in LOW_LAMS):
+        return None
     (b0, p0, m0), (b1, p1, m1) = res[LOW_LAMS[0]][:3], res[LOW_LAMS[1]][:3]
     psnr = _interp(math.log(b0), p0, math.log(b1), p1, math.log(TARGET_BPP))
     msssim = _interp(math.log(b0), m0, math.log(b1), m1, math.log(TARGET_BPP))
+    return psnr, msssim
+
+
+def _transparent_point(res):
+    if not all(lam in res for lam in HIGH_LAMS):
+        return None
     pts = sorted((res[lam][:3] for lam in HIGH_LAMS), key=lambda v: v[2])
     lo = max((v for v in pts if v[2] <= TARGET_MSSSIM), key=lambda v: v[2], default=pts[0])
     hi = min((v for v in pts if v[2] >= TARGET_MSSSIM), key=lambda v: v[2], default=pts[-1])
@@ -105,7 +127,7 @@ def operating_points(res):
         lo, hi = pts[-2], pts[-1]
     lb = _interp(lo[2], math.log(lo[0]), hi[2], math.log(hi[0]), TARGET_MSSSIM)
     lp = _interp(lo[2], lo[1], hi[2], hi[1], TARGET_MSSSIM)
-    return (psnr, msssim), (math.exp(lb), lp)
+    return math.exp(lb), lp
 
 
 def main(argv=None):
@@ -114,6 +136,9 @@ def main(argv=None):
     p.add_argument("--set", action="append", default=[], metavar="NAME:KEY=VALUE,...",
                    help="an EncoderConfig variant (repeatable; default: one with the defaults)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    p.add_argument("--point", choices=tuple(POINTS), default="both",
+                   help="code the lambdas of the low-rate point, the transparent one, or both "
+                        "(default)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     a = p.parse_args(argv)
     files = images_or_error(a.images, "tool_gain")
@@ -124,10 +149,13 @@ def main(argv=None):
           "| encode MP/s low-rate | encode MP/s transparent |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, kw in sets:
-        res = sweep(files, kw, LOW_LAMS + HIGH_LAMS, a.jobs, a.quiet)
-        (psnr, ms), (bpp, ps) = operating_points(res)
-        print(f"| {name} | {psnr:.3f} | {ms:.4f} | {bpp:.4f} | {ps:.2f} "
-              f"| {speed(res, LOW_LAMS):.3f} | {speed(res, HIGH_LAMS):.3f} |", flush=True)
+        res = sweep(files, kw, POINTS[a.point], a.jobs, a.quiet)
+        low, high = operating_points(res)
+        cells = [f"{low[0]:.3f}", f"{low[1]:.4f}"] if low else ["-", "-"]
+        cells += [f"{high[0]:.4f}", f"{high[1]:.2f}"] if high else ["-", "-"]
+        cells += [f"{speed(res, LOW_LAMS):.3f}" if low else "-",
+                  f"{speed(res, HIGH_LAMS):.3f}" if high else "-"]
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
     return 0
 
 
