@@ -27,6 +27,11 @@ import sys
 import time
 from collections import namedtuple
 
+# chroma "auto" in a track: each image's format is chosen at its first lambda
+# and kept while the search stays within this factor of it
+CHROMA_REDECIDE = 4.0
+
+
 class EncodeFailure(Exception):
     """An image that loaded fine could not be encoded (an internal error), or
     the Dask scheduler was lost."""
@@ -121,6 +126,8 @@ class Runner:
         self.paths = paths
         self.want_msssim = want_msssim
         self.chroma = [chroma] * len(paths)
+        self.auto = chroma == "auto"
+        self.chroma_lam = [None] * len(paths)     # the lambda each image's chroma was chosen at
         self.tune = tune
         self.dep_quant = dep_quant
         self.effort = effort
@@ -137,6 +144,10 @@ class Runner:
         from codec.sets import tasks
         from codec.sets.allocate import Point
         ex = self.engine.executor
+        for i, lam in reqs:
+            at = self.chroma_lam[i]
+            if self.auto and at is not None and not at / CHROMA_REDECIDE <= lam <= at * CHROMA_REDECIDE:
+                self.chroma[i], self.chroma_lam[i] = "auto", None
         futs = [ex.submit(tasks.encode, self.engine.source(self.paths[i]), lam, self.chroma[i],
                           self.tune, self.dep_quant, self.effort, self.want_msssim)
                 for i, lam in reqs]
@@ -156,8 +167,11 @@ class Runner:
                 self.data[(i, lam)] = r["data"]
                 self.encode_seconds += r["seconds"]
                 if self.chroma[i] == "auto" and r["colour"] in (1, 2):
-                    # decide 4:2:0 vs 4:4:4 once per image, at its first lambda
+                    # decide 4:2:0 vs 4:4:4 once per image, at its first lambda,
+                    # and again if the search moves far from it (a 4:2:0 choice
+                    # made at a coarse lambda can cap the PSNR a fine one needs)
                     self.chroma[i] = "444" if r["colour"] == 1 else "420"
+                    self.chroma_lam[i] = lam
                 out.append(Point(lam, len(r["data"]), r["sse"], r["msssim"]))
         return out
 

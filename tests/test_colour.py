@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from codec.common.colour import UP_TAPS
-from codec.common.constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, SAMPLE_MAX,
-                                    SAMPLE_MID, SAMPLE_SHIFT)
+from codec.common.constants import (COLOUR_GREY, COLOUR_SHIFT, COLOUR_YCC420, COLOUR_YCC444,
+                                    CT_BT601, CT_COEF_MAX, SAMPLE_MAX, SAMPLE_SHIFT)
 from codec.common.planes import planes_to_rgb
 
 
@@ -25,7 +25,7 @@ def _upsample_axis(c, n_out, axis):
     return np.stack(out, axis=axis)
 
 
-def _reference(y, cb, cr, colour):
+def _reference(y, cb, cr, colour, cm):
     h, w = y.shape
     y = y.astype(np.int64)
     if colour == COLOUR_GREY:
@@ -38,14 +38,22 @@ def _reference(y, cb, cr, colour):
             v = _upsample_axis(v, w, 1)
             ups.append(np.clip((v + (1 << 13)) >> 14, 0, SAMPLE_MAX))
         cb, cr = ups
-    b = cb.astype(np.int64) - SAMPLE_MID
-    r = cr.astype(np.int64) - SAMPLE_MID
-    sh = 16 + SAMPLE_SHIFT
-    rnd = 1 << (sh - 1)
-    rgb = [(y * 65536 + 91881 * r + rnd) >> sh,
-           (y * 65536 - 22554 * b - 46802 * r + rnd) >> sh,
-           (y * 65536 + 116130 * b + rnd) >> sh]
+    c = [y - cm[9], cb.astype(np.int64) - cm[10], cr.astype(np.int64) - cm[11]]
+    sh = COLOUR_SHIFT + SAMPLE_SHIFT
+    rgb = [(sum(int(cm[3 * k + p]) * c[p] for p in range(3)) + (1 << (sh - 1))) >> sh
+           for k in range(3)]
     return np.clip(np.stack(rgb, axis=2), 0, 255).astype(np.uint8)
+
+
+# BT.601; the largest coefficients and offsets the header allows (the widest
+# sums the int32 kernel meets); a random transform
+TRANSFORMS = {
+    "bt601": np.array(CT_BT601, np.int32),
+    "widest": np.array([CT_COEF_MAX, -CT_COEF_MAX, CT_COEF_MAX] * 2
+                       + [-CT_COEF_MAX, -CT_COEF_MAX, -CT_COEF_MAX] + [0, SAMPLE_MAX, 0], np.int32),
+    "random": np.concatenate([np.random.default_rng(3).integers(-9000, 9000, 9),
+                              np.random.default_rng(4).integers(0, SAMPLE_MAX + 1, 3)]).astype(np.int32),
+}
 
 
 def _padded(a, rng):
@@ -60,7 +68,8 @@ def _padded(a, rng):
 @pytest.mark.parametrize("h, w", [(1, 1), (1, 2), (2, 1), (3, 5), (4, 4), (7, 9), (16, 33),
                                   (37, 20)])
 @pytest.mark.parametrize("kind", ["random", "extremes"])
-def test_planes_to_rgb_matches_the_definition(colour, h, w, kind):
+@pytest.mark.parametrize("ct", sorted(TRANSFORMS))
+def test_planes_to_rgb_matches_the_definition(colour, h, w, kind, ct):
     rng = np.random.default_rng(h * 1000 + w * 10 + colour)
     hc, wc = ((h + 1) // 2, (w + 1) // 2) if colour == COLOUR_YCC420 else (h, w)
 
@@ -72,5 +81,5 @@ def test_planes_to_rgb_matches_the_definition(colour, h, w, kind):
     y, cb, cr = plane(h, w), plane(hc, wc), plane(hc, wc)
     recs = [_padded(y, rng)] + ([] if colour == COLOUR_GREY else
                                 [_padded(cb, rng), _padded(cr, rng)])
-    got = planes_to_rgb(recs, w, h, colour)
-    assert np.array_equal(got, _reference(y, cb, cr, colour))
+    got = planes_to_rgb(recs, w, h, colour, TRANSFORMS[ct])
+    assert np.array_equal(got, _reference(y, cb, cr, colour, TRANSFORMS[ct]))

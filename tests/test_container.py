@@ -14,7 +14,7 @@ def _header(**kw):
     d = dict(version=FORMAT_VERSION, width=10, height=7, colour=1, qidx_y=40, qidx_cb=40,
              qidx_cr=40, weight_slope=0, deblock_y=0, deblock_c=0, delta_q=0, dep_quant=0, payload_len=3)
     d.update(kw)
-    return container.Header(**d)
+    return container.make_header(**d)
 
 
 def _reseal(data):

@@ -77,7 +77,7 @@ def test_bit_flips_raise_or_decode_cleanly():
 
 def test_random_payloads_raise_or_decode_cleanly():
     rng = np.random.default_rng(1)
-    hdr = container.Header(version=FORMAT_VERSION, width=37, height=29, colour=2, qidx_y=50,
+    hdr = container.make_header(version=FORMAT_VERSION, width=37, height=29, colour=2, qidx_y=50,
                            qidx_cb=40, qidx_cr=40, weight_slope=0, deblock_y=0, deblock_c=0,
                            delta_q=0, dep_quant=0, payload_len=0)
     for k in range(60):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import codec
-from codec.common.constants import COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION
+from codec.common.constants import COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, CT_BT601, FORMAT_VERSION
 from codec.common.planes import planes_to_rgb
 from conftest import synthetic_image
 
@@ -33,7 +33,8 @@ def test_colour_bands_cover_every_row_once(colour):
     rng = np.random.default_rng(colour)
     h, w = 23, 17
     recs = [rng.integers(0, 4081, (24, 20)).astype(np.int16) for _ in range(3)]
-    whole = planes_to_rgb(recs, w, h, colour)
+    cm = np.array(CT_BT601, np.int32)
+    whole = planes_to_rgb(recs, w, h, colour, cm)
     seen = []
 
     def bands(f, height):              # uneven bands, last first
@@ -41,7 +42,7 @@ def test_colour_bands_cover_every_row_once(colour):
         for r0, r1 in reversed(list(zip(cuts, cuts[1:]))):
             seen.append((r0, r1))
             f(r0, r1)
-    assert np.array_equal(planes_to_rgb(recs, w, h, colour, bands), whole)
+    assert np.array_equal(planes_to_rgb(recs, w, h, colour, cm, bands), whole)
     assert len(seen) == 4
 
 

@@ -102,14 +102,15 @@ def mutate(rng, seed):
         i = int(rng.integers(0, len(vals)))
         f = c.HEADER_FIELDS[i]
         if f.name != "payload_len" or rng.random() < 0.3:
-            lim = {"B": 255, "H": 65535, "I": 0xFFFFFFFF}[f.fmt]
+            lo, lim = {"B": (0, 255), "H": (0, 65535), "h": (-32768, 32767),
+                       "I": (0, 0xFFFFFFFF)}[f.fmt]
             choice = rng.random()
             if choice < 0.4:
                 vals[i] = int(rng.integers(f.lo, min(f.hi, lim) + 1))
             elif choice < 0.7:
-                vals[i] = int(min(max(vals[i] + int(rng.integers(-3, 4)), 0), lim))
+                vals[i] = int(min(max(vals[i] + int(rng.integers(-3, 4)), lo), lim))
             else:
-                vals[i] = int(rng.integers(0, lim + 1))
+                vals[i] = int(rng.integers(lo, lim + 1))
             struct.pack_into(fmt, d, off, *vals)
     elif kind == 7 and len(d) >= c.HEADER_SIZE:   # random payload behind a valid header
         n = int(rng.integers(0, 400))

@@ -30,6 +30,7 @@ from codec.enc.image_enc import S_COEF, S_EO, S_HAD, S_LV, S_MAIN, S_PRED, S_TMP
 from codec.enc.rdoq import rdoq
 from codec.enc.trellis import depq_trellis
 from codec.enc.syntax_enc import BILL_SLOTS, coeff_syntax
+from codec.enc.colour_enc import bt601_transform
 from codec.enc.encoder import plane_weight, step_index_for
 from codec.common.predict import predict_mode
 from codec.common.probmodel import fill_costs, new_contexts
@@ -118,7 +119,7 @@ def measure(lam, reps_pixels=200_000, seed=1):
     st, buf = new_encoder(1 << 16, BILL_SLOTS)
     wmat = weight_matrix(0)                               # flat weighting, luma's step for lam
     scales = np.zeros(wmat.shape, np.int64)               # every block shape (fill_scales writes all)
-    fill_scales(wmat, step_index_for(lam, plane_weight(COLOUR_YCC444, 0), False), scales)
+    fill_scales(wmat, step_index_for(lam, plane_weight(COLOUR_YCC444, 0, bt601_transform().weights), False), scales)
     org = rng.normal(2048, 300, (64, 64))
     ref = rng.integers(1500, 2600, 4 * 64 + 1).astype(np.int64)
     cmap = np.zeros((64, 64), np.int32)

@@ -27,18 +27,20 @@ import os
 import sys
 
 CASES = [
-    # name, h, w, seed, grey, chroma, quality, tune; the image is conftest.synthetic_image,
-    # or conftest.test_card for names ending in _card
+    # name, h, w, seed, grey, chroma, quality, tune[, colour transform: "adaptive" when
+    # not given]; the image is conftest.synthetic_image, or conftest.test_card for names
+    # ending in _card
     ("grey_21x34_q60", 21, 34, 1, True, "auto", 60, "psnr"),
     ("c420_40x56_q35", 40, 56, 2, False, "420", 35, "psnr"),
     ("c444_33x65_q85", 33, 65, 3, False, "444", 85, "psnr"),
     ("c420_1x1_q50", 1, 1, 4, False, "420", 50, "psnr"),
     ("c444_72x72_q97", 72, 72, 5, False, "444", 97, "psnr"),
-    ("c444_128x192_q50", 128, 192, 6, False, "444", 50, "psnr"),     # restoration filter on
+    ("c444_128x192_q50", 128, 192, 6, False, "444", 50, "psnr"),
     ("c420_136x200_q55_msssim", 136, 200, 7, False, "420", 55, "msssim"),   # CTU quantiser deltas
     ("c444_96x120_q70", 96, 120, 8, False, "444", 70, "psnr"),      # dependent quantisation
-    # every intra mode (all 35 and CfL) and full-swing deblocking edges
-    ("c420_128x160_q40_card", 128, 160, 9, False, "420", 40, "psnr"),
+    # every intra mode (all 35 and CfL) and full-swing deblocking edges, in BT.601
+    # (the adaptive transform's planes of this card leave mode 40 out)
+    ("c420_128x160_q40_card", 128, 160, 9, False, "420", 40, "psnr", "bt601"),
 ]
 DATA = os.path.join(os.path.dirname(__file__), "..", "tests", "data")
 HOSTILE = [
@@ -57,7 +59,7 @@ def write_hostile(folder):
     from codec.common.constants import FORMAT_VERSION
     os.makedirs(folder, exist_ok=True)
     for name, w, h, colour, qdelta, dep, payload in HOSTILE:
-        hdr = container.Header(version=FORMAT_VERSION, width=w, height=h, colour=colour,
+        hdr = container.make_header(version=FORMAT_VERSION, width=w, height=h, colour=colour,
                                qidx_y=40, qidx_cb=44, qidx_cr=44, weight_slope=0, deblock_y=3,
                                deblock_c=3, delta_q=qdelta, dep_quant=dep, payload_len=len(payload))
         fname = f"hostile_v{FORMAT_VERSION}_{name}.bin"
@@ -86,13 +88,14 @@ def main(argv=None):
     from conftest import synthetic_image, test_card
     manifest_path = os.path.join(DATA, "streams.json")
     manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
-    for name, h, w, seed, grey, chroma, q, tune in CASES:
+    for name, h, w, seed, grey, chroma, q, tune, *ct in CASES:
         fname = f"v{FORMAT_VERSION}_{name}.bin"
         if not a.regenerate and fname in manifest:
             continue
         img = test_card(h, w, seed=seed) if name.endswith("_card") else \
             synthetic_image(h, w, seed=seed, grey=grey)
-        data = codec.encode(img, config=codec.EncoderConfig(quality=q, chroma=chroma, tune=tune))
+        data = codec.encode(img, config=codec.EncoderConfig(
+            quality=q, chroma=chroma, tune=tune, colour_transform=(ct or ["adaptive"])[0]))
         with open(os.path.join(DATA, fname), "wb") as f:
             f.write(data)
         out = codec.decode(data)

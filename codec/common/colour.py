@@ -1,25 +1,22 @@
 """Colour conversion and chroma upsampling, the normative (integer) part.
 
 4:2:0 chroma upsampling with a 4-tap cubic filter (a = -0.5) at phases -1/4
-and +1/4 (chroma sited at the centre of each 2x2 luma block), and YCbCr ->
-RGB (BT.601 full range, 16-bit fixed point).  The encoder's side (RGB ->
-YCbCr, least-squares downsampling against this upsampler) is
+and +1/4 (chroma sited at the centre of each 2x2 luma block), and the
+planes -> RGB through the stream's colour transform (an integer 3x3 matrix
+and three offsets from the header; "YCbCr" names the three planes, whatever
+transform the encoder chose).  The encoder's side (choosing the transform,
+RGB -> planes, least-squares downsampling against this upsampler) is
 enc/colour_enc.py.
 """
 import numpy as np
 
-from .constants import SAMPLE_MAX, SAMPLE_MID, SAMPLE_SHIFT
+from .constants import COLOUR_SHIFT, SAMPLE_MAX, SAMPLE_SHIFT
 from ..jit import alloc_plane_kernel, inline_kernel, kernel, plane_kernel
 
 # 4-tap upsampling filter, 7-bit: output at phase -1/4 uses c[i-2..i+1]
 UP_TAPS = np.array([-3, 29, 111, -9], dtype=np.int64)
 _UP_SHIFT = 7
 
-# BT.601 full-range inverse, coefficients * 2**16
-_CR_R = 91881
-_CB_G = 22554
-_CR_G = 46802
-_CB_B = 116130
 
 
 @kernel
@@ -42,27 +39,31 @@ def _to_u8(v):
 
 
 @kernel
-def _rgb_row(yrow, cb, cr, out_row, n, rgb):
-    """YCbCr -> RGB of one row of n samples (internal units; the chroma rows
-    are the planes' own (4:4:4) or the upsampler's int32 buffers),
-    into out_row (n, 3) uint8; rgb: (3, >= n) int32 scratch.  The three
-    channels are computed in planar form and then interleaved: two loops
-    that vectorise, where one interleaving loop does not (2.6x, measured).
-    int32 throughout: |y << 16| < 2**28 and each chroma term < 2**28, so no
-    sum reaches 2**31 and the numbers are those of any wider type."""
-    sh = 16 + SAMPLE_SHIFT
+def _rgb_row(yrow, cb, cr, out_row, n, rgb, cm):
+    """Planes -> RGB of one row of n samples (internal units; the chroma rows
+    are the planes' own (4:4:4) or the upsampler's int32 buffers), into
+    out_row (n, 3) uint8; rgb: (3, >= n) int32 scratch; cm: int32[12], the
+    inverse matrix row by row (R, G, B from planes 0, 1, 2) and the planes'
+    offsets.  The three channels are computed in planar form and then
+    interleaved: two loops that vectorise, where one interleaving loop does
+    not (2.6x, measured).  int32 throughout: |c - off| < 2**12 and |M| <
+    2**15, so no sum of three products and the rounding reaches 2**30."""
+    sh = COLOUR_SHIFT + SAMPLE_SHIFT
     rnd = np.int32(1 << (sh - 1))
-    mid = np.int32(SAMPLE_MID)
+    m00, m01, m02 = np.int32(cm[0]), np.int32(cm[1]), np.int32(cm[2])
+    m10, m11, m12 = np.int32(cm[3]), np.int32(cm[4]), np.int32(cm[5])
+    m20, m21, m22 = np.int32(cm[6]), np.int32(cm[7]), np.int32(cm[8])
+    o0, o1, o2 = np.int32(cm[9]), np.int32(cm[10]), np.int32(cm[11])
     tr = rgb[0]
     tg = rgb[1]
     tb = rgb[2]
     for i in range(n):
-        yy = np.int32(np.int32(yrow[i]) << 16) + rnd
-        b_ = np.int32(cb[i] - mid)
-        r_ = np.int32(cr[i] - mid)
-        tr[i] = np.int32(yy + np.int32(_CR_R * r_)) >> sh
-        tg[i] = np.int32(yy - np.int32(_CB_G * b_) - np.int32(_CR_G * r_)) >> sh
-        tb[i] = np.int32(yy + np.int32(_CB_B * b_)) >> sh
+        a = np.int32(yrow[i]) - o0
+        b = np.int32(cb[i]) - o1
+        c = np.int32(cr[i]) - o2
+        tr[i] = np.int32(m00 * a + m01 * b + m02 * c + rnd) >> sh
+        tg[i] = np.int32(m10 * a + m11 * b + m12 * c + rnd) >> sh
+        tb[i] = np.int32(m20 * a + m21 * b + m22 * c + rnd) >> sh
     flat = out_row.reshape(3 * n)
     for i in range(n):
         flat[3 * i] = _to_u8(tr[i])
@@ -110,7 +111,7 @@ def _up_horizontal(vrow, wc, row):
 
 
 @alloc_plane_kernel
-def ycc420_to_rgb(y, cb, cr, out, r0, r1):
+def ycc420_to_rgb(y, cb, cr, out, r0, r1, cm):
     """Normative 4:2:0 YCbCr -> RGB uint8 out[h, w, 3], rows r0 <= oy < r1:
     each output row's chroma is upsampled (vertical pass, then horizontal)
     into row buffers and converted at once, so no full-size chroma plane is
@@ -118,11 +119,11 @@ def ycc420_to_rgb(y, cb, cr, out, r0, r1):
     w = out.shape[1]
     wc = (w + 1) >> 1
     _rows420(y, cb, cr, out, r0, r1, np.empty((2, wc + 4), np.int32),
-             np.empty((2, 2 * wc), np.int32), np.empty((3, w), np.int32))
+             np.empty((2, 2 * wc), np.int32), np.empty((3, w), np.int32), cm)
 
 
 @plane_kernel
-def _rows420(y, cb, cr, out, r0, r1, vbuf, rbuf, rgb):
+def _rows420(y, cb, cr, out, r0, r1, vbuf, rbuf, rgb, cm):
     """ycc420_to_rgb's loop, without reference counting (each row view
     handed on would otherwise cost two atomic updates per array)."""
     h, w = out.shape[0], out.shape[1]
@@ -136,22 +137,22 @@ def _rows420(y, cb, cr, out, r0, r1, vbuf, rbuf, rgb):
         _up_vertical(cr, oy, hc, wc, vr)
         _up_horizontal(vb, wc, rb)
         _up_horizontal(vr, wc, rr)
-        _rgb_row(y[oy], rb, rr, out[oy], w, rgb)
+        _rgb_row(y[oy], rb, rr, out[oy], w, rgb, cm)
 
 
 @alloc_plane_kernel
-def ycc444_to_rgb(y, cb, cr, out, r0, r1):
+def ycc444_to_rgb(y, cb, cr, out, r0, r1, cm):
     """Normative 4:4:4 YCbCr -> RGB uint8 out[h, w, 3], rows r0 <= oy < r1;
     the planes may be padded."""
-    _rows444(y, cb, cr, out, r0, r1, np.empty((3, out.shape[1]), np.int32))
+    _rows444(y, cb, cr, out, r0, r1, np.empty((3, out.shape[1]), np.int32), cm)
 
 
 @plane_kernel
-def _rows444(y, cb, cr, out, r0, r1, rgb):
+def _rows444(y, cb, cr, out, r0, r1, rgb, cm):
     """ycc444_to_rgb's loop, without reference counting."""
     w = out.shape[1]
     for oy in range(r0, r1):
-        _rgb_row(y[oy], cb[oy], cr[oy], out[oy], w, rgb)
+        _rgb_row(y[oy], cb[oy], cr[oy], out[oy], w, rgb, cm)
 
 
 @plane_kernel

@@ -4,7 +4,7 @@ Anything here changes the bitstream; bump FORMAT_VERSION when it does.
 """
 
 MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
-FORMAT_VERSION = 13          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
+FORMAT_VERSION = 14          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
                              # 3: restoration filter; angular modes 11..25 project the side reference
                              # 4: per-CTU quantiser deltas
                              # 5: adaptation rates per context group, sent at the start of the payload
@@ -17,6 +17,7 @@ FORMAT_VERSION = 13          # 2: 35 intra modes with MPM coding, luma-first pla
                              #     a long deblocking filter between leaves of 16x16 or more
                              # 12: without that long filter (it doubled the deblocking time)
                              # 13: luma binary splits (two halves of a node from 8x8)
+                             # 14: the colour transform per image (header fields ct_*)
 
 # --- image limits the decoder enforces before it allocates anything --------
 MAX_DIM = 65535             # width/height fit the u16 header fields
@@ -33,6 +34,14 @@ SAMPLE_MID = 128 << SAMPLE_SHIFT
 COLOUR_GREY = 0             # one plane: Y, the image is R=G=B
 COLOUR_YCC444 = 1
 COLOUR_YCC420 = 2
+# The colour transform (header fields ct_*, format 14): the decoder's RGB is
+# M (c - off) with M in units of 2**-COLOUR_SHIFT (a signed 16-bit field
+# each, so |M| < 8) and off in sample units; the encoder picks M per image.
+COLOUR_SHIFT = 12
+CT_COEF_MAX = (1 << 15) - 1
+# BT.601 full range in that form (R, G, B rows; Y, Cb, Cr columns; offsets):
+# the transform of grey images and of hand-made headers
+CT_BT601 = (4096, 0, 5743, 4096, -1410, -2925, 4096, 7258, 0, 0, SAMPLE_MID, SAMPLE_MID)
 
 # --- block structure ----------------------------------------------------------
 # Transform sizes are 2**LOG2_MIN_BLOCK .. 2**LOG2_MAX_BLOCK; the coding tree

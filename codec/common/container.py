@@ -12,7 +12,9 @@ import struct
 import zlib
 from collections import namedtuple
 
-from .constants import (COLOUR_YCC420, DEFAULT_MAX_PIXELS, FORMAT_VERSION, MAGIC, MAX_DEBLOCK_LEVEL,
+import numpy as np
+
+from .constants import (COLOUR_YCC420, CT_BT601, CT_COEF_MAX, DEFAULT_MAX_PIXELS, SAMPLE_MAX, FORMAT_VERSION, MAGIC, MAX_DEBLOCK_LEVEL,
                         MAX_DIM, MAX_PAYLOAD, NUM_QIDX)
 from ..errors import (ChecksumError, CorruptStreamError, LimitExceededError, TruncatedStreamError,
                       UnsupportedVersionError)
@@ -36,6 +38,14 @@ HEADER_FIELDS = (
     Field("deblock_c", "B", 0, MAX_DEBLOCK_LEVEL, "deblocking level of chroma (0 = off)"),
     Field("delta_q", "B", 0, 1, "1: every luma CTU codes a quantiser delta (0 = none)"),
     Field("dep_quant", "B", 0, 1, "1: dependent quantisation (two quantisers, 4-state machine)"),
+) + tuple(
+    Field(f"ct_{rgb}{p}", "h", -CT_COEF_MAX, CT_COEF_MAX,
+          f"colour transform: {rgb.upper()} per unit of plane {p}, in 2**-COLOUR_SHIFT")
+    for rgb in "rgb" for p in range(3)
+) + tuple(
+    Field(f"ct_off{p}", "H", 0, SAMPLE_MAX, f"colour transform: the offset of plane {p}")
+    for p in range(3)
+) + (
     Field("payload_len", "I", 0, MAX_PAYLOAD, "bytes of coded data after the header"),
 )
 _FMT = ">" + "".join(f.fmt for f in HEADER_FIELDS)
@@ -45,6 +55,19 @@ HEADER_SIZE = len(MAGIC) + struct.calcsize(_FMT) + _CRC.size
 
 # The parsed header: one attribute per field, in HEADER_FIELDS order.
 Header = namedtuple("Header", [f.name for f in HEADER_FIELDS])
+CT_FIELDS = tuple(f.name for f in HEADER_FIELDS if f.name.startswith("ct_"))
+
+
+def make_header(cm=CT_BT601, **fields):
+    """A Header from its fields but the colour transform's, which come from
+    cm (the 12 ct_* values in order; BT.601 unless given)."""
+    return Header(**fields, **{name: int(v) for name, v in zip(CT_FIELDS, cm)})
+
+
+def colour_matrix(h):
+    """The header's colour transform as the int32[12] the colour kernels
+    read: the inverse matrix row by row (R, G, B), then the three offsets."""
+    return np.array([getattr(h, name) for name in CT_FIELDS], np.int32)
 
 
 def _check_ranges(h):

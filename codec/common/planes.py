@@ -198,7 +198,7 @@ def push_quarters(stack, sp, x, y, log2s):
     return sp
 
 
-def planes_to_rgb(recs, width, height, colour, run_bands=None):
+def planes_to_rgb(recs, width, height, colour, cm, run_bands=None):
     """Reconstructed (padded) planes -> RGB uint8 (height, width, 3); normative.
     run_bands(f, height), if given, calls f(r0, r1) over row bands that cover
     rows 0..height (on several threads: the kernels release the GIL; each
@@ -209,10 +209,10 @@ def planes_to_rgb(recs, width, height, colour, run_bands=None):
             grey_to_rgb(recs[0], out, r0, r1)
     elif colour == COLOUR_YCC420:
         def rows(r0, r1):
-            ycc420_to_rgb(recs[0], recs[1], recs[2], out, r0, r1)
+            ycc420_to_rgb(recs[0], recs[1], recs[2], out, r0, r1, cm)
     else:
         def rows(r0, r1):
-            ycc444_to_rgb(recs[0], recs[1], recs[2], out, r0, r1)
+            ycc444_to_rgb(recs[0], recs[1], recs[2], out, r0, r1, cm)
     if run_bands is None:
         rows(0, height)
     else:

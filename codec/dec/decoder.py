@@ -131,6 +131,7 @@ def _thread_pool(n):
 
 
 def _colour(recs, h, run_bands, clock):
-    rgb = planes_to_rgb(recs, h.width, h.height, h.colour, run_bands)
+    rgb = planes_to_rgb(recs, h.width, h.height, h.colour, container.colour_matrix(h),
+                        run_bands)
     clock("colour")
     return rgb

@@ -9,6 +9,7 @@ from ..common.quant import MAX_WEIGHT_SLOPE
 CHROMA_CHOICES = ("auto", "420", "444")
 TUNE_CHOICES = ("psnr", "msssim")
 EFFORT_CHOICES = ("slow", "fast", "max")
+COLOUR_TRANSFORM_CHOICES = ("adaptive", "bt601")
 DEFAULT_QUALITY = 75.0
 MSSSIM_WEIGHT_SLOPE = 12     # --tune msssim: coarser high frequencies (8 -> 14: +0.0004 MS-SSIM)
 DEPQ_AUTO_MAX_LAMBDA = 100.0   # dependent quantisation by default below this lambda (quality > 50)
@@ -53,6 +54,10 @@ class EncoderConfig:
     binary_split: the luma search also tries luma nodes split in two
     halves (format 13; the node sizes by effort); False: never (the stream
     then codes every such choice as 'not split').
+    colour_transform: "adaptive" (format 14) codes the planes of the image's
+    own decorrelating transform (enc/colour_enc.colour_transform: +0.09 dB
+    at 0.15 bpp and -3 % bits at MS-SSIM 0.993 on the corpus against
+    BT.601); "bt601" codes BT.601 YCbCr.  Grey images are coded as Y either way.
     """
     lam: Optional[float] = None
     quality: Optional[float] = None
@@ -65,6 +70,7 @@ class EncoderConfig:
     dep_quant: Optional[bool] = None
     effort: str = "slow"
     binary_split: bool = True
+    colour_transform: str = "adaptive"
 
     def __post_init__(self):
         if self.lam is not None and self.quality is not None:
@@ -77,6 +83,9 @@ class EncoderConfig:
             raise ConfigError(f"chroma={self.chroma!r} not one of {CHROMA_CHOICES}")
         if self.effort not in EFFORT_CHOICES:
             raise ConfigError(f"effort={self.effort!r} not one of {EFFORT_CHOICES}")
+        if self.colour_transform not in COLOUR_TRANSFORM_CHOICES:
+            raise ConfigError(f"colour_transform={self.colour_transform!r} not one of "
+                              f"{COLOUR_TRANSFORM_CHOICES}")
         if self.tune not in TUNE_CHOICES:
             raise ConfigError(f"tune={self.tune!r} not one of {TUNE_CHOICES}")
         if self.weight_slope is not None and not (

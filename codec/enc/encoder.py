@@ -10,7 +10,7 @@ from scipy.ndimage import uniform_filter
 
 from ..common import container
 from .arith_enc import ST_OVERFLOW, bin_log, enc_finish, ensure_capacity, new_encoder
-from .colour_enc import RGB_WEIGHTS, downsample420, rgb_sse, rgb_to_ycc, sse_change
+from .colour_enc import bt601_transform, colour_transform, downsample420, rgb_sse, rgb_to_ycc, sse_change
 from .config_enc import EncoderConfig
 from ..common.constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION,
                                 LOG2_MAX_BLOCK, LOG2_MIN_BLOCK, MAX_DIM, NUM_QIDX, QSTEP_BASE,
@@ -137,7 +137,7 @@ def _plane_aq(aq, colour, p, shape):
     return aq
 
 
-def _ctu_deltas(aq, qidx, lam, dep):
+def _ctu_deltas(aq, qidx, lam, dep, rgbw):
     """Quantiser delta per luma CTU from the unit distortion weights: a CTU
     whose errors weigh w times more sees lambda / w, and the step that goes
     with lambda / w is step / sqrt(w), i.e. qdelta = -8 log2(w) (16 per octave),
@@ -150,7 +150,7 @@ def _ctu_deltas(aq, qidx, lam, dep):
         return np.zeros((rows, cols), np.int64)
     pad = np.pad(np.log2(aq), ((0, rows * cu - hu), (0, cols * cu - wu)), mode="edge")
     mean = pad.reshape(rows, cu, cols, cu).mean(axis=(1, 3))
-    qs = [qidx] + [step_index_for(lam, plane_weight(c, p), dep)
+    qs = [qidx] + [step_index_for(lam, plane_weight(c, p, rgbw), dep)
                    for c in (COLOUR_YCC444, COLOUR_YCC420) for p in (1, 2)]
     lo, hi = qdelta_limits(np.array(qs, np.int64), len(qs))
     qdelta = np.rint(-QDELTA_STRENGTH * (QSTEP_PER_OCTAVE / 2) * mean)
@@ -162,9 +162,10 @@ def _pad(plane):
     return np.pad(plane, ((0, hp - plane.shape[0]), (0, wp - plane.shape[1])), mode="edge")
 
 
-def plane_weight(colour, p):
-    """Internal-unit squared error of plane p -> RGB squared error (8-bit units)."""
-    return RGB_WEIGHTS[p] / 256.0 * (CHROMA_420_WEIGHT if colour == COLOUR_YCC420 and p else 1.0)
+def plane_weight(colour, p, rgbw):
+    """Internal-unit squared error of plane p -> RGB squared error (8-bit
+    units); rgbw: the colour transform's weight of a unit error per plane."""
+    return rgbw[p] / 256.0 * (CHROMA_420_WEIGHT if colour == COLOUR_YCC420 and p else 1.0)
 
 
 def _run_group(orgs, state, p_first, p_last, colour, quant, lam, wds, aqs, probs, st, buf, cfg):
@@ -190,18 +191,18 @@ LumaPass = namedtuple("LumaPass", ["org", "aq", "wd", "dep", "qidx", "wmat", "qd
                                    "restore", "edge", "replay"])
 
 
-def _code_luma(ycc, lam, cfg, clock):
+def _code_luma(ycc, rgbw, lam, cfg, clock):
     """Code the luma group.  Luma is coded first and identically for every
     chroma format, so the format decision only re-codes chroma from a
     snapshot of the coder (the LumaPass)."""
     org = ycc[0]
     aq = aq_weights(org, cfg.tune)
-    wd = plane_weight(COLOUR_YCC444, 0)
+    wd = plane_weight(COLOUR_YCC444, 0, rgbw)
     dep = cfg.dependent
     qidx = step_index_for(lam, wd, dep)
     hp, wp = org.shape
     wmat = weight_matrix(cfg.slope)
-    qdelta_map = _ctu_deltas(aq, qidx, lam, dep)
+    qdelta_map = _ctu_deltas(aq, qidx, lam, dep, rgbw)
     qdelta_on = bool(qdelta_map.any())
     state = new_plane_state([(hp, wp)])
     st, buf = new_encoder(2 * hp * wp + (1 << 16), BILL_SLOTS,
@@ -236,7 +237,7 @@ def _code_luma(ycc, lam, cfg, clock):
                     deblock, final, restore, edge, replay)
 
 
-def _encode_colour(rgb, ycc, colour, lam, cfg, luma, clock):
+def _encode_colour(rgb, ycc, ct, colour, lam, cfg, luma, clock):
     h, w = rgb.shape[:2]
     # ycc planes arrive padded for full-resolution coding
     if colour == COLOUR_GREY:
@@ -248,7 +249,7 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma, clock):
     else:
         orgs = list(ycc)
     nplanes = len(orgs)
-    wds = np.array([plane_weight(colour, p) if p < nplanes else 0.0 for p in range(3)])
+    wds = np.array([plane_weight(colour, p, ct.weights) if p < nplanes else 0.0 for p in range(3)])
     qidx = [luma.qidx] + [step_index_for(lam, wds[p], luma.dep) if p < nplanes else 0
                           for p in (1, 2)]
     quant = (luma.wmat, np.array(qidx, np.int64), luma.qdelta_map, luma.qdelta_on, luma.dep)
@@ -304,15 +305,14 @@ def _encode_colour(rgb, ycc, colour, lam, cfg, luma, clock):
     if st[ST_OVERFLOW] != 0:
         raise RuntimeError("arithmetic coder invariant broken (carry into the first byte)")
     payload = bytes(buf[:n])
-    header = container.Header(
-        version=FORMAT_VERSION, width=w, height=h, colour=colour,
+    header = container.make_header(
+        ct.cm, version=FORMAT_VERSION, width=w, height=h, colour=colour,
         qidx_y=qidx[0], qidx_cb=qidx[1], qidx_cr=qidx[2], weight_slope=cfg.slope,
         deblock_y=levels[0], deblock_c=levels[1], delta_q=int(luma.qdelta_on),
-        dep_quant=int(luma.dep),
-        payload_len=len(payload))
+        dep_quant=int(luma.dep), payload_len=len(payload))
     data = container.pack(header, payload)
     with clock("YCbCr -> RGB"):
-        recon = planes_to_rgb(recs, w, h, colour)
+        recon = planes_to_rgb(recs, w, h, colour, ct.cm)
     sse = rgb_sse(recon, rgb)
     return EncodeResult(data, recon, lam, colour, sse, bits)
 
@@ -365,7 +365,9 @@ def encode_image(image, config=None):
     grey = bool((rgb[:, :, 0] == rgb[:, :, 1]).all() and (rgb[:, :, 1] == rgb[:, :, 2]).all())
     clock = _PhaseClock()
     with clock("RGB -> YCbCr"):
-        ycc = rgb_to_ycc(rgb, padded(rgb.shape[:2]))
+        ct = bt601_transform() if grey or cfg.colour_transform == "bt601" else \
+            colour_transform(rgb)
+        ycc = rgb_to_ycc(rgb, ct.exact, ct.offs, padded(rgb.shape[:2]))
     if grey:
         modes = [COLOUR_GREY]
     elif cfg.chroma == "420":
@@ -374,10 +376,10 @@ def encode_image(image, config=None):
         modes = [COLOUR_YCC444]
     else:
         modes = [COLOUR_YCC420, COLOUR_YCC444]
-    luma = _code_luma(ycc, lam, cfg, clock)
+    luma = _code_luma(ycc, ct.weights, lam, cfg, clock)
     best = None
     for colour in modes:
-        r = _encode_colour(rgb, ycc, colour, lam, cfg, luma, clock)
+        r = _encode_colour(rgb, ycc, ct, colour, lam, cfg, luma, clock)
         if best is None or r.sse + lam * 8 * r.nbytes < best.sse + lam * 8 * best.nbytes:
             best = r
     return replace(best, phase_seconds=dict(clock.seconds))
