@@ -54,7 +54,7 @@ def test_forward_is_undone_by_the_decoder(name):
     maps inside the sample range (before the forward's clipping)."""
     rgb = IMAGES[name]
     ct = colour_transform(rgb)
-    y, cb, cr = rgb_to_ycc(rgb, ct.exact, ct.offs)
+    y, cb, cr = rgb_to_ycc(rgb, ct)
     recs = [np.rint(p).astype(np.int16) for p in (y, cb, cr)]
     back = planes_to_rgb(recs, rgb.shape[1], rgb.shape[0], COLOUR_YCC444,
                          ct.cm.astype(np.int32))

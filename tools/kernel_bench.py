@@ -119,7 +119,8 @@ def measure(lam, reps_pixels=200_000, seed=1):
     st, buf = new_encoder(1 << 16, BILL_SLOTS)
     wmat = weight_matrix(0)                               # flat weighting, luma's step for lam
     scales = np.zeros(wmat.shape, np.int64)               # every block shape (fill_scales writes all)
-    fill_scales(wmat, step_index_for(lam, plane_weight(COLOUR_YCC444, 0, bt601_transform().weights), False), scales)
+    wd = plane_weight(COLOUR_YCC444, 0, bt601_transform().weights)
+    fill_scales(wmat, step_index_for(lam, wd, False), scales)
     org = rng.normal(2048, 300, (64, 64))
     ref = rng.integers(1500, 2600, 4 * 64 + 1).astype(np.int64)
     cmap = np.zeros((64, 64), np.int32)

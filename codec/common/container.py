@@ -14,7 +14,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from .constants import (COLOUR_YCC420, CT_BT601, CT_COEF_MAX, DEFAULT_MAX_PIXELS, SAMPLE_MAX, FORMAT_VERSION, MAGIC, MAX_DEBLOCK_LEVEL,
+from .constants import (COLOUR_YCC420, CT_BT601, CT_COEF_MAX, DEFAULT_MAX_PIXELS, FORMAT_VERSION,
+                        MAGIC, MAX_DEBLOCK_LEVEL, SAMPLE_MAX,
                         MAX_DIM, MAX_PAYLOAD, NUM_QIDX)
 from ..errors import (ChecksumError, CorruptStreamError, LimitExceededError, TruncatedStreamError,
                       UnsupportedVersionError)

@@ -1,5 +1,6 @@
 """Colour conversion, the encoder's side (float): the image's colour
-transform, RGB -> its planes ("YCbCr"), squared-error helpers, and 4:2:0 chroma downsampling chosen by least squares so that the
+transform, RGB -> its planes ("YCbCr"), squared-error helpers, and 4:2:0
+chroma downsampling chosen by least squares so that the
 decoder's upsampler (common/colour.py) reproduces the full-resolution
 chroma as closely as possible.
 """
@@ -91,15 +92,14 @@ def colour_transform(rgb):
     return transform_of(np.concatenate([minv.reshape(9), offs]))
 
 
-def rgb_to_ycc(rgb, exact, offs, pad_to=None):
-    """float64 planes (Y, Cb, Cr: those of the ColourTransform whose exact
-    and offs are given) in internal sample units (8-bit value * 16), clipped
-    to the sample range, optionally padded by edge replication to
-    pad_to = (hp, wp)."""
+def rgb_to_ycc(rgb, ct, pad_to=None):
+    """float64 planes (Y, Cb, Cr: those of the ColourTransform ct) in
+    internal sample units (8-bit value * 16), clipped to the sample range,
+    optionally padded by edge replication to pad_to = (hp, wp)."""
     h, w = rgb.shape[:2]
     hp, wp = pad_to if pad_to is not None else (h, w)
     out = np.empty((3, hp, wp))
-    _rgb_to_ycc_kernel(np.ascontiguousarray(rgb), exact, offs, out)
+    _rgb_to_ycc_kernel(np.ascontiguousarray(rgb), ct.exact, ct.offs, out)
     return out[0], out[1], out[2]
 
 

@@ -10,7 +10,8 @@ from scipy.ndimage import uniform_filter
 
 from ..common import container
 from .arith_enc import ST_OVERFLOW, bin_log, enc_finish, ensure_capacity, new_encoder
-from .colour_enc import bt601_transform, colour_transform, downsample420, rgb_sse, rgb_to_ycc, sse_change
+from .colour_enc import (bt601_transform, colour_transform, downsample420, rgb_sse, rgb_to_ycc,
+                         sse_change)
 from .config_enc import EncoderConfig
 from ..common.constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION,
                                 LOG2_MAX_BLOCK, LOG2_MIN_BLOCK, MAX_DIM, NUM_QIDX, QSTEP_BASE,
@@ -249,7 +250,8 @@ def _encode_colour(rgb, ycc, ct, colour, lam, cfg, luma, clock):
     else:
         orgs = list(ycc)
     nplanes = len(orgs)
-    wds = np.array([plane_weight(colour, p, ct.weights) if p < nplanes else 0.0 for p in range(3)])
+    wds = np.array([plane_weight(colour, p, ct.weights) if p < nplanes else 0.0
+                    for p in range(3)])
     qidx = [luma.qidx] + [step_index_for(lam, wds[p], luma.dep) if p < nplanes else 0
                           for p in (1, 2)]
     quant = (luma.wmat, np.array(qidx, np.int64), luma.qdelta_map, luma.qdelta_on, luma.dep)
@@ -367,7 +369,7 @@ def encode_image(image, config=None):
     with clock("RGB -> YCbCr"):
         ct = bt601_transform() if grey or cfg.colour_transform == "bt601" else \
             colour_transform(rgb)
-        ycc = rgb_to_ycc(rgb, ct.exact, ct.offs, padded(rgb.shape[:2]))
+        ycc = rgb_to_ycc(rgb, ct, padded(rgb.shape[:2]))
     if grey:
         modes = [COLOUR_GREY]
     elif cfg.chroma == "420":
