@@ -6,7 +6,8 @@ import pytest
 
 import codec
 from codec.common.contexts import CTX_GROUP, NUM_CTX, NUM_RATE_GROUPS
-from codec.common.probmodel import (DEFAULT_RATE_INDEX, FAST_SHIFTS, PROB_ONE, RATE_PAIRS,
+from codec.common.context_start import stream_contexts
+from codec.common.probmodel import (DEFAULT_RATE_INDEX, FAST_SHIFTS, RATE_PAIRS,
                                     SLOW_SHIFTS, new_contexts, p_one, set_rates, update)
 from codec.dec.arith_dec import dec_bit, dec_bypass, new_decoder
 from codec.dec.syntax_dec import dec_rates
@@ -16,16 +17,20 @@ from codec.enc.rates_enc import RATE_HEADER_BINS, Replay, code_with_rates
 from codec.enc.syntax_enc import BILL_SLOTS, rates_syntax
 
 
+@pytest.mark.parametrize("start", [64, 16384, 32704])
 @pytest.mark.parametrize("k", range(RATE_PAIRS.shape[0]))
-def test_every_pair_keeps_both_symbols_codable(k):
-    """FORMAT.md section 3: with f >= 3 and s >= 5 the mean stays in [19, 32749]."""
-    probs = new_contexts(1)
-    set_rates(probs, np.zeros(1, np.int64), [k])
-    lo, hi = PROB_ONE, 0
-    for bit in [1] * 3000 + [0] * 3000 + [1] * 3000:
-        update(probs, 0, bit)
-        lo, hi = min(lo, p_one(probs, 0)), max(hi, p_one(probs, 0))
-    assert lo >= 19 and hi <= 32749
+def test_every_pair_keeps_both_symbols_codable(k, start):
+    """FORMAT.md section 3: with f >= 3 and s >= 5 the mean stays in [19, 32749],
+    from any start the table can give (format 15: 64 .. 32704), whichever
+    symbol comes first."""
+    for first in (0, 1):
+        probs = new_contexts(1, np.array([start], np.int32))
+        set_rates(probs, np.zeros(1, np.int64), [k])
+        lo, hi = p_one(probs, 0), p_one(probs, 0)
+        for bit in [first] * 3000 + [1 - first] * 3000 + [first] * 3000:
+            update(probs, 0, bit)
+            lo, hi = min(lo, p_one(probs, 0)), max(hi, p_one(probs, 0))
+        assert lo >= 19 and hi <= 32749
 
 
 def test_groups_cover_every_context():
@@ -63,7 +68,8 @@ def test_bin_log_replays_the_coded_bins_and_decodes():
     ctxs, bits, byp = _random_bins(rng, 20000)
     st, buf = new_encoder(1 << 16, BILL_SLOTS, log_capacity=1 << 16)
     rates_syntax(None, st, buf)
-    _code(st, buf, new_contexts(NUM_CTX), ctxs, bits, byp)
+    # a stream's contexts start from the start table (format 15), and so does the replay
+    _code(st, buf, stream_contexts(), ctxs, bits, byp)
     log = bin_log(st)[RATE_HEADER_BINS:]
     assert np.array_equal(log & 1, bits)
     assert np.array_equal((log >> 15) == 1, byp)
@@ -79,7 +85,7 @@ def test_bin_log_replays_the_coded_bins_and_decodes():
     dst, dbuf = new_decoder(data)
     got = dec_rates(dst, dbuf)
     assert np.array_equal(got, rates)
-    probs = new_contexts(NUM_CTX)
+    probs = stream_contexts()
     set_rates(probs, CTX_GROUP, got)
     out = [dec_bypass(dst, dbuf) if y else dec_bit(dst, dbuf, probs, int(c))
            for c, y in zip(ctxs, byp)]
@@ -113,14 +119,15 @@ def test_full_log_falls_back_to_the_default_rates():
     assert bin_log(st) is None
 
 
-@pytest.mark.parametrize("chroma", ["420", "444"])
-def test_encoder_chooses_rates_and_the_stream_decodes(image_factory, chroma, monkeypatch):
+def test_encoder_chooses_rates_and_the_stream_decodes(image_factory, monkeypatch):
     """Non-default rates end to end, and never a longer file than the
     default rates would give (the replay is exact; the coder's rounding
-    may differ by a byte or two)."""
+    may differ by a byte or two).  (Since format 15's start table, small
+    4:4:4 test images rarely gain the 64 index bits; the next test forces
+    rates there.)"""
     import codec.enc.encoder as enc
-    img = image_factory(96, 160, seed=11)
-    cfg = codec.EncoderConfig(quality=60, chroma=chroma)
+    img = image_factory(160, 256, seed=11)
+    cfg = codec.EncoderConfig(quality=60, chroma="420")
     chosen = codec.encode_image(img, cfg)
     h, payload = codec.common.container.parse(chosen.data)
     st, buf = new_decoder(payload)
@@ -131,3 +138,23 @@ def test_encoder_chooses_rates_and_the_stream_decodes(image_factory, chroma, mon
     assert np.array_equal(default.recon, chosen.recon)
     assert len(chosen.data) <= len(default.data) + 2
     assert np.array_equal(codec.decode(default.data), default.recon)
+
+
+@pytest.mark.parametrize("chroma", ["420", "444"])
+def test_forced_rates_decode(image_factory, chroma, monkeypatch):
+    """Every group on another shift pair: the stream still decodes to the
+    encoder's reconstruction, which the rates do not change."""
+    import codec.enc.encoder as enc
+    img = image_factory(96, 160, seed=11)
+    cfg = codec.EncoderConfig(quality=60, chroma=chroma)
+    plain = codec.encode_image(img, cfg)
+    forced = np.arange(NUM_RATE_GROUPS, dtype=np.int64) % RATE_PAIRS.shape[0]
+    monkeypatch.setattr(enc.Replay, "choose", lambda self: forced)
+    r = codec.encode_image(img, cfg)
+    h, payload = codec.common.container.parse(r.data)
+    st, buf = new_decoder(payload)
+    assert np.array_equal(dec_rates(st, buf), forced)
+    assert np.array_equal(r.recon, plain.recon)
+    assert np.array_equal(codec.decode(r.data), r.recon)
+
+

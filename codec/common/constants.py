@@ -4,7 +4,7 @@ Anything here changes the bitstream; bump FORMAT_VERSION when it does.
 """
 
 MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
-FORMAT_VERSION = 14          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
+FORMAT_VERSION = 15          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
                              # 3: restoration filter; angular modes 11..25 project the side reference
                              # 4: per-CTU quantiser deltas
                              # 5: adaptation rates per context group, sent at the start of the payload
@@ -18,6 +18,7 @@ FORMAT_VERSION = 14          # 2: 35 intra modes with MPM coding, luma-first pla
                              # 12: without that long filter (it doubled the deblocking time)
                              # 13: luma binary splits (two halves of a node from 8x8)
                              # 14: the colour transform per image (header fields ct_*)
+                             # 15: contexts start from a table (context_start.py), not at 1/2
 
 # --- image limits the decoder enforces before it allocates anything --------
 MAX_DIM = 65535             # width/height fit the u16 header fields

@@ -6,9 +6,10 @@ a slow one (shift 5..8, ~32..256 symbols) that is precise once the statistics
 settle.  The coder uses their mean.  The shifts are chosen per context group
 by the encoder and sent at the start of the payload (format v5: RATE_PAIRS,
 contexts.CTX_GROUP); without a choice every context uses (4, 7).  An estimate
-with shift r stops moving within 2**r - 1 of 0 or of 32768, so with shifts
->= 3 and >= 5 the mean stays inside [19, 32749] / 32768: neither symbol ever
-gets a zero-width interval.
+with shift r stops moving within 2**r - 1 of 0 or of 32768 (and never passes
+its start towards them), so with shifts >= 3 and >= 5 and starts inside
+[64, 32704] (format 15's table, context_start.py) the mean stays inside
+[19, 32749] / 32768: neither symbol ever gets a zero-width interval.
 
 A context is a row of probs (int32, NUM_PROB_COLS): the two estimates, then
 the two shifts, so an update reads one cache line.
@@ -45,9 +46,14 @@ COST_TABLE = np.array(
     [-math.log2(max(i + 0.5, 0.5) / _n) for i in range(_n)], dtype=np.float64)
 
 
-def new_contexts(n):
-    """n fresh contexts at P(1) = 1/2 with the default shifts: int32 (n, NUM_PROB_COLS)."""
+def new_contexts(n, start=None):
+    """n fresh contexts with the default shifts: int32 (n, NUM_PROB_COLS).
+    Both estimates start at start[c] (P(1) in 1/PROB_ONE; a stream's contexts
+    start from context_start.CTX_START), or at 1/2 without a start."""
     probs = np.full((n, NUM_PROB_COLS), PROB_HALF, dtype=np.int32)
+    if start is not None:
+        probs[:, P_FAST] = start
+        probs[:, P_SLOW] = start
     probs[:, P_FAST_SHIFT] = RATE_FAST
     probs[:, P_SLOW_SHIFT] = RATE_SLOW
     return probs

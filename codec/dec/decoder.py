@@ -9,7 +9,7 @@ import numpy as np
 from ..common import container
 from .arith_dec import dec_failed, dec_used, new_decoder
 from .config_dec import DecoderConfig
-from ..common.contexts import CTX_GROUP, NUM_CTX, TEMPLATE_REACH
+from ..common.contexts import CTX_GROUP, TEMPLATE_REACH
 from ..common.deblock import deblock_plane
 from ..common.constants import EO_CLASSES, EO_DIRS
 from ..common.edge_offset import apply_edge_offset, offset_table
@@ -17,7 +17,8 @@ from .image_dec import decode_planes
 from .syntax_dec import dec_edge_offset, dec_rates, dec_restore
 from ..errors import CorruptStreamError
 from ..common.planes import ctu_log2, new_plane_state, plane_shapes, planes_to_rgb
-from ..common.probmodel import new_contexts, set_rates
+from ..common.context_start import stream_contexts
+from ..common.probmodel import set_rates
 from ..common.quant import weight_matrix
 from ..common.recon import new_recon_scratch
 from ..common.restore import NUM_TAPS, apply_restore
@@ -52,7 +53,7 @@ def decode(data, *, config=None, timings=None):
     shapes = plane_shapes(h.width, h.height, h.colour)
     state = new_plane_state(shapes, level_masks=True)
     qbase = np.array([h.qidx_y, h.qidx_cb, h.qidx_cr], np.int64)
-    probs = new_contexts(NUM_CTX)
+    probs = stream_contexts()
     st, buf = new_decoder(payload)
     set_rates(probs, CTX_GROUP, dec_rates(st, buf))
     clock("setup")

@@ -58,6 +58,9 @@ class EncoderConfig:
     own decorrelating transform (enc/colour_enc.colour_transform: +0.09 dB
     at 0.15 bpp and -3 % bits at MS-SSIM 0.993 on the corpus against
     BT.601); "bt601" codes BT.601 YCbCr.  Grey images are coded as Y either way.
+    context_counts: N > 0 also returns how many of each context's first N
+    bins were 0 and 1 (EncodeResult.context_counts; the statistic that
+    tools/train_context_start.py learns the contexts' start table from).
     """
     lam: Optional[float] = None
     quality: Optional[float] = None
@@ -71,6 +74,7 @@ class EncoderConfig:
     effort: str = "slow"
     binary_split: bool = True
     colour_transform: str = "adaptive"
+    context_counts: int = 0
 
     def __post_init__(self):
         if self.lam is not None and self.quality is not None:
@@ -86,6 +90,8 @@ class EncoderConfig:
         if self.colour_transform not in COLOUR_TRANSFORM_CHOICES:
             raise ConfigError(f"colour_transform={self.colour_transform!r} not one of "
                               f"{COLOUR_TRANSFORM_CHOICES}")
+        if not (isinstance(self.context_counts, int) and self.context_counts >= 0):
+            raise ConfigError(f"context_counts={self.context_counts!r} is not a count >= 0")
         if self.tune not in TUNE_CHOICES:
             raise ConfigError(f"tune={self.tune!r} not one of {TUNE_CHOICES}")
         if self.weight_slope is not None and not (

@@ -4,6 +4,7 @@ import time
 from collections import namedtuple
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import Optional
 
 import numpy as np
 from scipy.ndimage import uniform_filter
@@ -16,7 +17,6 @@ from .config_enc import EncoderConfig
 from ..common.constants import (COLOUR_GREY, COLOUR_YCC420, COLOUR_YCC444, FORMAT_VERSION,
                                 LOG2_MAX_BLOCK, LOG2_MIN_BLOCK, MAX_DIM, NUM_QIDX, QSTEP_BASE,
                                 QSTEP_PER_OCTAVE, SAMPLE_SHIFT)
-from ..common.contexts import NUM_CTX
 from ..common.deblock import deblock_plane
 from ..common.constants import MAX_DEBLOCK_LEVEL
 from .image_enc import EFFORTS, encode_planes, new_scratch
@@ -24,12 +24,12 @@ from .edge_offset_enc import choose_edge_offset, edge_offset_off
 from .restore_enc import choose_restore
 from .syntax_enc import (BILL_SLOTS, bits_by_category, edge_offset_syntax, rates_syntax,
                          restore_syntax)
-from .rates_enc import RATE_HEADER_BINS, Replay, code_with_rates
+from .rates_enc import RATE_HEADER_BINS, Replay, code_with_rates, first_bin_counts
 from ..common.restore import NUM_TAPS
 from ..errors import ConfigError, InvalidImageError
 from ..common.planes import (PlaneState, ctu_log2, new_plane_state, padded, plane_shapes,
                              planes_to_rgb)
-from ..common.probmodel import new_contexts
+from ..common.context_start import stream_contexts
 from ..common.quant import qdelta_limits, weight_matrix
 
 # lambda = LAMBDA_PER_STEP2 * wd * step**2 picks each plane's quantiser step
@@ -70,6 +70,9 @@ class EncodeResult:
     # CPU seconds of the whole encode_image call per phase (every chroma
     # format tried included; tools/encode_profile.py)
     phase_seconds: dict = field(default_factory=dict)
+    # with EncoderConfig.context_counts N: int64 (contexts, 2), the 0s and 1s
+    # among each context's first N bins (None if the bin log ran out of room)
+    context_counts: Optional[np.ndarray] = None
 
     @property
     def nbytes(self):
@@ -214,7 +217,7 @@ def _code_luma(ycc, rgbw, lam, cfg, clock):
     with clock("luma pass"):
         st, buf, probs = _run_group([org, np.zeros((4, 4)), np.zeros((4, 4))], state, 0, 1,
                                     COLOUR_YCC444, quant, lam, np.array([wd, 0.0, 0.0]),
-                                    [aq, aq, aq], new_contexts(NUM_CTX), st, buf, cfg)
+                                    [aq, aq, aq], stream_contexts(), st, buf, cfg)
     log = bin_log(st)
     replay = None
     if log is not None:
@@ -293,6 +296,9 @@ def _encode_colour(rgb, ycc, ct, colour, lam, cfg, luma, clock):
         restore_syntax(on, coefs, flags, 0 if p == 0 else 1, probs, st, buf)
         edge_offset_syntax(*edge, 0 if p == 0 else 1, probs, st, buf)
     log = bin_log(st)
+    counts = None
+    if log is not None and cfg.context_counts:
+        counts = first_bin_counts(log[RATE_HEADER_BINS:], cfg.context_counts)
     if log is not None and luma.replay is not None:
         # the luma bins were replayed once (LumaPass); the chroma and
         # restoration bins of this format continue from a copy
@@ -316,7 +322,7 @@ def _encode_colour(rgb, ycc, ct, colour, lam, cfg, luma, clock):
     with clock("YCbCr -> RGB"):
         recon = planes_to_rgb(recs, w, h, colour, ct.cm)
     sse = rgb_sse(recon, rgb)
-    return EncodeResult(data, recon, lam, colour, sse, bits)
+    return EncodeResult(data, recon, lam, colour, sse, bits, context_counts=counts)
 
 
 def _restore_plane(org, rec, ctu, wd, lam, dep, cfg):

@@ -14,10 +14,10 @@ import numpy as np
 
 from .arith_enc import LOG_BYPASS, enc_bit, enc_bypass, enc_bypass_slot, new_encoder
 from .syntax_enc import rates_syntax
-from ..common.contexts import CTX_GROUP, NUM_CTX, NUM_RATE_GROUPS
-from ..common.probmodel import (DEFAULT_RATE_INDEX, FAST_SHIFTS, PROB_HALF, RATE_INDEX_BITS,
-                                RATE_PAIRS, SLOW_SHIFTS, adapt, new_contexts, set_rates,
-                                symbol_cost)
+from ..common.contexts import CTX_GROUP, NUM_RATE_GROUPS
+from ..common.context_start import CTX_START, stream_contexts
+from ..common.probmodel import (DEFAULT_RATE_INDEX, FAST_SHIFTS, RATE_INDEX_BITS, RATE_PAIRS,
+                                SLOW_SHIFTS, adapt, set_rates, symbol_cost)
 from ..jit import kernel
 
 
@@ -36,8 +36,9 @@ class Replay:
 
     def __init__(self):
         self.costs = np.zeros((NUM_RATE_GROUPS, RATE_PAIRS.shape[0]))
-        self.fast = np.full((NUM_CTX, FAST_SHIFTS.shape[0]), PROB_HALF, np.int64)
-        self.slow = np.full((NUM_CTX, SLOW_SHIFTS.shape[0]), PROB_HALF, np.int64)
+        start = CTX_START.astype(np.int64)[:, None]
+        self.fast = np.repeat(start, FAST_SHIFTS.shape[0], axis=1)
+        self.slow = np.repeat(start, SLOW_SHIFTS.shape[0], axis=1)
 
     def copy(self):
         r = Replay.__new__(Replay)
@@ -95,13 +96,33 @@ def _recode(log, probs, st, buf):
             enc_bit(st, buf, probs, v >> 1, v & 1)
 
 
+def first_bin_counts(log, first):
+    """int64 (NUM_CTX, 2): how many of each context's first `first` logged
+    bins were 0 and 1 (the training statistic of the start table,
+    tools/train_context_start.py)."""
+    counts = np.zeros((CTX_START.shape[0], 2), np.int64)
+    _count_first(log, first, counts)
+    return counts
+
+
+@kernel
+def _count_first(log, first, counts):
+    for i in range(log.shape[0]):
+        v = log[i]
+        if v & LOG_BYPASS:
+            continue
+        ctx = v >> 1
+        if counts[ctx, 0] + counts[ctx, 1] < first:
+            counts[ctx, v & 1] += 1
+
+
 def code_with_rates(log, rates, slots, capacity):
     """A new coder (st, buf) holding the rate indices, then the logged bins
     coded with those rates; its accounting has the same slots as the coder
     that logged them."""
     st, buf = new_encoder(capacity, slots)
     rates_syntax(rates, st, buf)
-    probs = new_contexts(NUM_CTX)
+    probs = stream_contexts()
     set_rates(probs, CTX_GROUP, rates)
     _recode(log, probs, st, buf)
     return st, buf
