@@ -156,5 +156,3 @@ def test_forced_rates_decode(image_factory, chroma, monkeypatch):
     assert np.array_equal(dec_rates(st, buf), forced)
     assert np.array_equal(r.recon, plain.recon)
     assert np.array_equal(codec.decode(r.data), r.recon)
-
-

@@ -74,7 +74,9 @@ def table_from_counts(counts):
 
 def ideal_bits(counts, table):
     """Code length of the counted bins at the table's fixed start probability."""
-    p1 = (table.astype(np.float64) * 128 + 64) / 32768
+    from codec.common.context_start import start_probs
+    from codec.common.probmodel import PROB_ONE
+    p1 = start_probs(table).astype(np.float64) / PROB_ONE
     return float(-(counts[:, 1] * np.log2(p1) + counts[:, 0] * np.log2(1 - p1)).sum())
 
 
@@ -121,7 +123,7 @@ def main(argv=None):
               file=sys.stderr)
         return 2
     counts = train(paths, lams, chromas, a.first, a.jobs, a.quiet)
-    from codec.common.context_start import START_TABLE
+    from codec.common.context_start import START_TABLE, start_table_sha256
     old = np.frombuffer(START_TABLE, np.uint8)
     new = table_from_counts(counts)
     seen = int((counts.sum(axis=1) > 0).sum())
@@ -134,7 +136,7 @@ def main(argv=None):
         names = sorted({os.path.basename(p) for p in paths})
         note = (f"python -m tools.train_context_start, {len(paths)} images "
                 f"({names[0]} .. {names[-1]}), lambdas {a.lam}, chroma {a.chroma}, first {a.first}, "
-                f"encoded with the start table {hashlib.sha256(START_TABLE).hexdigest()[:12]}")
+                f"encoded with the start table {start_table_sha256()[:12]}")
         write_table(new, note)
         print(f"wrote {os.path.normpath(MODULE)}")
     return 0

@@ -103,13 +103,15 @@ _TABLE_HEX = (
 )
 
 
-def _start_probs(table_hex):
-    t = np.frombuffer(bytes.fromhex(table_hex), np.uint8).astype(np.int32)
+def start_probs(table):
+    """Start P(1) in 1/32768 (int32) of each context from table bytes:
+    byte * 128 + 64."""
+    t = np.frombuffer(bytes(table), np.uint8).astype(np.int32)
     return (t << _START_SHIFT) + (1 << (_START_SHIFT - 1))
 
 
 START_TABLE = bytes.fromhex(_TABLE_HEX)
-CTX_START = _start_probs(_TABLE_HEX)
+CTX_START = start_probs(START_TABLE)
 if CTX_START.shape[0] != NUM_CTX:
     raise ImportError(f"context start table has {CTX_START.shape[0]} entries for "
                       f"{NUM_CTX} contexts")

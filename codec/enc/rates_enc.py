@@ -14,7 +14,7 @@ import numpy as np
 
 from .arith_enc import LOG_BYPASS, enc_bit, enc_bypass, enc_bypass_slot, new_encoder
 from .syntax_enc import rates_syntax
-from ..common.contexts import CTX_GROUP, NUM_RATE_GROUPS
+from ..common.contexts import CTX_GROUP, NUM_CTX, NUM_RATE_GROUPS
 from ..common.context_start import CTX_START, stream_contexts
 from ..common.probmodel import (DEFAULT_RATE_INDEX, FAST_SHIFTS, RATE_INDEX_BITS, RATE_PAIRS,
                                 SLOW_SHIFTS, adapt, set_rates, symbol_cost)
@@ -100,7 +100,7 @@ def first_bin_counts(log, first):
     """int64 (NUM_CTX, 2): how many of each context's first `first` logged
     bins were 0 and 1 (the training statistic of the start table,
     tools/train_context_start.py)."""
-    counts = np.zeros((CTX_START.shape[0], 2), np.int64)
+    counts = np.zeros((NUM_CTX, 2), np.int64)
     _count_first(log, first, counts)
     return counts
 
