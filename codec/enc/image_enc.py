@@ -47,6 +47,7 @@ MAX_DEPTH = 8
 # steps around the best angle, and the MPMs; the best few (the effort's
 # full-RD count per size class) go through the full DCT + RDOQ + rate path
 # (SATD ranks large blocks reliably, and their DCTs are costly).
+ROUGH_SKIP_MIN_LOG2 = 5     # rough_skip_pct applies to 32x32 and 64x64 luma leaves
 COARSE_STEP_LARGE = 8      # 32x32 and 64x64: coarse pass over every 8th angle
 # chroma mostly follows luma (DM, CfL): searching its angles too costs ~40% of a
 # 4:4:4 encode for little gain
@@ -102,6 +103,9 @@ Effort = namedtuple("Effort", [
     "bt_min_log2",          # luma nodes from 2**bt_min_log2 to 2**bt_max_log2 are tried
     "bt_max_log2",          # split in two halves (format 13; EncoderConfig.binary_split) ...
     "bt_depq",              # ... with dependent quantisation too (1) or only without it (0)
+    "rough_skip_pct",       # without dependent quantisation, a luma leaf from 32x32 whose best
+                            # rough cost per pixel exceeds this percentage of sqrt(lambda) is
+                            # not coded: the node splits (0: every leaf is coded)
 ])
 # "fast" (measured on the whole corpus, docs/RESULTS.md): one mode through
 # full RD, coarse angles every 8th, twice the split-skip thresholds.
@@ -146,15 +150,21 @@ Effort = namedtuple("Effort", [
 # runners-up), no 4x4 luma leaves where binary splits are searched (35.140,
 # -4..-6 %; with 16x16 binary-split nodes 35.160, +10 %).  Where the
 # halves' +15 % goes is still open.
+# rough_skip_pct (issue 17, eighteenth session): a 32x32 / 64x64 luma leaf
+# whose best rough cost per pixel exceeds 1.2 sqrt(lambda) is not coded
+# (the node splits).  Development loop at the low-rate point against 35.305
+# dB: 120 % 35.304, 50 % 35.265; encode time 4:2:0 at lambda 362 (4 corpus
+# images, paired fresh-process runs, 4 rounds) -4.4 %.  Without dependent
+# quantisation only; "max" codes every leaf.
 EFFORTS = {
     "slow": Effort(full_rd_4=3, full_rd_8=3, full_rd_16=2, full_rd_32=2, full_rd_64=1,
                    chroma_extra=0, coarse_step=4, skip_pct=150, restore_fits=1, margin_pct=125,
                    margin_pct_depq=110, chroma_extra_depq=0, skip_pct_depq=200, restore_fits_depq=2,
-                   other_transform=1, bt_min_log2=3, bt_max_log2=3, bt_depq=0),
+                   other_transform=1, bt_min_log2=3, bt_max_log2=3, bt_depq=0, rough_skip_pct=120),
     "fast": Effort(full_rd_4=1, full_rd_8=1, full_rd_16=1, full_rd_32=1, full_rd_64=1,
                    chroma_extra=0, coarse_step=8, skip_pct=200, restore_fits=1, margin_pct=125,
                    margin_pct_depq=125, chroma_extra_depq=0, skip_pct_depq=200, restore_fits_depq=1,
-                   other_transform=0, bt_min_log2=3, bt_max_log2=2, bt_depq=0),
+                   other_transform=0, bt_min_log2=3, bt_max_log2=2, bt_depq=0, rough_skip_pct=120),
     # "max": the SATD pre-selection is what "slow" leaves on the table.  Whole
     # corpus at lambda 350/650 (PSNR at 0.15 bpp, wall time of the 36 encodes):
     # slow 34.938 dB 16.2 s; 3-6 modes through full RD 34.973 (20.9 s); no split
@@ -163,7 +173,7 @@ EFFORTS = {
     "max": Effort(full_rd_4=10, full_rd_8=10, full_rd_16=8, full_rd_32=6, full_rd_64=4,
                   chroma_extra=2, coarse_step=2, skip_pct=0, restore_fits=2, margin_pct=400,
                   margin_pct_depq=400, chroma_extra_depq=2, skip_pct_depq=0, restore_fits_depq=2,
-                  other_transform=1, bt_min_log2=3, bt_max_log2=6, bt_depq=1),
+                  other_transform=1, bt_min_log2=3, bt_max_log2=6, bt_depq=1, rough_skip_pct=0),
 }
 # The kernels read an effort as an int64 row (scratch slot S_PARAMS), by these slots
 P_FULL_RD = Effort._fields.index("full_rd_4")           # + size class
@@ -178,6 +188,7 @@ P_OTHER_TRANSFORM = Effort._fields.index("other_transform")
 P_BT_MIN = Effort._fields.index("bt_min_log2")
 P_BT_MAX = Effort._fields.index("bt_max_log2")
 P_BT_DEPQ = Effort._fields.index("bt_depq")
+P_ROUGH_SKIP = Effort._fields.index("rough_skip_pct")
 P_BT = len(Effort._fields)      # after the effort's fields: EncoderConfig.binary_split (0 / 1)
 
 
@@ -581,6 +592,22 @@ def _try_other_transform(org, rec, lrec, cmap, x, y, n, log2s, sc, pt, cshift, s
     return (CB_OTHER if nz else CB_NONE), r2, mode
 
 
+@inline_kernel
+def _rough_says_split(est, skip_pct, n, log2s, pt, dep, lam):
+    """Whether a leaf is left uncoded after its pre-selection (its J is then
+    _INF and the search splits the node): a luma leaf from ROUGH_SKIP_MIN_LOG2
+    without dependent quantisation whose best rough cost exceeds skip_pct
+    percent of sqrt(lambda) per pixel.  At the low-rate point the 64x64 leaf
+    is searched on 97 % of the luma area and ends on a third; such busy
+    leaves all but never beat their split."""
+    if skip_pct <= 0 or dep or pt != 0 or log2s < ROUGH_SKIP_MIN_LOG2:
+        return False
+    best = _INF
+    for m in range(NUM_MODE_SLOTS):
+        best = min(best, est[m])
+    return best > skip_pct * 0.01 * n * n * math.sqrt(lam)
+
+
 @kernel
 def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, depth, pt,
                  ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr):
@@ -603,6 +630,8 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     mode_candidates(mmap, ux, uy, pt, lmmap, cshift, scr[S_MPM])
     _preselect(org, rec, lrec, x, y, n, log2s, pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, cshift,
                lam, wd, probs, scr)
+    if _rough_says_split(scr[S_EST], scr[S_PARAMS][P_ROUGH_SKIP], n, log2s, pt, dep, lam):
+        return _INF, MODE_DC, CB_CODED
     cnb = nb_nonzero(cbmap, ux, uy)
     cbf0 = cbf_syntax(0, pt, sc, cnb, probs, st, buf, False)
     cbf1 = cbf_syntax(1, pt, sc, cnb, probs, st, buf, False)
