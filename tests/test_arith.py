@@ -6,17 +6,23 @@ import pytest
 from numba import njit
 
 from codec.dec.arith_dec import ST_OVERREAD, ST_POS, dec_bit, dec_bypass, dec_failed, new_decoder
-from codec.enc.arith_enc import ST_OVERFLOW, enc_bit, enc_bypass, enc_finish, new_encoder
+from codec.enc.arith_enc import (ST_OVERFLOW, bin_log, copy_buffer, copy_state, enc_bit, enc_bypass,
+                                 enc_finish, ensure_capacity, new_encoder)
 from codec.common.probmodel import PROB_ONE, new_contexts, p_one
 
 
 @njit(cache=True)
-def _enc(st, buf, probs, bits, ctxs, byp):
+def _enc_part(st, buf, probs, bits, ctxs, byp):
     for i in range(bits.shape[0]):
         if byp[i]:
             enc_bypass(st, buf, bits[i])
         else:
             enc_bit(st, buf, probs, ctxs[i], bits[i])
+
+
+@njit(cache=True)
+def _enc(st, buf, probs, bits, ctxs, byp):
+    _enc_part(st, buf, probs, bits, ctxs, byp)
     return enc_finish(st, buf)
 
 
@@ -120,3 +126,29 @@ def test_truncated_input_sets_sticky_error():
 
 EXPECTED_HEX = "9c1b3f635717faece4ca0e9550f596f60d793000"
 EXPECTED_ONE_ZERO = "00000000"
+
+
+def test_copies_of_the_coder_continue_like_the_original():
+    """copy_state / copy_buffer / ensure_capacity copy only what was written:
+    a copy taken mid-stream, and the original, finish to the same bytes and
+    bin log, and the copy shares no memory with the original."""
+    rng = np.random.default_rng(5)
+    n = 4000
+    bits = (rng.random(n) < 0.2).astype(np.int64)
+    ctxs = rng.integers(0, 3, n)
+    byp = (rng.random(n) < 0.1).astype(np.int64)
+    st, buf = new_encoder(n, 3, log_capacity=2 * n)
+    probs = new_contexts(3)
+    h = n // 2
+    _enc_part(st, buf, probs, bits[:h], ctxs[:h], byp[:h])
+    st2, buf2, probs2 = copy_state(st), copy_buffer(st, buf), probs.copy()
+    buf3 = ensure_capacity(st, buf, 10 * n)       # a larger copy
+    assert buf3.shape[0] > buf.shape[0] and not np.shares_memory(st2, st)
+    st3 = copy_state(st)
+    outs = []
+    for s_, b_, p_ in ((st, buf, probs), (st2, buf2, probs2), (st3, buf3, probs.copy())):
+        _enc_part(s_, b_, p_, bits[h:], ctxs[h:], byp[h:])
+        outs.append((bytes(b_[:enc_finish(s_, b_)]), bin_log(s_).tolist()))
+    assert outs[0] == outs[1] == outs[2]
+    assert len(outs[0][1]) == n
+

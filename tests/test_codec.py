@@ -81,6 +81,22 @@ def test_encode_is_deterministic(image_factory):
     assert codec.encode(img, quality=40) == codec.encode(img, quality=40)
 
 
+def test_buffer_growth_keeps_the_bytes(image_factory, monkeypatch):
+    """A coder buffer too small for a plane group makes the encoder re-code
+    the group into a larger one (copying only the bytes written so far):
+    the file must come out the same as with room from the start, in both
+    chroma formats (the chroma pass starts from a copy of the luma coder)."""
+    import codec.enc.encoder as encoder_mod
+    img = image_factory(72, 88, seed=12)
+    cfgs = [codec.EncoderConfig(quality=95, chroma=c) for c in ("420", "444")]
+    roomy = [codec.encode_image(img, c).data for c in cfgs]
+    real_new_encoder = encoder_mod.new_encoder
+    monkeypatch.setattr(encoder_mod, "new_encoder",
+                        lambda capacity, *a, **k: real_new_encoder(64, *a, **k))
+    assert [codec.encode_image(img, c).data for c in cfgs] == roomy
+    assert all(len(d) > 1000 for d in roomy)       # each group outgrew the 64 bytes
+
+
 def test_invalid_inputs_raise_typed_errors():
     with pytest.raises(codec.InvalidImageError):
         codec.encode(np.zeros((4, 4, 3), np.float32))

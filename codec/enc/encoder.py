@@ -10,7 +10,8 @@ import numpy as np
 from scipy.ndimage import uniform_filter
 
 from ..common import container
-from .arith_enc import ST_OVERFLOW, bin_log, enc_finish, ensure_capacity, new_encoder
+from .arith_enc import (ST_OVERFLOW, bin_log, copy_buffer, copy_state, enc_finish, ensure_capacity,
+                        new_encoder)
 from .colour_enc import (bt601_transform, colour_transform, downsample420, rgb_sse, rgb_to_ycc,
                          sse_change)
 from .config_enc import EncoderConfig
@@ -176,7 +177,7 @@ def _run_group(orgs, state, p_first, p_last, colour, quant, lam, wds, aqs, probs
     """Code one plane group, growing the coder buffer if needed; returns (st, buf, probs).
     quant: (frequency weights, base step indices int64[3], CTU deltas, deltas coded)."""
     while True:
-        st2, probs2 = st.copy(), probs.copy()
+        st2, probs2 = copy_state(st), probs.copy()
         encode_planes(tuple(orgs), *state, p_first, p_last, ctu_log2(colour), *quant, lam, wds,
                       tuple(aqs), probs2, st2, buf, new_scratch(cfg.effort,
                                                                cfg.binary_split))
@@ -264,7 +265,7 @@ def _encode_colour(rgb, ycc, ct, colour, lam, cfg, luma, clock):
     # plane 0 state comes from the luma pass (shared, read-only from here on)
     chroma = new_plane_state(shapes)
     state = PlaneState(*((lum[0],) + tuple(ch[1:]) for lum, ch in zip(luma.state, chroma)))
-    st, buf, probs = luma.st, luma.buf.copy(), luma.probs
+    st, buf, probs = luma.st, copy_buffer(luma.st, luma.buf), luma.probs
     if nplanes > 1:
         buf = ensure_capacity(st, buf, 2 * sum(a * b for a, b in shapes[1:]) + (1 << 16))
         aqs = [_plane_aq(luma.aq, colour, p, orgs[p].shape) for p in range(3)]
@@ -290,7 +291,7 @@ def _encode_colour(rgb, ycc, ct, colour, lam, cfg, luma, clock):
         with clock("edge offsets"):
             edges.append(_edge_offset_plane(orgs[p], recs[p], 1 << int(ctus[p]), wds[p], lam, cfg))
     # the post filters' parameters close the payload (the decoder needs every plane first)
-    st = st.copy()
+    st = copy_state(st)
     buf = ensure_capacity(st, buf, sum(64 + 2 * f.size for _, _, f in restores) + 256)
     for p, ((on, coefs, flags), edge) in enumerate(zip(restores, edges)):
         restore_syntax(on, coefs, flags, 0 if p == 0 else 1, probs, st, buf)
