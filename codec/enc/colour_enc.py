@@ -234,14 +234,14 @@ def _solve_rows(lo, y):
             y[k, x] *= f
 
 
-@alloc_kernel
-def _solve_cols(lo, y):
+@kernel
+def _solve_cols(lo, y, band):
     """y (h, n) <- y (L L^T)^-1, row by row: eight rows at a time through a
     transposed band (the rows as vector lanes; a row at a time, each step
     waited on the division before it: 3x the time), each row's operations
-    in the same order as a row alone, so the same values."""
+    in the same order as a row alone, so the same values.  band: (n, 8)
+    float64 scratch."""
     h, n = y.shape
-    band = np.empty((n, 8))
     for r0 in range(0, h, 8):
         nr = min(8, h - r0)
         for k in range(n):
@@ -287,5 +287,5 @@ def downsample420(plane):
     _solve_rows(_normal_cholesky(hc, h), cols)
     c = np.empty((hc, wc))
     _up_axis1_adjoint(cols, c)
-    _solve_cols(_normal_cholesky(wc, w), c)
+    _solve_cols(_normal_cholesky(wc, w), c, np.empty((wc, 8)))
     return np.clip(c, 0.0, float(SAMPLE_MAX))
