@@ -151,4 +151,3 @@ def test_copies_of_the_coder_continue_like_the_original():
         outs.append((bytes(b_[:enc_finish(s_, b_)]), bin_log(s_).tolist()))
     assert outs[0] == outs[1] == outs[2]
     assert len(outs[0][1]) == n
-

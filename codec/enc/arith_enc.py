@@ -80,10 +80,7 @@ def ensure_capacity(st, buf, extra):
     need = int(st[ST_POS] + st[ST_CACHE_SIZE]) + int(extra) + _FLUSH_BYTES
     if buf.shape[0] >= need:
         return buf
-    bigger = np.zeros(need, np.uint8)
-    written = max(int(st[ST_POS]), 0)
-    bigger[:written] = buf[:written]
-    return bigger
+    return copy_buffer(st, buf, need)
 
 
 # Copies of the coder for a trial that may be thrown away (a plane group
@@ -102,10 +99,11 @@ def copy_state(st):
     return out
 
 
-def copy_buffer(st, buf):
-    """A copy of buf holding the bytes the coder state st has written (the
-    rest zero: the coder writes each byte before anything reads it)."""
-    out = np.zeros(buf.shape[0], np.uint8)
+def copy_buffer(st, buf, size=None):
+    """A copy of buf (size bytes, default buf's) holding the bytes the coder
+    state st has written (the rest zero: the coder writes each byte before
+    anything reads it)."""
+    out = np.zeros(buf.shape[0] if size is None else size, np.uint8)
     written = max(int(st[ST_POS]), 0)
     out[:written] = buf[:written]
     return out
