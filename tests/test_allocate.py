@@ -179,3 +179,31 @@ def test_curves_extrapolate_the_typical_way_past_a_wrong_way_end_segment():
         c.add(0, Point(lam, nbytes, 1.0))
     assert c.predict(0, 300.0, "nbytes") > 2398       # fewer bytes only above lambda
     assert c.predict(0, 500.0, "nbytes") < 2244
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_transparent_follows_images_whose_best_lambda_is_far_from_the_common_one(seed):
+    """Where MS-SSIM binds, the byte-optimal lambdas of the images spread over
+    several octaves (here 3.7-3.8).  The set must come within 2 % of the
+    continuous optimum (lambda_i^1.3 = 1.6 a_i / (nu c_i), nu meeting the mean
+    MS-SSIM); a window of +-1/2 octave around the common lambda is 6-16 % off."""
+    m = Model(10, seed=seed)
+    sse_max = float(sum(m.b * 4.0 ** 0.6)) * 10          # not binding
+    ms_min = float(np.mean(1 - m.c * 2.0 ** 0.5))
+    lo, hi = 1e-12, 1e12
+    for _ in range(300):
+        nu = math.sqrt(lo * hi)
+        lam = (1.6 * m.a / (nu * m.c)) ** (1 / 1.3)
+        if np.mean(1 - m.c * lam ** 0.5) >= ms_min:
+            hi = nu
+        else:
+            lo = nu
+    lam = (1.6 * m.a / (hi * m.c)) ** (1 / 1.3)
+    optimum = float(sum(m.a * lam ** -0.8))
+    res = search_transparent(m.evaluate, 10, sse_max, ms_min)
+    nbytes, sse, ms = res.totals()
+    assert sse <= sse_max and ms >= ms_min
+    assert nbytes <= optimum * 1.02
+    chosen = [p.lam for p in res.chosen()]
+    assert max(chosen) / min(chosen) > 2 ** 2.5
+    assert m.calls < 10 * 10

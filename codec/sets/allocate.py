@@ -274,6 +274,53 @@ def _code_around(curves, evaluate, n, lam, exponents, progress, label):
     _code(curves, evaluate, reqs)
 
 
+# After the per-image points around the common lambda: an image whose choice
+# has no coded lambda within EXTEND_STEP octaves on one side gets a point
+# that step out on that side, and the set is chosen again, for at most
+# EXTEND_ROUNDS rounds.  Where MS-SSIM decides, photos' best lambdas differ by octaves (a
+# smooth sky buys MS-SSIM far more cheaply than foliage), and a fixed window
+# around the common lambda cut them off.
+EXTEND_STEP = 0.5
+EXTEND_ROUNDS = 4
+
+
+def _extend_ends(curves, evaluate, choose, score, lam_min, progress):
+    """Widen each image's coded lambdas where its choice sits at the edge of
+    them, and choose again; keep the best choice seen (`score` of the chosen points,
+    lower is better; choices found infeasible are None).  Returns indices
+    into curves.points, or None."""
+    def as_lams(ch):
+        return None if ch is None else [curves.points[i][j].lam for i, j in enumerate(ch)]
+
+    best = as_lams(choose())
+    for _ in range(EXTEND_ROUNDS):
+        if best is None:
+            break
+        reqs = []
+        for i, lam in enumerate(best):
+            lams = [p.lam for p in curves.points[i]]
+            j = lams.index(lam)
+            # a side with no coded lambda within the step (the common-lambda
+            # rounds may have left one far off) gets the point one step out
+            if lam > lam_min and (j == 0 or lams[j - 1] < lam * 2.0 ** -(EXTEND_STEP * 1.01)):
+                reqs.append((i, _round_lam(max(lam * 2.0 ** -EXTEND_STEP, lam_min))))
+            if lam < LAM_MAX and (j == len(lams) - 1 or lams[j + 1] > lam * 2.0 ** (EXTEND_STEP * 1.01)):
+                reqs.append((i, _round_lam(min(lam * 2.0 ** EXTEND_STEP, LAM_MAX))))
+        reqs = [(i, lam) for i, lam in reqs if curves.at(i, lam) is None]
+        if not reqs:
+            break
+        if progress:
+            progress(f"extend: {len(reqs)} images chose the edge of their coded lambdas: one step further out")
+        _code(curves, evaluate, reqs)
+        new = as_lams(choose())
+        if new is not None and score([curves.at(i, lam) for i, lam in enumerate(new)]) \
+                <= score([curves.at(i, lam) for i, lam in enumerate(best)]):
+            best = new
+    if best is None:
+        return None
+    return [[p.lam for p in curves.points[i]].index(lam) for i, lam in enumerate(best)]
+
+
 @dataclass
 class SearchResult:
     curves: Curves
@@ -318,7 +365,9 @@ def search_lowrate(evaluate, n, budget, lam_start=400.0, max_rounds=8, fill_step
        there; stop when the total is within `tol` under the budget;
     2. fill: code each image at a few lambdas near the common one
        (FILL_STEPS) and pick per image among all points (discrete Lagrangian
-       + greedy), so the bytes go where they buy the most;
+       + greedy), so the bytes go where they buy the most; for MS-SSIM then
+       widened where an image's choice is at the edge of its points
+       (_extend_ends);
     3. if that leaves more than `tol` of the budget unused (a set of one
        image has no other image to spend the slack on, and one step of the
        lambda grid can move a small file by more than 1 %), bisect the common
@@ -362,7 +411,13 @@ def search_lowrate(evaluate, n, budget, lam_start=400.0, max_rounds=8, fill_step
             return SearchResult(curves, None, rounds)
     if fill_steps:
         _code_around(curves, evaluate, n, best_lam, [-s for s in fill_steps], progress, "fill")
-    choice = choose_max_quality(curves, budget, objective)
+    if objective == "msssim" and n > 1:
+        choice = _extend_ends(curves, evaluate, lambda: choose_max_quality(curves, budget, objective),
+                              lambda ps: sum(_cost(p, objective) for p in ps), LAM_MIN, progress)
+    else:
+        # one common lambda is already the equal-slope optimum for SSE; one
+        # image has no other to trade bytes with
+        choice = choose_max_quality(curves, budget, objective)
     lo, hi = over_lam, best_lam
     for _ in range(REFINE_ROUNDS):
         used = sum(curves.points[i][j].nbytes for i, j in enumerate(choice))
@@ -388,7 +443,9 @@ def search_transparent(evaluate, n, sse_max, msssim_min, lam_start=40.0, max_rou
        kept inside the bracket of measured pass/fail lambdas;
     2. refine: per image, points at 2^(+-1/4), 2^(+-1/2) around the common
        lambda; choose per image among all points (two-multiplier Lagrangian +
-       greedy), so MS-SSIM is bought where it is cheapest.
+       greedy), so MS-SSIM is bought where it is cheapest;
+    3. extend: images whose choice lies at the edge of their coded lambdas
+       get points further out (_extend_ends), and the set is chosen again.
     """
     curves = Curves(n)
     lam = _round_lam(lam_start)
@@ -431,4 +488,6 @@ def search_transparent(evaluate, n, sse_max, msssim_min, lam_start=40.0, max_rou
     if ok_lam is None:
         return SearchResult(curves, None, rounds)
     _code_around(curves, evaluate, n, ok_lam, (0.5, 0.25, -0.25, -0.5), progress, "refine")
-    return SearchResult(curves, choose_min_bytes(curves, sse_max, msssim_min), rounds)
+    choice = _extend_ends(curves, evaluate, lambda: choose_min_bytes(curves, sse_max, msssim_min),
+                          lambda ps: sum(p.nbytes for p in ps), lam_min, progress)
+    return SearchResult(curves, choice, rounds)
