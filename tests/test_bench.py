@@ -140,27 +140,50 @@ def test_new_image_and_codec_change(results, corpus, tmp_path, counted, monkeypa
 
 
 def test_track_rows(results, corpus, tmp_path):
-    """The LDC track searches (encode.py --track) are run once and cached."""
+    """The LDC track searches (encode.py --track) of each selected LDC row are
+    run once and cached; ldc_max's at --effort max."""
     out = tmp_path / "r.json"
     shutil.copy(results, out)
     argv = [str(corpus), "--out", str(out), "--codecs", "ldc", "--settings", "ldc=32,512",
             "--jobs", "1", "--quiet"]
     assert bench.main(argv) == 0
     res = _load(out)
-    assert res["runs"][-1]["computed"] == len(bench.TRACKS)  # the track rows, no sweep rows
-    for track in bench.TRACKS:
+    ldc_tracks = [t for t, (row, _) in bench.TRACKS.items() if row == "ldc"]
+    assert len(ldc_tracks) == 3 and res["runs"][-1]["computed"] == 3   # no sweep rows
+    assert set(res["tracks"]) == {f"ldc {t} track" for t in ldc_tracks}
+    argv_max = [str(corpus), "--out", str(out), "--codecs", "ldc,ldc_max", "--settings",
+                "ldc=32,512", "--settings", "ldc_max=32,512", "--jobs", "1", "--quiet"]
+    assert bench.main(argv_max) == 0
+    res = _load(out)
+    # ldc's rows and tracks were cached: ldc_max's sweep (2 x 3 images) and its tracks
+    assert res["runs"][-1]["computed"] == 2 * len(SIZES) + len(bench.TRACKS) - 3
+    for track, (row, args) in bench.TRACKS.items():
         t = res["tracks"][f"ldc {track} track"]
+        assert (row == "ldc_max") == ("max" in args)
         assert t["exit_status"] == 0 and t["target_met"]
-        assert t["codec_fingerprint"] == res["codecs"]["ldc"]["fingerprint"]
+        assert t["codec_fingerprint"] == res["codecs"][row]["fingerprint"]
         s = t["summary"]
         assert s["images"] == 3 and s["pixels"] == res["corpus"]["pixels"]
         assert s["bpp"] == pytest.approx(8 * s["bytes"] / s["pixels"])
-    for key in ("ldc lowrate track", "ldc lowrate msssim track"):
-        assert res["tracks"][key]["summary"]["bytes"] <= \
+    for key in ("lowrate", "lowrate msssim", "lowrate max", "lowrate msssim max"):
+        assert res["tracks"][f"ldc {key} track"]["summary"]["bytes"] <= \
             math.ceil(res["corpus"]["pixels"] * 0.15 / 8)
-    assert res["tracks"]["ldc transparent track"]["summary"]["psnr"] >= 40.0
-    assert bench.main(argv) == 0
+    for key in ("transparent", "transparent max"):
+        assert res["tracks"][f"ldc {key} track"]["summary"]["psnr"] >= 40.0
+    assert bench.main(argv_max) == 0
     assert _load(out)["runs"][-1]["computed"] == 0
+
+
+def test_ldc_max_row_is_the_max_effort_encoder(corpus):
+    """The ldc_max row encodes with effort "max" (and ldc with the default)."""
+    import codec
+    rgb = synthetic_image(*SIZES[0], seed=0)
+    got = {}
+    for name, effort in (("ldc", "slow"), ("ldc_max", "max")):
+        got[name] = bench_peers.PEERS[name].encode(rgb, 90.0)
+        assert got[name] == codec.encode_image(rgb, codec.EncoderConfig(lam=90.0,
+                                                                        effort=effort)).data
+    assert got["ldc"] != got["ldc_max"]     # the two searches differ on this image
 
 
 def test_report_and_plot(results, tmp_path):

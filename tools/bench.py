@@ -9,9 +9,10 @@ single-threaded encode and decode seconds (the codec calls only).  Results
 are cached in the JSON: a rerun computes only what is missing.  Rows are
 dropped and recomputed when an image's contents change or a codec's version
 string changes; for LDC the version carries a fingerprint of codec/**/*.py, so
-editing the codec recomputes its rows.  With LDC selected, the project's own
-track searches (encode.py --track lowrate / transparent) are run too and
-their summaries stored.  The JSON is written atomically every
+editing the codec recomputes its rows.  "ldc" is the default search,
+"ldc_max" the slowest (--effort max, the same format).  With an LDC row
+selected, the project's own track searches at its effort (encode.py --track
+lowrate / transparent, TRACKS) are run too and their summaries stored.  The JSON is written atomically every
 SAVE_EVERY_S seconds, so an interrupted run keeps its progress.
 
 Tables: python -m tools.bench_report results.json; plot: python -m tools.plot_rd.
@@ -34,21 +35,25 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 import numpy as np
 
 from tools import bench_peers
-from tools.bench_peers import NOT_AVAILABLE, OPTION_CHECKED, PEERS
+from tools.bench_peers import LDC_PEERS, NOT_AVAILABLE, OPTION_CHECKED, PEERS
 
 SCHEMA = 1
 SAVE_EVERY_S = 30.0          # periodic checkpoint of the JSON during a run
 ROW_FIELDS = ("bytes", "sse", "pixels", "msssim", "enc_s", "dec_s")
-# the project's own set searches, stored as rows "ldc <name> track"
+# the project's own set searches, stored as rows "ldc <name> track": the LDC
+# codec row whose effort they use, and encode.py's arguments
 TRACKS = {
-    "lowrate": ("--track", "lowrate"),
-    "lowrate msssim": ("--track", "lowrate", "--tune", "msssim"),
-    "transparent": ("--track", "transparent"),
+    "lowrate": ("ldc", ("--track", "lowrate")),
+    "lowrate msssim": ("ldc", ("--track", "lowrate", "--tune", "msssim")),
+    "transparent": ("ldc", ("--track", "transparent")),
+    "lowrate max": ("ldc_max", ("--track", "lowrate", "--effort", "max")),
+    "lowrate msssim max": ("ldc_max", ("--track", "lowrate", "--tune", "msssim", "--effort", "max")),
+    "transparent max": ("ldc_max", ("--track", "transparent", "--effort", "max")),
 }
 MAX_RUN_RECORDS = 50         # the JSON keeps the last runs' timings
 # cheap codecs first: a partial run already has complete curves for them
 RUN_ORDER = ("jpeg420", "jpeg444", "webp", "jpeg2000", "jxl", "avif420", "avif444", "heif420",
-             "heif444", "heif444_psnr", "ldc", "avif444_s3_psnr")
+             "heif444", "heif444_psnr", "ldc", "ldc_max", "avif444_s3_psnr")
 
 
 # --- worker side (in the process pool, or inline with --jobs 1) ---------------
@@ -100,7 +105,7 @@ def _w_job(name, path, value):
         h, w = rgb.shape[:2]
         row = dict(bytes=len(data), sse=int(sse(rgb, out)), pixels=h * w,
                    msssim=round(ms_ssim(rgb, out), 8), enc_s=_sig(enc), dec_s=_sig(dec))
-        return dict(ok=True, row=row, fingerprint=_STATE["ldc_fp"] if name == "ldc" else None)
+        return dict(ok=True, row=row, fingerprint=_STATE["ldc_fp"] if name in LDC_PEERS else None)
     except Exception as e:      # one failing encode is reported, never stops the run
         return dict(ok=False, error=f"{type(e).__name__}: {e}")
 
@@ -270,7 +275,7 @@ class Run:
         self.last_save = time.time()
         self.computed = 0
         self.failed = 0
-        self.ldc_adopted = False
+        self.ldc_adopted = set()          # LDC rows that adopted the workers' fingerprint
 
     def log(self, msg):
         self.log_lines.append(msg)
@@ -308,7 +313,8 @@ class Run:
         if reason is None:
             try:
                 # LDC: the version names the code this process imported at its start
-                version = bench_peers.ldc_version(_STATE["ldc_fp"]) if name == "ldc" else peer.version()
+                version = (bench_peers.ldc_version(_STATE["ldc_fp"]) if name in LDC_PEERS
+                           else peer.version())
             except Exception as e:
                 reason = f"version query failed ({type(e).__name__}: {e})"
         if reason is not None:
@@ -323,7 +329,7 @@ class Run:
         if entry is None:
             entry = dict(settings={})
         entry.update(description=peer.description, version=version, prefix=peer.prefix)
-        if name == "ldc":
+        if name in LDC_PEERS:
             entry["fingerprint"] = _STATE["ldc_fp"]
         self.res["codecs"][name] = entry
         if name in OPTION_CHECKED and not self.option_ok(name, version):
@@ -370,26 +376,27 @@ class Run:
             self.log(f"{name} {PEERS[name].label(value)} {img}: failed: {r['error']}")
             return
         entry = self.res["codecs"][name]
-        if name == "ldc" and r["fingerprint"] != entry["fingerprint"] and not self.adopt_ldc(r):
+        if name in LDC_PEERS and r["fingerprint"] != entry["fingerprint"] and \
+                not self.adopt_ldc(name, r):
             self.failed += 1
-            self.log(f"ldc {img}: worker ran codec {r['fingerprint']}, the rows are for "
+            self.log(f"{name} {img}: worker ran codec {r['fingerprint']}, the rows are for "
                      f"{entry['fingerprint']}; row discarded, rerun to refresh")
             return
         s = entry["settings"].setdefault(PEERS[name].label(value), dict(value=value, images={}))
         s["images"][img] = r["row"]
         self.computed += 1
 
-    def adopt_ldc(self, r):
+    def adopt_ldc(self, name, r):
         """codec/**/*.py changed between the start of the run and the workers' start:
-        once per run, the rows follow the code the workers actually run (the
-        rows of the older fingerprint are dropped; a rerun completes them)."""
-        if self.ldc_adopted:
+        once per run and LDC row, the rows follow the code the workers actually
+        run (the rows of the older fingerprint are dropped; a rerun completes them)."""
+        if name in self.ldc_adopted:
             return False
-        self.ldc_adopted = True
-        entry = self.res["codecs"]["ldc"]
+        self.ldc_adopted.add(name)
+        entry = self.res["codecs"][name]
         n = sum(len(s["images"]) for s in entry["settings"].values())
         self.log(f"note: codec/**/*.py changed ({entry['fingerprint']} -> {r['fingerprint']}) before "
-                 f"the workers started; {n} ldc rows of the old code dropped")
+                 f"the workers started; {n} {name} rows of the old code dropped")
         entry.update(fingerprint=r["fingerprint"], version=bench_peers.ldc_version(r["fingerprint"]))
         for s in entry["settings"].values():
             s["images"].clear()
@@ -430,12 +437,15 @@ class Run:
         finally:
             bar.close()
 
-    def run_tracks(self, corpus):
+    def run_tracks(self, corpus, selected):
+        """The track searches of the selected LDC rows (TRACKS), where not cached."""
         import encode        # its workers fork from this process: they run the same codec/
         fp = track_fingerprint(_STATE["ldc_fp"])
         sha = hashlib.sha256(json.dumps(self.res["corpus"]["images"], sort_keys=True).encode())
         corpus_id = sha.hexdigest()[:12]
-        for track, track_args in TRACKS.items():
+        for track, (row, track_args) in TRACKS.items():
+            if row not in selected:
+                continue
             key = f"ldc {track} track"
             old = self.res["tracks"].get(key)
             if old and old.get("fingerprint") == fp and old.get("corpus_id") == corpus_id:
@@ -505,8 +515,8 @@ def main(argv=None):
                 f"{a.jobs} process(es)")
     try:
         # the tracks first (a few minutes) so their rows exist early in a long run
-        if "ldc" in selected and not a.no_tracks:
-            run.run_tracks(os.path.abspath(a.corpus))
+        if any(n in LDC_PEERS for n in selected) and not a.no_tracks:
+            run.run_tracks(os.path.abspath(a.corpus), selected)
         if jobs:
             run.run_jobs(jobs)
     except KeyboardInterrupt:

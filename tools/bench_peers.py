@@ -265,9 +265,11 @@ def _ldc_available():
     return None
 
 
-def _ldc_encode(rgb, lam):
-    import codec
-    return codec.encode_image(rgb, codec.EncoderConfig(lam=float(lam))).data
+def _ldc_encoder(effort):
+    def encode(rgb, lam):
+        import codec
+        return codec.encode_image(rgb, codec.EncoderConfig(lam=float(lam), effort=effort)).data
+    return encode
 
 
 def _ldc_decode(data):
@@ -338,8 +340,16 @@ PEERS = {p.name: p for p in [
          "d", JXL_DISTANCES, _identity, _jxl_encode, _jxl_decode, _jxl_version, _jxl_available),
     Peer("ldc", "LDC (this codec): codec.encode_image with EncoderConfig(lam=L) (chroma auto, "
                 "deblocking on), lambda sweep; codec.decode",
-         "lam", LDC_LAMBDAS, _identity, _ldc_encode, _ldc_decode, ldc_version, _ldc_available),
+         "lam", LDC_LAMBDAS, _identity, _ldc_encoder("slow"), _ldc_decode, ldc_version,
+         _ldc_available),
+    Peer("ldc_max", "LDC at its slowest search (encode.py --effort max, the same format): "
+                    "codec.encode_image with EncoderConfig(lam=L, effort='max') (chroma auto, "
+                    "deblocking on), lambda sweep; codec.decode",
+         "lam", LDC_LAMBDAS, _identity, _ldc_encoder("max"), _ldc_decode, ldc_version,
+         _ldc_available),
 ]}
+# LDC's rows: versioned by the fingerprint of codec/**/*.py, and each with its own track searches
+LDC_PEERS = ("ldc", "ldc_max")
 
 # Peers that cannot be measured in this environment at all, with the reason.
 NOT_AVAILABLE = {

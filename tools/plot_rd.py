@@ -13,6 +13,7 @@ import os
 import sys
 
 LDC_STYLE = dict(color="black", linewidth=2.2, zorder=5)
+LDC_MAX_STYLE = dict(color="black", linewidth=1.4, linestyle="--", zorder=5)
 
 
 def plot(res, out, title=None):
@@ -24,12 +25,13 @@ def plot(res, out, title=None):
     prot = res["protocol"]
     fig, axes = plt.subplots(1, 2, figsize=(15, 6.2))
     cmap = plt.get_cmap("tab20")
-    names = sorted(res["codecs"], key=lambda c: (c != "ldc", c))
+    names = sorted(res["codecs"], key=lambda c: (not c.startswith("ldc"), c))
     for k, c in enumerate(names):
         pts = [p for p in uniform_curve(res, c) if p.bpp > 0]
         if not pts:
             continue
-        style = LDC_STYLE if c == "ldc" else dict(color=cmap(k % 20), linewidth=1.2)
+        style = {"ldc": LDC_STYLE, "ldc_max": LDC_MAX_STYLE}.get(
+            c, dict(color=cmap(k % 20), linewidth=1.2))
         x = [p.bpp for p in pts]
         axes[0].plot(x, [p.psnr for p in pts], marker=".", markersize=4, label=c, **style)
         axes[1].plot(x, [p.msssim for p in pts], marker=".", markersize=4, label=c, **style)
@@ -38,7 +40,8 @@ def plot(res, out, title=None):
         marker = "P" if "msssim" in key else ("*" if "lowrate" in key else "D")
         for ax, y in ((axes[0], s["psnr"]), (axes[1], s["msssim"])):
             ax.plot([s["bpp"]], [y], marker=marker, markersize=12 if marker == "*" else 8,
-                    color="crimson", zorder=6, linestyle="none",
+                    color="darkorange" if " max " in key else "crimson", zorder=6,
+                    linestyle="none",
                     label=key if ax is axes[0] else None)
     for ax, hline, ylabel in ((axes[0], prot["psnr_min"], "aggregate PSNR (dB)"),
                               (axes[1], prot["msssim_min"], "mean MS-SSIM")):
