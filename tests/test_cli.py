@@ -68,6 +68,20 @@ def test_lowrate_tune_msssim(folder):
     assert total_score.msssim == pytest.approx(summary["msssim"], abs=1e-9) == pytest.approx(summary["msssim"], abs=1e-9)
 
 
+def test_transparent_flow_json(folder):
+    """The transparent track meets its thresholds and says so in --json (the
+    summary's flags are plain JSON booleans)."""
+    out = folder / "tr"
+    rc = encode_cli.main([str(folder / "in"), str(out), "--track", "transparent", "--psnr", "36",
+                          "--msssim", "0.98", "--quiet", "--jobs", "1",
+                          "--json", str(folder / "t.json")])
+    assert rc == 0
+    summary = json.load(open(folder / "t.json"))
+    assert summary["target_met"] is True
+    assert summary["psnr"] >= 36 and summary["msssim"] >= 0.98
+    assert summary["bytes"] == sum(os.path.getsize(out / b) for b in os.listdir(out))
+
+
 def test_fixed_quality_and_bad_file(folder, monkeypatch):
     (folder / "in" / "broken.png").write_bytes(b"not a png at all")
     out = folder / "q"

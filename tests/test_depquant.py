@@ -7,16 +7,20 @@ from codec.enc.image_enc import S_BPK, S_BPS, S_LV, S_PROV, S_WORK
 from codec.enc.syntax_enc import coeff_syntax
 from codec.enc.trellis import depq_trellis
 from codec.common.quant import dequantise
+from codec.common.constants import NUM_SHAPES, NUM_SIZES
 from codec.common.scan import SCAN_X, SCAN_Y
+from codec.common.shapes import SHAPE_H, SHAPE_W
 
 NEXT = {(0, 0): 0, (0, 1): 2, (1, 0): 2, (1, 1): 0, (2, 0): 1, (2, 1): 3, (3, 0): 3, (3, 1): 1}
 
 
-def _reference_dequantise(lv, scl, n, sc):
-    """The state machine written out: Q0 = 2k s, Q1 = (2k - sgn k) s, coding order."""
-    out = np.zeros((n, n), np.int64)
+def _reference_dequantise(lv, scl, n, sc, h=None):
+    """The state machine written out: Q0 = 2k s, Q1 = (2k - sgn k) s, coding
+    order, over an n x n block or (h) an n wide, h high split half."""
+    h = n if h is None else h
+    out = np.zeros((h, n), np.int64)
     state = 0
-    for i in reversed(range(n * n)):
+    for i in reversed(range(n * h)):
         x, y = SCAN_X[sc, i], SCAN_Y[sc, i]
         k = int(lv[y, x])
         if k:
@@ -63,6 +67,26 @@ def _greedy(coef, scl, n, sc):
         lv[y, x] = k if coef[y, x] >= 0 else -k
         state = NEXT[state, k & 1]
     return lv
+
+
+@pytest.mark.parametrize("sc", range(NUM_SIZES, NUM_SHAPES))
+def test_dequantise_split_halves(sc):
+    """A split half (w != h) is dequantised over its own w * h scan: levels
+    late in a tall half's scan count, nothing past a wide half's scan is read
+    (the encoder reconstructs through this; the decoder dequantises as it
+    parses, so a difference is a stream that decodes to something else)."""
+    w, h = int(SHAPE_W[sc]), int(SHAPE_H[sc])
+    rng = np.random.default_rng(sc)
+    for trial in range(30):
+        lv = np.zeros((64, 64), np.int32)
+        lv[:h, :w] = rng.integers(-3, 4, (h, w)) * (rng.random((h, w)) < 0.4)
+        lv[0, 0] = 1 + 2 * trial                      # odd DC: the state moves at every read of it
+        lv[SCAN_Y[sc, w * h - 1], SCAN_X[sc, w * h - 1]] = 1 + trial % 2   # the last scan position
+        scl = np.zeros((64, 64), np.int64)
+        scl[:h, :w] = rng.integers(5, 60, (h, w))
+        out = np.full((64, 64), 7, np.int64)
+        dequantise(lv, scl, w, sc, True, out)
+        assert np.array_equal(out[:h, :w], _reference_dequantise(lv, scl, w, sc, h))
 
 
 def test_trellis_paths_invert_the_state_machine():

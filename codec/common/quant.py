@@ -59,8 +59,9 @@ def depq_qset(state):
 
 @kernel
 def dequantise(lv, scl, n, sc, dep, out):
-    """out[:n,:n] = the transform coefficients of levels lv (int64): lv * scl,
-    or with dependent quantisation (dep) the state-machine reconstruction."""
+    """out[:h,:w] = the transform coefficients of levels lv (int64) of a
+    block of shape class sc (w x h; n = w, unused): lv * scl, or with
+    dependent quantisation (dep) the state-machine reconstruction."""
     w = SHAPE_W[sc]
     h = SHAPE_H[sc]
     if not dep:
@@ -70,13 +71,14 @@ def dequantise(lv, scl, n, sc, dep, out):
         return
     sx = SCAN_X[sc]
     sy = SCAN_Y[sc]
-    for v in range(n):
-        orow = out[v, :n]
-        for u in range(n):
+    for v in range(h):
+        orow = out[v, :w]
+        for u in range(w):
             orow[u] = 0
     # zeros after the last level keep state 0 (DEPQ_NEXT[0, 0] = 0): the
     # state machine starts at the last level, found by a cheap backward scan
-    last = n * n - 1
+    # over the shape's w * h positions (a split half is not n x n)
+    last = w * h - 1
     while last >= 0 and lv[sy[last], sx[last]] == 0:
         last -= 1
     s = 0

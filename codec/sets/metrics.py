@@ -10,6 +10,7 @@
   scales a 2x2 box filter with reflect padding, then every second pixel;
   weights 0.0448, 0.2856, 0.3001, 0.2363, 0.1333; no clamping.
 """
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,7 +141,8 @@ def sse(img1, img2):
 
 
 def psnr_from_mse(mse):
-    return float("inf") if mse <= 0 else 10.0 * np.log10(255.0 ** 2 / mse)
+    # a Python float, so that comparisons give bool (a numpy bool is not JSON)
+    return float("inf") if mse <= 0 else 10.0 * math.log10(255.0 ** 2 / mse)
 
 
 @dataclass(frozen=True)
