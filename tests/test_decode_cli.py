@@ -134,25 +134,28 @@ READ_ONLY_RUN = r"""
 import os, runpy, sys
 real = os.access
 os.access = lambda path, mode, **kw: False if mode == os.W_OK else real(path, mode, **kw)
-sys.argv = ["decode.py", {src!r}]
-runpy.run_path({script!r}, run_name="__main__")
+runpy.run_path({script!r}, run_name="ldc_decode_probe")   # its setup, not main()
+from codec.common.colour import up_tap_src
+print(os.environ["NUMBA_CACHE_DIR"], up_tap_src(3, 1, 8))
 """
 
 
 def test_a_read_only_package_folder_puts_the_kernel_cache_in_the_temporary_folder(tmp_path):
     """Where the package folder cannot be written (a read-only extraction,
-    another user's install), numba's cache goes to a per-user folder under
-    TMPDIR instead of failing."""
+    another user's install), decode.py points numba's cache at a per-user
+    folder under TMPDIR instead of failing.  One small decoder kernel is
+    compiled there: a whole decode would compile every kernel again (over
+    two minutes of CI), and past the cache folder its code path is the
+    ordinary one the other decode tests run."""
     import subprocess
     import sys
-    src = _put(tmp_path / "in", STREAMS[0])
     env = dict(os.environ, TMPDIR=str(tmp_path / "tmp"))
     env.pop("NUMBA_CACHE_DIR", None)
     os.makedirs(env["TMPDIR"])
     r = subprocess.run([sys.executable, "-c", READ_ONLY_RUN.format(
-        src=src, script=os.path.join(os.path.dirname(DATA), "..", "decode.py"))],
-        env=env, capture_output=True, text=True, timeout=900)
+        script=os.path.join(os.path.dirname(DATA), "..", "decode.py"))],
+        env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    assert _pixels_match(tmp_path / "in" / (STREAMS[0][:-4] + ".png"), STREAMS[0])
     cache = tmp_path / "tmp" / f"ldc-kernels-{os.getuid()}"
+    assert r.stdout.split() == [str(cache), "2"]
     assert any(f.endswith(".nbi") for _, _, files in os.walk(cache) for f in files)
