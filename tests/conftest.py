@@ -74,22 +74,3 @@ class QuantBench:
 @pytest.fixture
 def quant_bench():
     return QuantBench()
-
-
-def pytest_sessionstart(session):
-    """Compile (or load) the encoder's and the decoder's kernels side by side
-    before the tests run (tests/kernel_warmup.py says why)."""
-    import os
-    import subprocess
-    import sys
-    if os.environ.get("LDC_TEST_WARMUP", "1") == "0":
-        return
-    tests = os.path.dirname(os.path.abspath(__file__))
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [os.path.dirname(tests), tests] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-    procs = [subprocess.Popen([sys.executable, "-m", "kernel_warmup", side], cwd=tests, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for side in ("encoder", "decoder")]
-    for p in procs:
-        p.wait()
