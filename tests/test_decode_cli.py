@@ -144,9 +144,9 @@ def test_a_read_only_package_folder_puts_the_kernel_cache_in_the_temporary_folde
     """Where the package folder cannot be written (a read-only extraction,
     another user's install), decode.py points numba's cache at a per-user
     folder under TMPDIR instead of failing.  One small decoder kernel is
-    compiled there: a whole decode would compile every kernel again (over
-    two minutes of CI), and past the cache folder its code path is the
-    ordinary one the other decode tests run."""
+    compiled there: a whole decode would compile every kernel again (87 s
+    of a fresh clone's test run), and past the cache folder its code path
+    is the ordinary one the other decode tests run."""
     import subprocess
     import sys
     env = dict(os.environ, TMPDIR=str(tmp_path / "tmp"))
