@@ -1,15 +1,19 @@
-"""Binary splits (format 13): the split halves' transforms, prediction and
-shapes, and whole images whose luma uses them, encoder and decoder agreeing."""
+"""Binary splits (format 13) and 4:1 quarters (format 16): the parts'
+transforms, prediction and shapes, and whole images whose luma uses them,
+encoder and decoder agreeing."""
+import os
+
 import numpy as np
 import pytest
 
 import codec
-from codec.common.constants import (LOG2_MAX_DST, LOG2_MIN_BLOCK, MAX_BLOCK, MODE_DC, MODE_H,
+from codec.common.constants import (FORMAT_VERSION, LOG2_MAX_DST, LOG2_MIN_BLOCK, MAX_BLOCK, MODE_DC, MODE_H,
                                     MODE_PLANAR, MODE_V, NUM_MODES, NUM_SHAPES, NUM_SIZES,
                                     SAMPLE_MAX, TR_DCT2, TR_DST7)
 from codec.common.predict import predict, predict_half, predict_wh
 from codec.common.scan import SCAN_POS, SCAN_X, SCAN_Y
-from codec.common.shapes import SHAPE_H, SHAPE_LH, SHAPE_LW, SHAPE_W, bt_shape, shape_class
+from codec.common.shapes import (SHAPE_H, SHAPE_LH, SHAPE_LW, SHAPE_W, bt_shape, quarter_shape,
+                                 shape_class)
 from codec.common.transform import _SHIFT1, _SHIFT2, BASIS_INT, BASIS_FLOAT, add_inverse_half, fdct_half
 from codec.dec import decoder as decoder_module
 from conftest import synthetic_image
@@ -25,6 +29,11 @@ def test_shape_classes():
         assert (SHAPE_LW[wide], SHAPE_LH[wide]) == (lg, lg - 1)
         assert (SHAPE_LW[tall], SHAPE_LH[tall]) == (lg - 1, lg)
         assert shape_class(lg, lg - 1) == wide and shape_class(lg - 1, lg) == tall
+    for lg in range(4, 7):
+        wide, tall = quarter_shape(lg, 1), quarter_shape(lg, 2)
+        assert (SHAPE_LW[wide], SHAPE_LH[wide]) == (lg, lg - 2)
+        assert (SHAPE_LW[tall], SHAPE_LH[tall]) == (lg - 2, lg)
+    assert len({(SHAPE_LW[s], SHAPE_LH[s]) for s in range(NUM_SHAPES)}) == NUM_SHAPES
 
 
 @pytest.mark.parametrize("sc", range(NUM_SHAPES))
@@ -176,3 +185,59 @@ def test_images_with_split_halves_decode_to_the_encoders_reconstruction(monkeypa
     assert np.array_equal(out_off, off.recon)
     assert np.all(lw_off == lh_off)
     assert on.sse + lam * 8 * len(on.data) < (off.sse + lam * 8 * len(off.data)) * 1.02
+
+
+def _leaves(lw, lh):
+    """The leaves (x, y, w, h in 4x4 units) tiling a decoded leaf-shape map:
+    the first unit not yet covered, in raster order, is a leaf's corner."""
+    covered = np.zeros(lw.shape, bool)
+    out = []
+    for y in range(lw.shape[0]):
+        for x in range(lw.shape[1]):
+            if not covered[y, x]:
+                w, h = 1 << (lw[y, x] - 2), 1 << (lh[y, x] - 2)
+                assert not covered[y:y + h, x:x + w].any(), "overlapping leaves"
+                covered[y:y + h, x:x + w] = True
+                out.append((x, y, w, h))
+    return out
+
+
+def _quartered_and_ternary(leaves):
+    """(quarters of a half split again, middles of ternary splits): a ternary
+    split's middle is a 2:1 part not aligned to its short side (a half of a
+    binary split always is), and its quarters are the two beside it."""
+    ternary = sum(1 for x, y, w, h in leaves if (w == 2 * h and y % h) or (h == 2 * w and x % w))
+    quarters = sum(1 for x, y, w, h in leaves if max(w, h) == 4 * min(w, h))
+    return quarters - 2 * ternary, ternary
+
+
+# format 16's stored stream (tools/make_test_streams.py): --effort max at this setting
+# codes both kinds of 4:1 parts
+QUARTERS_CASE = dict(h=64, w=96, seed=33, quality=60, chroma="420")
+
+
+def test_images_with_quarters_and_ternary_splits_decode_to_the_encoders_reconstruction(
+        monkeypatch):
+    c = QUARTERS_CASE
+    rgb = synthetic_image(c["h"], c["w"], seed=c["seed"])
+    on = codec.encode_image(rgb, codec.EncoderConfig(quality=c["quality"], chroma=c["chroma"],
+                                                     effort="max"))
+    out, lw, lh = _leaf_shapes(monkeypatch, on.data)
+    assert np.array_equal(out, on.recon)
+    quartered, ternary = _quartered_and_ternary(_leaves(lw, lh))
+    assert quartered > 0 and ternary > 0, (quartered, ternary)
+    stored = os.path.join(os.path.dirname(__file__), "data",
+                          f"v{FORMAT_VERSION}_c420_64x96_q60_max.bin")
+    with open(stored, "rb") as f:
+        _, lw, lh = _leaf_shapes(monkeypatch, f.read())
+    assert all(_quartered_and_ternary(_leaves(lw, lh))), "the stored stream lost its 4:1 parts"
+
+
+def test_the_default_effort_codes_no_quarters(monkeypatch):
+    """The default effort searches binary splits of 8x8 nodes only (format
+    16's parts need 16x16 nodes), so it leaves them to --effort max."""
+    c = QUARTERS_CASE
+    rgb = synthetic_image(c["h"], c["w"], seed=c["seed"])
+    data = codec.encode(rgb, config=codec.EncoderConfig(quality=c["quality"], chroma=c["chroma"]))
+    _, lw, lh = _leaf_shapes(monkeypatch, data)
+    assert np.all(np.abs(lw - lh) <= 1)

@@ -27,9 +27,8 @@ import os
 import sys
 
 CASES = [
-    # name, h, w, seed, grey, chroma, quality, tune[, colour transform: "adaptive" when
-    # not given]; the image is conftest.synthetic_image, or conftest.test_card for names
-    # ending in _card
+    # name, h, w, seed, grey, chroma, quality, tune[, other EncoderConfig fields]; the
+    # image is conftest.synthetic_image, or conftest.test_card for names ending in _card
     ("grey_21x34_q60", 21, 34, 1, True, "auto", 60, "psnr"),
     ("c420_40x56_q35", 40, 56, 2, False, "420", 35, "psnr"),
     ("c444_33x65_q85", 33, 65, 3, False, "444", 85, "psnr"),
@@ -42,7 +41,11 @@ CASES = [
     # BT.601 planes (the path of grey and flat images); the card reaches modes 35, 36, 39
     # and 40 (format 15's final table: this seed, quality and chroma; its 4:2:0 cards
     # at seeds 9..16 left mode 40 out, a search over the chroma modes each reaches)
-    ("c444_128x160_q55_card", 128, 160, 11, False, "444", 55, "psnr", "bt601"),
+    ("c444_128x160_q55_card", 128, 160, 11, False, "444", 55, "psnr",
+     dict(colour_transform="bt601")),
+    # format 16's parts at --effort max: a half split in two quarters and a ternary split
+    # (tests/test_binary_split.py checks they are there)
+    ("c420_64x96_q60_max", 64, 96, 33, False, "420", 60, "psnr", dict(effort="max")),
 ]
 DATA = os.path.join(os.path.dirname(__file__), "..", "tests", "data")
 HOSTILE = [
@@ -90,14 +93,14 @@ def main(argv=None):
     from conftest import synthetic_image, test_card
     manifest_path = os.path.join(DATA, "streams.json")
     manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
-    for name, h, w, seed, grey, chroma, q, tune, *ct in CASES:
+    for name, h, w, seed, grey, chroma, q, tune, *extra in CASES:
         fname = f"v{FORMAT_VERSION}_{name}.bin"
         if not a.regenerate and fname in manifest:
             continue
         img = test_card(h, w, seed=seed) if name.endswith("_card") else \
             synthetic_image(h, w, seed=seed, grey=grey)
         data = codec.encode(img, config=codec.EncoderConfig(
-            quality=q, chroma=chroma, tune=tune, colour_transform=(ct or ["adaptive"])[0]))
+            quality=q, chroma=chroma, tune=tune, **(extra[0] if extra else {})))
         with open(os.path.join(DATA, fname), "wb") as f:
             f.write(data)
         out = codec.decode(data)

@@ -4,7 +4,7 @@ Anything here changes the bitstream; bump FORMAT_VERSION when it does.
 """
 
 MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
-FORMAT_VERSION = 15          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
+FORMAT_VERSION = 16          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
                              # 3: restoration filter; angular modes 11..25 project the side reference
                              # 4: per-CTU quantiser deltas
                              # 5: adaptation rates per context group, sent at the start of the payload
@@ -19,6 +19,8 @@ FORMAT_VERSION = 15          # 2: 35 intra modes with MPM coding, luma-first pla
                              # 13: luma binary splits (two halves of a node from 8x8)
                              # 14: the colour transform per image (header fields ct_*)
                              # 15: contexts start from a table (context_start.py), not at 1/2
+                             # 16: 4:1 luma parts in nodes from 16x16: a half split again, or a
+                             #     ternary split (1/4, 1/2, 1/4)
 
 # --- image limits the decoder enforces before it allocates anything --------
 MAX_DIM = 65535             # width/height fit the u16 header fields
@@ -59,9 +61,16 @@ MAX_BLOCK = 1 << LOG2_MAX_BLOCK
 # tall half (h = 2w).  SHAPE_LW / SHAPE_LH: log2 width / height; SHAPE_CC:
 # the square size class whose contexts the shape shares (its short side's).
 LOG2_MIN_BT = 3
-NUM_SHAPES = NUM_SIZES + 2 * (LOG2_MAX_BLOCK - LOG2_MIN_BT + 1)
+NUM_BT_SHAPES = NUM_SIZES + 2 * (LOG2_MAX_BLOCK - LOG2_MIN_BT + 1)
 BT_HORIZONTAL = 1           # two wide halves, top then bottom
 BT_VERTICAL = 2             # two tall halves, left then right
+# Format 16: in a node from 2**LOG2_MIN_QUARTER split in two, each half may be
+# split again along its long side into two quarters (n x n/4 or n/4 x n), or
+# the node is split in three instead (a quarter, a half, a quarter, in the
+# split's direction).  The quarters' shape classes follow the halves': per
+# node size 16..64 the wide quarter (w = 4h), then the tall one (h = 4w).
+LOG2_MIN_QUARTER = 4
+NUM_SHAPES = NUM_BT_SHAPES + 2 * (LOG2_MAX_BLOCK - LOG2_MIN_QUARTER + 1)
 
 # --- transforms ------------------------------------------------------------------
 # Blocks up to 2**LOG2_MAX_DST (every plane, every intra mode) use DST-VII in

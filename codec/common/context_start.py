@@ -100,6 +100,8 @@ _TABLE_HEX = (
     "39556b973d9ac4433d76f36b47aadecd2d66b1da8080804a3c7161562c5b3b35"
     "c237aed8a88b86354386a3937a7e0b1c2d818c90000000808080000000808080"
     "000000808080"
+    # format 16's ternary-split and quarter contexts, untrained: P(1) = 1/2
+    "808080808080"
 )
 
 

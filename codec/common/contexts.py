@@ -14,7 +14,7 @@ arguments cost tens of ns, more than the derivation itself.
 """
 import numpy as np
 
-from .constants import MODE_CFL, NUM_SIZES
+from .constants import LOG2_MAX_BLOCK, LOG2_MIN_QUARTER, MODE_CFL, NUM_SIZES
 from ..jit import inline_kernel, kernel
 
 NPT = 2
@@ -51,7 +51,10 @@ EDGE_BINS = 7          # plane uses edge offsets; CTU on (0..2 left/top on); dir
 CTX_BT = CTX_EDGE + NPT * EDGE_BINS    # format 13, luma nodes from 8x8 not split in four:
 BT_BINS = 2 * 3        # split in two (by left/top neighbours 0..2), then its direction (by the same)
 NUM_BT_NODE_SIZES = NSC - 1
-NUM_CTX = CTX_BT + NUM_BT_NODE_SIZES * BT_BINS
+NUM_QUARTER_NODE_SIZES = LOG2_MAX_BLOCK - LOG2_MIN_QUARTER + 1
+CTX_TERNARY = CTX_BT + NUM_BT_NODE_SIZES * BT_BINS   # format 16, per node size 16..64: a node
+CTX_QUARTERS = CTX_TERNARY + NUM_QUARTER_NODE_SIZES  # split in two is split in three instead;
+NUM_CTX = CTX_QUARTERS + NUM_QUARTER_NODE_SIZES      # a half is split again in two quarters
 
 
 def _context_groups():
@@ -78,7 +81,7 @@ def _context_groups():
     g[CTX_QDELTA:CTX_CCCM] = 15
     g[CTX_CCCM] = 3
     g[CTX_EDGE:CTX_BT] = 14
-    g[CTX_BT:NUM_CTX] = 0
+    g[CTX_BT:NUM_CTX] = 0          # binary splits, ternary splits, quarters: with the split flags
     assert (g >= 0).all()
     return g
 
@@ -129,6 +132,18 @@ def ctx_bt(sc, b, nb):
     """A luma node of size class sc >= 1 not split in four: b = 0 'split in
     two', 1 'vertically' (format 13); nb: left/top neighbour count (0..2)."""
     return CTX_BT + ((sc - 1) * 2 + b) * 3 + nb
+
+
+@inline_kernel
+def ctx_ternary(log2s):
+    """A luma node of 2**log2s >= 16 split in two: split in three instead (format 16)."""
+    return CTX_TERNARY + log2s - LOG2_MIN_QUARTER
+
+
+@inline_kernel
+def ctx_quarters(log2s):
+    """A half of a luma node of 2**log2s >= 16: split again in two quarters (format 16)."""
+    return CTX_QUARTERS + log2s - LOG2_MIN_QUARTER
 
 
 @inline_kernel

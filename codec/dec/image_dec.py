@@ -3,11 +3,11 @@ import numpy as np
 
 from .arith_dec import dec_failed
 from ..common.constants import (BT_HORIZONTAL, BT_VERTICAL, CB_CODED, CB_NONE, CB_OTHER,
-                                LOG2_MIN_BLOCK, LOG2_MIN_BT)
-from ..common.shapes import SHAPE_CC, SHAPE_H, SHAPE_W, bt_shape
+                                LOG2_MIN_BLOCK, LOG2_MIN_BT, LOG2_MIN_QUARTER)
+from ..common.shapes import SHAPE_CC, SHAPE_H, SHAPE_W, bt_shape, quarter_shape
 from ..common.contexts import nb_cfl, nb_nonzero, nb_split
-from .syntax_dec import (clear_box, dec_any_mode, dec_bt, dec_cbf, dec_coeffs, dec_qdelta, dec_split,
-                         dec_transform)
+from .syntax_dec import (clear_box, dec_any_mode, dec_bt, dec_cbf, dec_coeffs, dec_qdelta,
+                         dec_quarters, dec_split, dec_ternary, dec_transform)
 from ..jit import alloc_kernel, kernel
 from ..common.planes import (TREE_STACK_ROWS, forced_split, pop_node, push_quarters,
                              set_leaf_maps_once)
@@ -22,7 +22,8 @@ from ..common.transform import block_transform, transform_bin_sent
 @kernel
 def _decode_half(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, sc, ctu_ulog2, scale,
                  dep, probs, st, buf, scr):
-    """Decode one half of a luma node split in two (format 13), shape class sc."""
+    """Decode one part of a luma node split in two or three (formats 13, 16):
+    a half or a quarter, shape class sc."""
     ux = x >> LOG2_MIN_BLOCK
     uy = y >> LOG2_MIN_BLOCK
     lv = scr[R_LV]
@@ -41,6 +42,40 @@ def _decode_half(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, sc, ct
     set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, sc, mode, CB_CODED if nz else CB_NONE, lv,
                        nv, nu)
     clear_box(lv, ci, nv, nu)
+
+
+@kernel
+def _decode_parts(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, bt, ctu_ulog2,
+                  scale, dep, probs, st, buf, scr):
+    """The leaves of a luma node of 2**log2s split in two in direction bt:
+    from 16x16 (format 16) a ternary-split bin, then either the three parts
+    (quarter, half, quarter) or per half a bin saying whether it is split
+    again into two quarters; the parts in order along the direction."""
+    hs = bt_shape(log2s, bt)
+    qs = hs
+    ternary = False
+    if log2s >= LOG2_MIN_QUARTER:
+        qs = quarter_shape(log2s, bt)
+        ternary = dec_ternary(log2s, probs, st, buf) == 1
+    off = 0                 # the part's offset along the split direction
+    for k in range(3 if ternary else 2):
+        if ternary:
+            shapes = 1
+            ps = hs if k == 1 else qs
+        elif log2s >= LOG2_MIN_QUARTER and dec_quarters(log2s, probs, st, buf) == 1:
+            shapes = 2
+            ps = qs
+        else:
+            shapes = 1
+            ps = hs
+        for _ in range(shapes):
+            if dec_failed(st):
+                return
+            _decode_half(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift,
+                         x + (off if bt == BT_VERTICAL else 0),
+                         y + (off if bt == BT_HORIZONTAL else 0), ps, ctu_ulog2, scale, dep,
+                         probs, st, buf, scr)
+            off += SHAPE_W[ps] if bt == BT_VERTICAL else SHAPE_H[ps]
 
 
 @kernel
@@ -80,13 +115,8 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
         if pt == 0 and log2s >= LOG2_MIN_BT:
             bt = dec_bt(sc, snb, probs, st, buf)
             if bt != 0:
-                hs = bt_shape(log2s, bt)
-                half = n >> 1
-                for k in range(2):
-                    _decode_half(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift,
-                                 x + (k * half if bt == BT_VERTICAL else 0),
-                                 y + (k * half if bt == BT_HORIZONTAL else 0), hs, ctu_ulog2,
-                                 scale, dep, probs, st, buf, scr)
+                _decode_parts(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, bt,
+                              ctu_ulog2, scale, dep, probs, st, buf, scr)
                 continue
         mode_candidates(mmap, ux, uy, pt, lmmap, cshift, scr[R_MPM])
         mode = dec_any_mode(scr[R_MPM], pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st, buf)

@@ -15,7 +15,8 @@ from ..common.constants import (BT_HORIZONTAL, BT_VERTICAL, CFL_SIDE_LEFT, CFL_S
 from ..common.contexts import (EG_MAX_PREFIX, NUM_RATE_GROUPS, REM_PREFIX_MAX, coloc_count_mask,
                                ctx_bt, ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side, ctx_edge,
                                ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta,
-                               ctx_restore, ctx_sig, ctx_split, ctx_transform, nb_nonzero,
+                               ctx_quarters, ctx_restore, ctx_sig, ctx_split, ctx_ternary, ctx_transform,
+                               nb_nonzero,
                                rice_param, template_padded)
 from ..jit import kernel
 from ..common.probmodel import DEFAULT_RATE_INDEX, RATE_INDEX_BITS
@@ -35,6 +36,18 @@ def dec_bt(sc, nb, probs, st, buf):
     if not dec_bit(st, buf, probs, ctx_bt(sc, 0, nb)):
         return 0
     return BT_VERTICAL if dec_bit(st, buf, probs, ctx_bt(sc, 1, nb)) else BT_HORIZONTAL
+
+
+@kernel
+def dec_ternary(log2s, probs, st, buf):
+    """syntax_enc.ternary_syntax."""
+    return dec_bit(st, buf, probs, ctx_ternary(log2s))
+
+
+@kernel
+def dec_quarters(log2s, probs, st, buf):
+    """syntax_enc.quarters_syntax."""
+    return dec_bit(st, buf, probs, ctx_quarters(log2s))
 
 
 @kernel

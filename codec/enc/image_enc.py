@@ -20,16 +20,18 @@ from collections import namedtuple
 import numpy as np
 
 from ..common.constants import (BT_HORIZONTAL, BT_VERTICAL, CB_CODED, CB_NONE, CB_OTHER,
-                                LOG2_MIN_BLOCK, LOG2_MIN_BT, MAX_BLOCK, MODE_CCCM, MODE_CFL,
+                                LOG2_MIN_BLOCK, LOG2_MIN_BT, LOG2_MIN_QUARTER, MAX_BLOCK,
+                                MODE_CCCM, MODE_CFL,
                                 MODE_DC, MODE_PLANAR, NUM_MODE_SLOTS, NUM_MODES, NUM_MPM, NUM_SIZES,
                                 TR_DST7)
-from ..common.shapes import SHAPE_CC, SHAPE_H, SHAPE_LH, SHAPE_LW, SHAPE_W, bt_shape
+from ..common.shapes import SHAPE_CC, SHAPE_H, SHAPE_LH, SHAPE_LW, SHAPE_W, bt_shape, quarter_shape
 from ..common.contexts import NUM_CTX, nb_cfl, nb_nonzero, nb_split
 from .rdoq import rdoq
 from .trellis import depq_trellis
 from ..jit import alloc_kernel, inline_kernel, kernel
-from .syntax_enc import (any_mode_syntax, bt_syntax, cbf_syntax, coeff_syntax, qdelta_syntax, mode_bits_table,
-                         split_syntax, transform_syntax)
+from .syntax_enc import (any_mode_syntax, bt_syntax, cbf_syntax, coeff_syntax, qdelta_syntax,
+                         mode_bits_table, quarters_syntax, split_syntax, ternary_syntax,
+                         transform_syntax)
 from ..common.planes import (TREE_STACK_ROWS, forced_split, leaf_lh, leaf_lw, pop_node,
                              push_quarters, set_leaf_maps)
 from ..common.predict import build_refs, build_refs_wh, mode_candidates, predict_any, predict_half
@@ -42,6 +44,10 @@ from ..common.transform import (block_transform, fdct2, fdct2_low, fdct_half,
 
 _INF = 1e300
 MAX_DEPTH = 8
+# The search's name for a node's ternary split (format 16; the stream sends
+# its direction as a binary split's, then the ternary bin)
+TT_HORIZONTAL = BT_HORIZONTAL + 2
+TT_VERTICAL = BT_VERTICAL + 2
 # Mode search: SATD of the residual (+ sqrt(lambda) * mode bits) over planar,
 # DC and every coarse-th angle (every 8th for large blocks), then halving
 # steps around the best angle, and the MPMs; the best few (the effort's
@@ -216,10 +222,11 @@ def new_scratch(effort="slow", binary_split=True):
     trellis' provisional levels and back-pointers (S_PROV, S_BPS, S_BPK),
     the rank-step scales (S_SCLU), the best candidate's coefficients
     (S_BCOEF), the effort's parameter row (S_PARAMS), the bin cost table
-    (S_COSTS), and per quadtree depth the two binary splits tried: their
-    reconstruction (S_BT_REC[depth, direction - 1]), their halves' levels
-    (S_BT_LV[depth, direction - 1, half]) and modes and coded-block values
-    (S_BT_MC[depth, direction - 1, half, 0 / 1])."""
+    (S_COSTS), and per quadtree depth the binary and ternary splits tried:
+    their reconstruction (S_BT_REC[depth, split - 1], split = BT_* or
+    TT_*), their parts' levels (S_BT_LV[depth, split - 1, part]) and modes
+    and coded-block values (S_BT_MC[depth, split - 1, part]: see
+    _search_half)."""
     m = MAX_BLOCK
     return new_recon_scratch() + (
         np.zeros((m, m), np.float64), np.zeros((m, m), np.float64), np.zeros((m, m), np.float32),
@@ -230,8 +237,8 @@ def new_scratch(effort="slow", binary_split=True):
         np.zeros((m, m), np.int32), np.zeros((m * m, 4), np.int64), np.zeros((m * m, 4), np.int64),
         np.zeros((m, m), np.int64), np.zeros((m, m), np.float64),
         search_params(effort, binary_split), np.zeros((NUM_CTX, 2), np.float64),
-        np.zeros((MAX_DEPTH, 2, m, m), np.int16), np.zeros((MAX_DEPTH, 2, 2, m, m), np.int32),
-        np.zeros((MAX_DEPTH, 2, 2, 2), np.int64))
+        np.zeros((MAX_DEPTH, 4, m, m), np.int16), np.zeros((MAX_DEPTH, 4, 3, m, m), np.int32),
+        np.zeros((MAX_DEPTH, 4, 3, 7), np.int64))
 
 
 @inline_kernel
@@ -845,65 +852,178 @@ def _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, sc
 
 
 @kernel
+def _search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, hx, hy, log2s, bt, depth,
+                 ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr, mc, lsave):
+    """One half of the luma node of 2**log2s at depth split in direction bt:
+    searched as a leaf (its levels at depth + 1) and, from 16x16 (format
+    16), as two quarters along its long side (theirs at depth + 2, put
+    together at depth + 3, the half's reconstruction kept at depth + 3
+    meanwhile).  The winner stays in rec and the maps, its levels in lsave,
+    its modes and coded-block values in mc (mode, cb, quartered, then mode
+    and cb of each quarter).  Returns its J with the quarters bin."""
+    hs = bt_shape(log2s, bt)
+    jh, m, cb = _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, hx, hy, hs,
+                                  depth + 1, ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf,
+                                  scr)
+    mc[0] = m
+    mc[1] = cb
+    mc[2] = 0
+    hw = SHAPE_W[hs]
+    hh = SHAPE_H[hs]
+    src = scr[S_SAVE_LV][depth + 1]
+    for yy in range(hh):
+        for xx in range(hw):
+            lsave[yy, xx] = src[yy, xx]
+    if log2s < LOG2_MIN_QUARTER:
+        return jh
+    jh += lam * quarters_syntax(0, log2s, probs, st, buf, False)
+    hrec = scr[S_SAVE_REC][depth + 3]
+    for yy in range(hh):
+        for xx in range(hw):
+            hrec[yy, xx] = rec[hy + yy, hx + xx]
+    qs = quarter_shape(log2s, bt)
+    qw = SHAPE_W[qs]
+    qh = SHAPE_H[qs]
+    qlv = scr[S_SAVE_LV][depth + 3]
+    jq = lam * quarters_syntax(1, log2s, probs, st, buf, False)
+    for q in range(2):
+        ox = q * qw if bt == BT_VERTICAL else 0
+        oy = q * qh if bt == BT_HORIZONTAL else 0
+        jp, mq, cbq = _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift,
+                                        hx + ox, hy + oy, qs, depth + 2, ctu_ulog2, scale, dep,
+                                        lam, wd, aq, probs, st, buf, scr)
+        jq += jp
+        mc[3 + 2 * q] = mq
+        mc[4 + 2 * q] = cbq
+        qsrc = scr[S_SAVE_LV][depth + 2]
+        for yy in range(qh):
+            for xx in range(qw):
+                qlv[oy + yy, ox + xx] = qsrc[yy, xx]
+        if jq >= jh:
+            break
+    if jq < jh:
+        mc[2] = 1
+        for yy in range(hh):
+            for xx in range(hw):
+                lsave[yy, xx] = qlv[yy, xx]
+        return jq
+    for yy in range(hh):            # the half as one leaf won: back to it
+        for xx in range(hw):
+            rec[hy + yy, hx + xx] = hrec[yy, xx]
+    set_leaf_maps(smap, mmap, cbmap, cmap, hx, hy, hs, m, cb, lsave)
+    return jh
+
+
+@kernel
 def _try_halves(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, depth, snb,
                 ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr, limit):
-    """Both binary splits of the luma node at (x, y) (format 13), each half
-    searched as a leaf (its levels saved at depth + 1); each split's
-    reconstruction, levels, modes and coded-block values kept in the
-    S_BT_* slots at depth.  A split whose first half already costs `limit`
-    is abandoned.  Returns (J with the split and binary-split flags, the
-    better direction or 0 if neither beat limit)."""
+    """The binary splits of the luma node at (x, y) (format 13; each half
+    searched by _search_half, so from 16x16 as a leaf or two quarters), then
+    from 16x16 the ternary splits (format 16; the parts searched as leaves,
+    their levels at depth + 1).  Each split's reconstruction, levels, modes
+    and coded-block values kept in the S_BT_* slots at depth, indexed by
+    the split (BT_* or TT_*) - 1.  A split whose parts so far already cost
+    `limit` (or the best split's J) is abandoned.  Returns (J with the split
+    flags, the best split or 0 if none beat limit)."""
     n = 1 << log2s
     half = n >> 1
     sc = log2s - LOG2_MIN_BLOCK
     best = limit
     best_dir = 0
+    quarters = log2s >= LOG2_MIN_QUARTER
     j0 = lam * split_syntax(0, 0, sc, snb, probs, st, buf, False)
     for bt in (BT_HORIZONTAL, BT_VERTICAL):
-        hs = bt_shape(log2s, bt)
         j = j0 + lam * bt_syntax(bt, sc, snb, probs, st, buf, False)
+        if quarters:
+            j += lam * ternary_syntax(0, log2s, probs, st, buf, False)
         for k in range(2):
-            hx = x + (k * half if bt == BT_VERTICAL else 0)
-            hy = y + (k * half if bt == BT_HORIZONTAL else 0)
-            jh, m, cb = _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, hx, hy,
-                                          hs, depth + 1, ctu_ulog2, scale, dep, lam, wd, aq, probs,
-                                          st, buf, scr)
-            j += jh
-            scr[S_BT_MC][depth, bt - 1, k, 0] = m
-            scr[S_BT_MC][depth, bt - 1, k, 1] = cb
-            lsave = scr[S_BT_LV][depth, bt - 1, k]
-            src = scr[S_SAVE_LV][depth + 1]
-            for yy in range(SHAPE_H[hs]):
-                for xx in range(SHAPE_W[hs]):
-                    lsave[yy, xx] = src[yy, xx]
+            j += _search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift,
+                              x + (k * half if bt == BT_VERTICAL else 0),
+                              y + (k * half if bt == BT_HORIZONTAL else 0), log2s, bt, depth,
+                              ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr,
+                              scr[S_BT_MC][depth, bt - 1, k], scr[S_BT_LV][depth, bt - 1, k])
             if j >= best:
                 break
         if j < best:
             best = j
             best_dir = bt
-            rsave = scr[S_BT_REC][depth, bt - 1]
-            for yy in range(n):
-                for xx in range(n):
-                    rsave[yy, xx] = rec[y + yy, x + xx]
+            _keep_split_rec(rec, x, y, n, scr[S_BT_REC][depth, bt - 1])
+    if not quarters:
+        return best, best_dir
+    for bt in (BT_HORIZONTAL, BT_VERTICAL):
+        tt = bt + 2
+        hs = bt_shape(log2s, bt)
+        qs = quarter_shape(log2s, bt)
+        j = j0 + lam * (bt_syntax(bt, sc, snb, probs, st, buf, False)
+                        + ternary_syntax(1, log2s, probs, st, buf, False))
+        off = 0
+        for k in range(3):
+            ps = hs if k == 1 else qs
+            jp, m, cb = _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift,
+                                          x + (off if bt == BT_VERTICAL else 0),
+                                          y + (off if bt == BT_HORIZONTAL else 0), ps, depth + 1,
+                                          ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr)
+            j += jp
+            mc = scr[S_BT_MC][depth, tt - 1, k]
+            mc[0] = m
+            mc[1] = cb
+            mc[2] = 0
+            lsave = scr[S_BT_LV][depth, tt - 1, k]
+            src = scr[S_SAVE_LV][depth + 1]
+            for yy in range(SHAPE_H[ps]):
+                for xx in range(SHAPE_W[ps]):
+                    lsave[yy, xx] = src[yy, xx]
+            off += SHAPE_W[ps] if bt == BT_VERTICAL else SHAPE_H[ps]
+            if j >= best:
+                break
+        if j < best:
+            best = j
+            best_dir = tt
+            _keep_split_rec(rec, x, y, n, scr[S_BT_REC][depth, tt - 1])
     return best, best_dir
 
 
 @kernel
-def _put_back_halves(rec, smap, mmap, cbmap, cmap, x, y, log2s, depth, bt, scr):
-    """The binary split bt won at this node: put its reconstruction and its
-    halves' maps back (later candidates overwrote them)."""
+def _keep_split_rec(rec, x, y, n, rsave):
+    for yy in range(n):
+        for xx in range(n):
+            rsave[yy, xx] = rec[y + yy, x + xx]
+
+
+@kernel
+def _put_back_split(rec, smap, mmap, cbmap, cmap, x, y, log2s, depth, split, scr):
+    """The binary or ternary split (BT_* / TT_*) that won at this node: put
+    its reconstruction and its parts' maps back (later candidates overwrote
+    them)."""
     n = 1 << log2s
-    half = n >> 1
-    rsave = scr[S_BT_REC][depth, bt - 1]
+    rsave = scr[S_BT_REC][depth, split - 1]
     for yy in range(n):
         for xx in range(n):
             rec[y + yy, x + xx] = rsave[yy, xx]
+    ternary = split > BT_VERTICAL
+    bt = split - 2 if ternary else split
     hs = bt_shape(log2s, bt)
-    for k in range(2):
-        set_leaf_maps(smap, mmap, cbmap, cmap, x + (k * half if bt == BT_VERTICAL else 0),
-                      y + (k * half if bt == BT_HORIZONTAL else 0), hs,
-                      scr[S_BT_MC][depth, bt - 1, k, 0], scr[S_BT_MC][depth, bt - 1, k, 1],
-                      scr[S_BT_LV][depth, bt - 1, k])
+    qs = quarter_shape(log2s, bt) if log2s >= LOG2_MIN_QUARTER else hs
+    off = 0
+    for k in range(3 if ternary else 2):
+        mc = scr[S_BT_MC][depth, split - 1, k]
+        lsave = scr[S_BT_LV][depth, split - 1, k]
+        px = x + (off if bt == BT_VERTICAL else 0)
+        py = y + (off if bt == BT_HORIZONTAL else 0)
+        if ternary:
+            ps = hs if k == 1 else qs
+            set_leaf_maps(smap, mmap, cbmap, cmap, px, py, ps, mc[0], mc[1], lsave)
+            off += SHAPE_W[ps] if bt == BT_VERTICAL else SHAPE_H[ps]
+        elif mc[2]:
+            for q in range(2):
+                ox = q * SHAPE_W[qs] if bt == BT_VERTICAL else 0
+                oy = q * SHAPE_H[qs] if bt == BT_HORIZONTAL else 0
+                set_leaf_maps(smap, mmap, cbmap, cmap, px + ox, py + oy, qs, mc[3 + 2 * q],
+                              mc[4 + 2 * q], lsave[oy:, ox:])
+            off += n >> 1
+        else:
+            set_leaf_maps(smap, mmap, cbmap, cmap, px, py, hs, mc[0], mc[1], lsave)
+            off += n >> 1
 
 
 @kernel
@@ -936,7 +1056,7 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
     jsplit = np.zeros(MAX_DEPTH)
     bmode = np.zeros(MAX_DEPTH, np.int64)
     bcb = np.zeros(MAX_DEPTH, np.int64)
-    btdir = np.zeros(MAX_DEPTH, np.int64)     # the node's binary split that beat its leaf, or 0
+    btdir = np.zeros(MAX_DEPTH, np.int64)     # the split (BT_* or TT_*) that beat the leaf, or 0
     try_bt = pt == 0 and scr[S_PARAMS][P_BT] != 0 and (not dep or scr[S_PARAMS][P_BT_DEPQ] != 0)
     d = 0
     fx[0] = x0
@@ -997,7 +1117,7 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
             if stage[d] == 4 or (not forced[d] and jsplit[d] >= jleaf[d]):
                 if not forced[d] and jleaf[d] <= jsplit[d]:
                     if btdir[d] != 0:
-                        _put_back_halves(rec, smap, mmap, cbmap, cmap, x, y, log2s, d, btdir[d],
+                        _put_back_split(rec, smap, mmap, cbmap, cmap, x, y, log2s, d, btdir[d],
                                          scr)
                     else:
                         _put_back_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, bmode[d],
@@ -1043,12 +1163,14 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
         split = forced_split(x, y, n, w, h)
         bt = 0
         if not split and log2s > LOG2_MIN_BLOCK:
+            # the leaf at the node's corner tells how it was split: a half or
+            # (format 16) a quarter spanning the node is a split in two or three
             v = smap[uy, ux]
             lw = leaf_lw(v)
             lh = leaf_lh(v)
-            if lw == log2s and lh == log2s - 1:
+            if lw == log2s and log2s - 2 <= lh < log2s:
                 bt = BT_HORIZONTAL
-            elif lw == log2s - 1 and lh == log2s:
+            elif lh == log2s and log2s - 2 <= lw < log2s:
                 bt = BT_VERTICAL
             split = bt == 0 and min(lw, lh) < log2s
             snb = nb_split(smap, ux, uy, log2s)
@@ -1059,15 +1181,56 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
             sp = push_quarters(stack, sp, x, y, log2s)
             continue
         if bt != 0:
-            half = n >> 1
-            for k in range(2):
-                _write_leaf(rec, cmap, mmap, cbmap, lmmap, cshift,
-                            x + (k * half if bt == BT_VERTICAL else 0),
-                            y + (k * half if bt == BT_HORIZONTAL else 0), bt_shape(log2s, bt), pt,
-                            dep, probs, st, buf, lv, mpm)
+            _write_parts(rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, bt, pt, dep,
+                         probs, st, buf, lv, mpm)
             continue
         _write_leaf(rec, cmap, mmap, cbmap, lmmap, cshift, x, y, sc, pt, dep, probs, st, buf, lv,
                     mpm)
+
+
+@kernel
+def _short_side(smap, x, y):
+    """log2 of the short side of the decided leaf covering (x, y)."""
+    v = smap[y >> LOG2_MIN_BLOCK, x >> LOG2_MIN_BLOCK]
+    return min(leaf_lw(v), leaf_lh(v))
+
+
+@kernel
+def _write_parts(rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, bt, pt, dep, probs,
+                 st, buf, lv, mpm):
+    """The syntax of a node split in two in direction bt (image_dec's
+    _decode_parts): from 16x16 the ternary bin (a quarter at the corner
+    followed by a half), then the parts, each half after its quarters bin."""
+    hs = bt_shape(log2s, bt)
+    qs = hs
+    ternary = False
+    if log2s >= LOG2_MIN_QUARTER:
+        qs = quarter_shape(log2s, bt)
+        q = 1 << (log2s - 2)
+        ternary = _short_side(smap, x, y) == log2s - 2 and \
+            _short_side(smap, x + (q if bt == BT_VERTICAL else 0),
+                        y + (q if bt == BT_HORIZONTAL else 0)) == log2s - 1
+        ternary_syntax(1 if ternary else 0, log2s, probs, st, buf, True)
+    off = 0
+    for k in range(3 if ternary else 2):
+        px = x + (off if bt == BT_VERTICAL else 0)
+        py = y + (off if bt == BT_HORIZONTAL else 0)
+        parts = 1
+        ps = hs
+        if ternary:
+            if k != 1:
+                ps = qs
+        elif log2s >= LOG2_MIN_QUARTER:
+            if _short_side(smap, px, py) == log2s - 2:
+                parts = 2
+                ps = qs
+            quarters_syntax(1 if parts == 2 else 0, log2s, probs, st, buf, True)
+        for _ in range(parts):
+            _write_leaf(rec, cmap, mmap, cbmap, lmmap, cshift,
+                        x + (off if bt == BT_VERTICAL else 0),
+                        y + (off if bt == BT_HORIZONTAL else 0), ps, pt, dep, probs, st, buf, lv,
+                        mpm)
+            off += SHAPE_W[ps] if bt == BT_VERTICAL else SHAPE_H[ps]
 
 
 @kernel

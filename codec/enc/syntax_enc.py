@@ -19,7 +19,8 @@ from ..common.contexts import (CTX_CBF, CTX_CFL, CTX_GT1, CTX_GT2, CTX_LAST_BIT,
                                CTX_BT, CTX_SPLIT, CTX_TRANSFORM, NPT, NUM_CTX, REM_PREFIX_MAX, bit_length,
                                coloc_count, ctx_bt, ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side,
                                ctx_edge, ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode,
-                               ctx_qdelta, ctx_restore, ctx_sig, ctx_split, ctx_transform,
+                               ctx_qdelta, ctx_quarters, ctx_restore, ctx_sig, ctx_split, ctx_ternary,
+                               ctx_transform,
                                nb_nonzero, rice_param, template_wh)
 from ..jit import inline_kernel, kernel
 from ..common.probmodel import RATE_INDEX_BITS, bit_cost
@@ -110,6 +111,20 @@ def bt_syntax(bt, sc, nb, probs, st, buf, write):
     if bt:
         bits += sym(probs, ctx_bt(sc, 1, nb), 1 if bt == BT_VERTICAL else 0, st, buf, write)
     return bits
+
+
+@inline_kernel
+def ternary_syntax(ternary, log2s, probs, st, buf, write):
+    """After bt_syntax's direction, in a node of 2**log2s >= 16 (format 16):
+    1 = split in three (a quarter, a half, a quarter) instead of two."""
+    return sym(probs, ctx_ternary(log2s), ternary, st, buf, write)
+
+
+@inline_kernel
+def quarters_syntax(quartered, log2s, probs, st, buf, write):
+    """Before each half of a node of 2**log2s >= 16 split in two (format 16):
+    1 = the half is split again along its long side into two quarters."""
+    return sym(probs, ctx_quarters(log2s), quartered, st, buf, write)
 
 
 @kernel
