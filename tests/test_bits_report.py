@@ -4,8 +4,9 @@ from PIL import Image
 import codec
 from codec.common.container import HEADER_SIZE
 from codec.common.contexts import (NUM_CTX, QDELTA_BINS, ctx_bt, ctx_cbf, ctx_cccm, ctx_cfl, ctx_gt1, ctx_gt2,
-                                   ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta, ctx_edge,
-                                   ctx_restore, ctx_sig, ctx_split, ctx_transform)
+                                   ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta, ctx_quarters,
+                                   ctx_edge, ctx_restore, ctx_sig, ctx_split, ctx_ternary,
+                                   ctx_transform)
 from codec.enc.syntax_enc import (CAT_CBF, CAT_EDGE, CAT_GT, CAT_LAST, CAT_MODE, CAT_QDELTA,
                                   CAT_RESTORE, CAT_SIG, CAT_SPLIT, CAT_TRANSFORM, CTX_CATEGORY,
                                   NUM_CATS)
@@ -31,8 +32,11 @@ def test_every_context_has_its_category_and_plane():
     assert ctx_cccm() == ctx_transform(0, 1) - 1          # appended in format 9
     assert ctx_transform(1, 4) == ctx_edge(0, 0) - 1      # appended in format 10
     assert ctx_edge(1, 6) == ctx_bt(1, 0, 0) - 1          # appended in format 11
-    assert ctx_bt(4, 1, 2) == NUM_CTX - 1                 # appended in format 13
-    assert CTX_CATEGORY[ctx_bt(1, 0, 0)] == CTX_CATEGORY[ctx_bt(4, 1, 2)] == CAT_SPLIT   # luma
+    assert ctx_bt(4, 1, 2) == ctx_ternary(4) - 1          # appended in format 13
+    assert ctx_ternary(6) == ctx_quarters(4) - 1          # appended in format 16
+    assert ctx_quarters(6) == NUM_CTX - 1
+    for ctx in (ctx_bt(1, 0, 0), ctx_bt(4, 1, 2), ctx_ternary(4), ctx_quarters(6)):
+        assert CTX_CATEGORY[ctx] == CAT_SPLIT             # luma
 
 
 def test_accounted_bits_match_the_file():
