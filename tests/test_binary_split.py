@@ -1,6 +1,6 @@
-"""Binary splits (format 13) and 4:1 quarters (format 16): the parts'
-transforms, prediction and shapes, and whole images whose luma uses them,
-encoder and decoder agreeing."""
+"""Binary splits (format 13), 4:1 quarters (format 16) and parts split
+across (format 17): the parts' transforms, prediction and shapes, and whole
+images whose luma uses them, encoder and decoder agreeing."""
 import os
 
 import numpy as np
@@ -203,17 +203,59 @@ def _leaves(lw, lh):
 
 
 def _quartered_and_ternary(leaves):
-    """(quarters of a half split again, middles of ternary splits): a ternary
-    split's middle is a 2:1 part not aligned to its short side (a half of a
-    binary split always is), and its quarters are the two beside it."""
-    ternary = sum(1 for x, y, w, h in leaves if (w == 2 * h and y % h) or (h == 2 * w and x % w))
-    quarters = sum(1 for x, y, w, h in leaves if max(w, h) == 4 * min(w, h))
-    return quarters - 2 * ternary, ternary
+    """(halves split in quarters, ternary splits) recognisable in a leaf
+    tiling: a 4:1 leaf one or two quarters of its long side into its node
+    (a ternary split's quarters lie at 0 and 3/4, and a quartered half has
+    one such quarter unless it was split across); a 2:1 leaf off its short
+    side's grid (a ternary middle; a binary split's half is on it), or two
+    squares off their grid (a ternary middle split across)."""
+    quartered = sum(1 for x, y, w, h in leaves
+                    if (w == 4 * h and y % w in (h, 2 * h)) or (h == 4 * w and x % h in (w, 2 * w)))
+    middles = sum(1 for x, y, w, h in leaves if (w == 2 * h and y % h) or (h == 2 * w and x % w))
+    squares = sum(1 for x, y, w, h in leaves if w == h and (x % w or y % h))
+    return quartered, middles + squares // 2
 
 
-# format 16's stored stream (tools/make_test_streams.py): --effort max at this setting
-# codes both kinds of 4:1 parts
-QUARTERS_CASE = dict(h=64, w=96, seed=33, quality=60, chroma="420")
+def _crossed(leaves):
+    """Parts split across (format 17) recognisable in a leaf tiling: squares
+    off their size's grid (a ternary middle split across), and two equal
+    blocks side by side beside a part (not a square) twice as wide, the
+    three on the grid of twice the blocks' height (a half or a quarter split
+    across next to a part of its node: a quadtree's leaves beside a binary
+    split's part lie off that grid); then the same transposed."""
+    n = sum(1 for x, y, w, h in leaves if w == h and (x % w or y % h))
+    for t in (False, True):
+        lv = [(y, x, h, w) if t else (x, y, w, h) for x, y, w, h in leaves]
+        at = {(x, y): (w, h) for x, y, w, h in lv}
+        for x, y, w, h in lv:
+            if x % (2 * w) or (w == h and y % h) or at.get((x + w, y)) != (w, h):
+                continue
+            below = at.get((x, y + h))
+            if below and below[0] == 2 * w != below[1] and y % (2 * h) == 0:
+                n += 1
+                continue
+            for hc in (h // 2, h, 2 * h):
+                if hc != 2 * w and at.get((x, y - hc)) == (2 * w, hc) and (y - hc) % (2 * h) == 0:
+                    n += 1
+                    break
+    return n
+
+
+def test_the_split_across_detector():
+    """_crossed on hand-made tilings (4x4 units): a half split across beside
+    its sibling, a ternary middle split across, and a quadtree's bottom
+    children above a binary split's top half (not a split across)."""
+    assert _crossed([(0, 0, 2, 2), (2, 0, 2, 2), (0, 2, 4, 2)]) == 1
+    assert _crossed([(0, 0, 2, 4), (2, 0, 2, 2), (2, 2, 2, 2)]) == 1      # transposed
+    assert _crossed([(0, 0, 4, 1), (0, 1, 2, 2), (2, 1, 2, 2), (0, 3, 4, 1)]) == 2
+    assert _crossed([(0, 0, 4, 1), (0, 1, 4, 1), (0, 2, 2, 1), (2, 2, 2, 1), (0, 3, 4, 1)]) == 1
+    assert _crossed([(0, 0, 2, 2), (2, 0, 2, 2), (0, 2, 2, 2), (2, 2, 2, 2), (0, 4, 4, 2),
+                     (0, 6, 4, 2)]) == 0
+
+
+# format 16's and 17's stored stream (tools/make_test_streams.py): --effort max at this
+# setting codes both kinds of 4:1 parts and parts split across
+QUARTERS_CASE = dict(h=64, w=96, seed=53, quality=60, chroma="420")
 
 
 def test_images_with_quarters_and_ternary_splits_decode_to_the_encoders_reconstruction(
@@ -224,20 +266,25 @@ def test_images_with_quarters_and_ternary_splits_decode_to_the_encoders_reconstr
                                                      effort="max"))
     out, lw, lh = _leaf_shapes(monkeypatch, on.data)
     assert np.array_equal(out, on.recon)
-    quartered, ternary = _quartered_and_ternary(_leaves(lw, lh))
-    assert quartered > 0 and ternary > 0, (quartered, ternary)
+    leaves = _leaves(lw, lh)
+    quartered, ternary = _quartered_and_ternary(leaves)
+    assert quartered > 0 and ternary > 0 and _crossed(leaves) > 0, \
+        (quartered, ternary, _crossed(leaves))
     stored = os.path.join(os.path.dirname(__file__), "data",
                           f"v{FORMAT_VERSION}_c420_64x96_q60_max.bin")
     with open(stored, "rb") as f:
         _, lw, lh = _leaf_shapes(monkeypatch, f.read())
-    assert all(_quartered_and_ternary(_leaves(lw, lh))), "the stored stream lost its 4:1 parts"
+    leaves = _leaves(lw, lh)
+    assert all(_quartered_and_ternary(leaves)), "the stored stream lost its 4:1 parts"
+    assert _crossed(leaves) > 0, "the stored stream lost its parts split across"
 
 
 def test_the_default_effort_codes_no_quarters(monkeypatch):
     """The default effort searches binary splits of 8x8 nodes only (format
-    16's parts need 16x16 nodes), so it leaves them to --effort max."""
+    16's and 17's parts need 16x16 nodes), so it leaves them to --effort max."""
     c = QUARTERS_CASE
     rgb = synthetic_image(c["h"], c["w"], seed=c["seed"])
     data = codec.encode(rgb, config=codec.EncoderConfig(quality=c["quality"], chroma=c["chroma"]))
     _, lw, lh = _leaf_shapes(monkeypatch, data)
     assert np.all(np.abs(lw - lh) <= 1)
+    assert _crossed(_leaves(lw, lh)) == 0

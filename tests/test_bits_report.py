@@ -3,8 +3,8 @@ from PIL import Image
 
 import codec
 from codec.common.container import HEADER_SIZE
-from codec.common.contexts import (NUM_CTX, QDELTA_BINS, ctx_bt, ctx_cbf, ctx_cccm, ctx_cfl, ctx_gt1, ctx_gt2,
-                                   ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta, ctx_quarters,
+from codec.common.contexts import (NUM_CTX, QDELTA_BINS, ctx_bt, ctx_cbf, ctx_cccm, ctx_cfl,
+                                   ctx_cross, ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta, ctx_quarters,
                                    ctx_edge, ctx_restore, ctx_sig, ctx_split, ctx_ternary,
                                    ctx_transform)
 from codec.enc.syntax_enc import (CAT_CBF, CAT_EDGE, CAT_GT, CAT_LAST, CAT_MODE, CAT_QDELTA,
@@ -34,8 +34,11 @@ def test_every_context_has_its_category_and_plane():
     assert ctx_edge(1, 6) == ctx_bt(1, 0, 0) - 1          # appended in format 11
     assert ctx_bt(4, 1, 2) == ctx_ternary(4) - 1          # appended in format 13
     assert ctx_ternary(6) == ctx_quarters(4) - 1          # appended in format 16
-    assert ctx_quarters(6) == NUM_CTX - 1
-    for ctx in (ctx_bt(1, 0, 0), ctx_bt(4, 1, 2), ctx_ternary(4), ctx_quarters(6)):
+    assert ctx_quarters(6) == ctx_cross(False, 4) - 1
+    assert ctx_cross(False, 6) == ctx_cross(True, 4) - 1  # appended in format 17
+    assert ctx_cross(True, 6) == NUM_CTX - 1
+    for ctx in (ctx_bt(1, 0, 0), ctx_bt(4, 1, 2), ctx_ternary(4), ctx_quarters(6),
+                ctx_cross(False, 4), ctx_cross(True, 6)):
         assert CTX_CATEGORY[ctx] == CAT_SPLIT             # luma
 
 

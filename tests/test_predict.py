@@ -98,3 +98,60 @@ def test_horizontal_modes_through_the_work_array_equal_column_stores(lw, lh):
         predict_wh(ref, w, h, lw, lh, mode, got, 0, large)
         assert np.array_equal(got[:h, :w], want[:h, :w]), mode
         assert (want[:h, :w] >= 0).all() and (want[:h, :w] <= 4080).all()
+
+
+# Format 17: split nodes whose parts test units of their own node.  Leaves
+# (x, y, w, h in samples, relative to a 32x32 node) in decoding order.
+PART_LAYOUTS = [
+    # vertical split, the left half across in two squares, the right half a leaf
+    [(0, 0, 16, 16), (0, 16, 16, 16), (16, 0, 16, 32)],
+    # vertical split, the right half across
+    [(0, 0, 16, 32), (16, 0, 16, 16), (16, 16, 16, 16)],
+    # horizontal split, the top half across, the bottom half in quarters, the first across
+    [(0, 0, 16, 16), (16, 0, 16, 16), (0, 16, 16, 8), (16, 16, 16, 8), (0, 24, 32, 8)],
+    # vertical ternary split, the left quarter and the middle across
+    [(0, 0, 8, 16), (0, 16, 8, 16), (8, 0, 16, 16), (8, 16, 16, 16), (24, 0, 8, 32)],
+    # horizontal ternary split, the middle and the last quarter across
+    [(0, 0, 32, 8), (0, 8, 16, 16), (16, 8, 16, 16), (0, 24, 16, 8), (16, 24, 16, 8)],
+    # vertical split in quarters, the second and third across
+    [(0, 0, 8, 32), (8, 0, 8, 16), (8, 16, 8, 16), (16, 0, 8, 16), (16, 16, 8, 16),
+     (24, 0, 8, 32)],
+]
+
+
+@pytest.mark.parametrize("nx,ny", [(0, 32), (32, 0), (32, 32)])
+def test_the_encoders_node_rule_equals_the_decoded_map_for_parts(nx, ny):
+    """The encoder's availability for the parts of a split node
+    (build_refs_node_wh: inside the node its own map of decoded parts,
+    outside the z-order rule whatever its map holds there) gives the same
+    references as the decoder's map of decoded leaves, on layouts whose
+    parts test units of their node that z-order would get wrong."""
+    from codec.common.predict import build_refs_decoded_wh, build_refs_node_wh, build_refs_wh
+    w, h, cul = 96, 64, 6 - LOG2_MIN_BLOCK
+    rng = np.random.default_rng(nx + 3 * ny)
+    rec = rng.integers(0, 4080, (h, w)).astype(np.int16)
+    wu, hu = w >> LOG2_MIN_BLOCK, h >> LOG2_MIN_BLOCK
+    node = np.array([nx >> 2, ny >> 2, (nx + 32) >> 2, (ny + 32) >> 2], np.int64)
+    size = 4 * MAX_BLOCK + 1
+    bufs = [np.zeros(size, np.int64), np.zeros(size, np.bool_)]
+    dec_ref, dec_avail, enc_ref, enc_avail, z_ref, z_avail = [a.copy() for a in bufs * 3]
+    z_wrong = 0
+    for layout in PART_LAYOUTS:
+        dec_map = np.zeros((hu, wu), np.int8)      # what precedes the node, in coding order
+        for uy in range(hu):
+            for ux in range(wu):
+                dec_map[uy, ux] = unit_available(ux, uy, node[0], node[1], wu, hu, cul)
+        enc_map = rng.integers(0, 2, (hu, wu)).astype(np.int8)    # stale candidates outside
+        enc_map[node[1]:node[3], node[0]:node[2]] = 0
+        for x, y, bw, bh in layout:
+            x, y = x + nx, y + ny
+            build_refs_decoded_wh(rec, dec_map, x, y, bw, bh, cul, dec_ref, dec_avail)
+            build_refs_node_wh(rec, enc_map, x, y, bw, bh, cul, enc_ref, enc_avail, node)
+            k = 2 * (bw + bh) + 1
+            assert (dec_avail[:k] == enc_avail[:k]).all() and (dec_ref[:k] == enc_ref[:k]).all(), \
+                (layout, x, y)
+            build_refs_wh(rec, x, y, bw, bh, cul, z_ref, z_avail)
+            z_wrong += not (z_avail[:k] == dec_avail[:k]).all()
+            for m in (dec_map, enc_map):
+                m[y >> 2:(y + bh) >> 2, x >> 2:(x + bw) >> 2] = 1
+    assert z_wrong > 0, "no part tested a unit of its node against z-order"

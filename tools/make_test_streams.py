@@ -43,9 +43,9 @@ CASES = [
     # at seeds 9..16 left mode 40 out, a search over the chroma modes each reaches)
     ("c444_128x160_q55_card", 128, 160, 11, False, "444", 55, "psnr",
      dict(colour_transform="bt601")),
-    # format 16's parts at --effort max: a half split in two quarters and a ternary split
-    # (tests/test_binary_split.py checks they are there)
-    ("c420_64x96_q60_max", 64, 96, 33, False, "420", 60, "psnr", dict(effort="max")),
+    # format 16's and 17's parts at --effort max: a half split in two quarters, a ternary
+    # split and parts split across (tests/test_binary_split.py checks they are there)
+    ("c420_64x96_q60_max", 64, 96, 53, False, "420", 60, "psnr", dict(effort="max")),
 ]
 DATA = os.path.join(os.path.dirname(__file__), "..", "tests", "data")
 HOSTILE = [

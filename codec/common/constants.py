@@ -4,7 +4,7 @@ Anything here changes the bitstream; bump FORMAT_VERSION when it does.
 """
 
 MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
-FORMAT_VERSION = 16          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
+FORMAT_VERSION = 17          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
                              # 3: restoration filter; angular modes 11..25 project the side reference
                              # 4: per-CTU quantiser deltas
                              # 5: adaptation rates per context group, sent at the start of the payload
@@ -21,6 +21,9 @@ FORMAT_VERSION = 16          # 2: 35 intra modes with MPM coding, luma-first pla
                              # 15: contexts start from a table (context_start.py), not at 1/2
                              # 16: 4:1 luma parts in nodes from 16x16: a half split again, or a
                              #     ternary split (1/4, 1/2, 1/4)
+                             # 17: parts split across their long side (halves and ternary middles
+                             #     in two squares, quarters in two 2:1 blocks); availability by
+                             #     decoding order
 
 # --- image limits the decoder enforces before it allocates anything --------
 MAX_DIM = 65535             # width/height fit the u16 header fields
@@ -70,6 +73,13 @@ BT_VERTICAL = 2             # two tall halves, left then right
 # split's direction).  The quarters' shape classes follow the halves': per
 # node size 16..64 the wide quarter (w = 4h), then the tall one (h = 4w).
 LOG2_MIN_QUARTER = 4
+# Format 17: in the same nodes a part not split along its long side may be
+# split across it in two: a half or a ternary middle (n x n/2) into two
+# n/2 x n/2 squares, a quarter (n x n/4) into two n/2 x n/4 blocks (the halves'
+# shape of a node of n/2); the transposes alike.  The second half of a binary
+# split is not split across when the first one is (the four squares are the
+# quadtree's split).
+PART_LEAF, PART_QUARTERED, PART_CROSSED = 0, 1, 2     # a part's layout (encoder's codes)
 NUM_SHAPES = NUM_BT_SHAPES + 2 * (LOG2_MAX_BLOCK - LOG2_MIN_QUARTER + 1)
 
 # --- transforms ------------------------------------------------------------------

@@ -102,6 +102,8 @@ _TABLE_HEX = (
     "000000808080"
     # format 16's ternary-split and quarter contexts, untrained: P(1) = 1/2
     "808080808080"
+    # format 17's split-across contexts, untrained: P(1) = 1/2
+    "808080808080"
 )
 
 

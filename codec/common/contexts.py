@@ -54,7 +54,9 @@ NUM_BT_NODE_SIZES = NSC - 1
 NUM_QUARTER_NODE_SIZES = LOG2_MAX_BLOCK - LOG2_MIN_QUARTER + 1
 CTX_TERNARY = CTX_BT + NUM_BT_NODE_SIZES * BT_BINS   # format 16, per node size 16..64: a node
 CTX_QUARTERS = CTX_TERNARY + NUM_QUARTER_NODE_SIZES  # split in two is split in three instead;
-NUM_CTX = CTX_QUARTERS + NUM_QUARTER_NODE_SIZES      # a half is split again in two quarters
+CTX_CROSS = CTX_QUARTERS + NUM_QUARTER_NODE_SIZES    # a half is split again in two quarters;
+# format 17, per node size 16..64: a half or a ternary middle, then a quarter, split across
+NUM_CTX = CTX_CROSS + 2 * NUM_QUARTER_NODE_SIZES
 
 
 def _context_groups():
@@ -81,7 +83,7 @@ def _context_groups():
     g[CTX_QDELTA:CTX_CCCM] = 15
     g[CTX_CCCM] = 3
     g[CTX_EDGE:CTX_BT] = 14
-    g[CTX_BT:NUM_CTX] = 0          # binary splits, ternary splits, quarters: with the split flags
+    g[CTX_BT:NUM_CTX] = 0          # binary and ternary splits, quarters, splits across: with the split flags
     assert (g >= 0).all()
     return g
 
@@ -144,6 +146,13 @@ def ctx_ternary(log2s):
 def ctx_quarters(log2s):
     """A half of a luma node of 2**log2s >= 16: split again in two quarters (format 16)."""
     return CTX_QUARTERS + log2s - LOG2_MIN_QUARTER
+
+
+@inline_kernel
+def ctx_cross(quarter, log2s):
+    """A part of a luma node of 2**log2s >= 16 split in two or three (a half
+    or the middle; quarter: a quarter): split across its long side (format 17)."""
+    return CTX_CROSS + (NUM_QUARTER_NODE_SIZES if quarter else 0) + log2s - LOG2_MIN_QUARTER
 
 
 @inline_kernel

@@ -59,16 +59,19 @@ def unit_available(ux, uy, cux, cuy, wu, hu, ctu_ulog2):
 
 
 @inline_kernel
-def _outer_available(ux, uy, cux, cuy, wu, hu, ctu_ulog2, decoded, by_map):
+def _outer_available(ux, uy, cux, cuy, wu, hu, ctu_ulog2, decoded, by_map, node):
     """Below-left / above-right unit (ux, uy) of the block at unit (cux, cuy):
-    decoded before it?"""
+    decoded before it?  node (units x0, y0, x1, y1): inside it the map
+    decides, outside the z-order rule (the encoder's parts of a split node)."""
     if by_map:
         return 0 <= ux < wu and 0 <= uy < hu and decoded[uy, ux] != 0
+    if node[0] <= ux < node[2] and node[1] <= uy < node[3]:
+        return decoded[uy, ux] != 0
     return unit_available(ux, uy, cux, cuy, wu, hu, ctu_ulog2)
 
 
 @inline_kernel
-def _build_refs(rec, x, y, w, h, ctu_ulog2, ref, avail, decoded, by_map):
+def _build_refs(rec, x, y, w, h, ctu_ulog2, ref, avail, decoded, by_map, node):
     """Fill ref[0:2(w+h)+1] = left (w + h samples, bottom to top), corner,
     top (w + h, left to right) for a w x h block (squares: 2n each side).
     Availability is decided per 4x4 unit (blocks are unit-aligned).  The
@@ -94,7 +97,8 @@ def _build_refs(rec, x, y, w, h, ctu_ulog2, ref, avail, decoded, by_map):
         if j < nuh:
             a = cux > 0 and cuy + j < hu
         else:
-            a = _outer_available(cux - 1, cuy + j, cux, cuy, wu, hu, ctu_ulog2, decoded, by_map)
+            a = _outer_available(cux - 1, cuy + j, cux, cuy, wu, hu, ctu_ulog2, decoded, by_map,
+                                   node)
         for t in range(unit):
             k = n2 - 1 - (j * unit + t)
             avail[k] = a
@@ -110,7 +114,8 @@ def _build_refs(rec, x, y, w, h, ctu_ulog2, ref, avail, decoded, by_map):
         if j < nuw:
             a = cuy > 0 and cux + j < wu
         else:
-            a = _outer_available(cux + j, cuy - 1, cux, cuy, wu, hu, ctu_ulog2, decoded, by_map)
+            a = _outer_available(cux + j, cuy - 1, cux, cuy, wu, hu, ctu_ulog2, decoded, by_map,
+                                   node)
         for t in range(unit):
             k = n2 + 1 + j * unit + t
             avail[k] = a
@@ -134,6 +139,7 @@ def _build_refs(rec, x, y, w, h, ctu_ulog2, ref, avail, decoded, by_map):
 
 # build_refs' stand-in for the decoded-units map when the z-order rule decides
 _NO_MAP = np.zeros((1, 1), np.int8)
+_NO_NODE = np.zeros(4, np.int64)
 
 
 @kernel
@@ -141,13 +147,22 @@ def build_refs(rec, x, y, n, ctu_ulog2, ref, avail):
     """Fill ref[0:4n+1] = left (bottom to top), corner, top (left to right),
     availability by the z-order rule (the encoder's search, whose maps hold
     candidates as well as decisions)."""
-    _build_refs(rec, x, y, n, n, ctu_ulog2, ref, avail, _NO_MAP, False)
+    _build_refs(rec, x, y, n, n, ctu_ulog2, ref, avail, _NO_MAP, False, _NO_NODE)
 
 
 @kernel
 def build_refs_wh(rec, x, y, w, h, ctu_ulog2, ref, avail):
     """build_refs for a w x h block (a split half)."""
-    _build_refs(rec, x, y, w, h, ctu_ulog2, ref, avail, _NO_MAP, False)
+    _build_refs(rec, x, y, w, h, ctu_ulog2, ref, avail, _NO_MAP, False, _NO_NODE)
+
+
+@kernel
+def build_refs_node_wh(rec, smap, x, y, w, h, ctu_ulog2, ref, avail, node):
+    """build_refs_wh for the encoder's parts of a split node: inside the node
+    (units node[0]:node[2] x node[1]:node[3]) a unit is available when smap
+    holds a leaf there (the search clears the node's units before each
+    layout), elsewhere by the z-order rule."""
+    _build_refs(rec, x, y, w, h, ctu_ulog2, ref, avail, smap, False, node)
 
 
 @kernel
@@ -156,13 +171,13 @@ def build_refs_decoded(rec, smap, x, y, n, ctu_ulog2, ref, avail):
     (zero until a leaf is decoded): one load instead of the z-order
     computation, the same answer for a valid stream (decode 0-2 % faster,
     tools.decode_ab)."""
-    _build_refs(rec, x, y, n, n, ctu_ulog2, ref, avail, smap, True)
+    _build_refs(rec, x, y, n, n, ctu_ulog2, ref, avail, smap, True, _NO_NODE)
 
 
 @kernel
 def build_refs_decoded_wh(rec, smap, x, y, w, h, ctu_ulog2, ref, avail):
     """build_refs_decoded for a w x h block (a split half)."""
-    _build_refs(rec, x, y, w, h, ctu_ulog2, ref, avail, smap, True)
+    _build_refs(rec, x, y, w, h, ctu_ulog2, ref, avail, smap, True, _NO_NODE)
 
 
 ANGLE = np.array([0, 0, 32, 26, 21, 17, 13, 9, 5, 2, 0, -2, -5, -9, -13, -17, -21, -26,

@@ -3,11 +3,11 @@ import numpy as np
 
 from .arith_dec import dec_failed
 from ..common.constants import (BT_HORIZONTAL, BT_VERTICAL, CB_CODED, CB_NONE, CB_OTHER,
-                                LOG2_MIN_BLOCK, LOG2_MIN_BT, LOG2_MIN_QUARTER)
+                                LOG2_MIN_BLOCK, LOG2_MIN_BT, LOG2_MIN_QUARTER, NUM_SIZES)
 from ..common.shapes import SHAPE_CC, SHAPE_H, SHAPE_W, bt_shape, quarter_shape
 from ..common.contexts import nb_cfl, nb_nonzero, nb_split
 from .syntax_dec import (clear_box, dec_any_mode, dec_bt, dec_cbf, dec_coeffs, dec_qdelta,
-                         dec_quarters, dec_split, dec_ternary, dec_transform)
+                         dec_cross, dec_quarters, dec_split, dec_ternary, dec_transform)
 from ..jit import alloc_kernel, kernel
 from ..common.planes import (TREE_STACK_ROWS, forced_split, pop_node, push_quarters,
                              set_leaf_maps_once)
@@ -45,37 +45,113 @@ def _decode_half(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, sc, ct
 
 
 @kernel
+def _decode_pair(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, ss, across_x, ctu_ulog2,
+                 scale, dep, probs, st, buf, scr):
+    """A part split across its long side (format 17): two leaves of shape
+    class ss (squares from a half or a middle, 2:1 blocks from a quarter),
+    side by side (across_x) or stacked."""
+    for k in range(2):
+        if dec_failed(st):
+            return
+        px = x + (k * SHAPE_W[ss] if across_x else 0)
+        py = y + (0 if across_x else k * SHAPE_H[ss])
+        if ss < NUM_SIZES:
+            _decode_leaf(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px, py,
+                         ss + LOG2_MIN_BLOCK, 0, ctu_ulog2, scale, dep, probs, st, buf, scr)
+        else:
+            _decode_half(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px, py, ss, ctu_ulog2,
+                         scale, dep, probs, st, buf, scr)
+
+
+@kernel
+def _decode_quarter(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, bt, ctu_ulog2,
+                    scale, dep, probs, st, buf, scr):
+    """A quarter of a node of 2**log2s split in direction bt (format 16): a
+    leaf, or (format 17) split across in two leaves."""
+    if dec_cross(True, log2s, probs, st, buf) == 1:
+        _decode_pair(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y,
+                     bt_shape(log2s - 1, bt), bt == BT_HORIZONTAL, ctu_ulog2, scale, dep, probs,
+                     st, buf, scr)
+    elif not dec_failed(st):
+        _decode_half(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y,
+                     quarter_shape(log2s, bt), ctu_ulog2, scale, dep, probs, st, buf, scr)
+
+
+@kernel
 def _decode_parts(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, bt, ctu_ulog2,
                   scale, dep, probs, st, buf, scr):
     """The leaves of a luma node of 2**log2s split in two in direction bt:
     from 16x16 (format 16) a ternary-split bin, then either the three parts
     (quarter, half, quarter) or per half a bin saying whether it is split
-    again into two quarters; the parts in order along the direction."""
-    hs = bt_shape(log2s, bt)
-    qs = hs
+    again into two quarters; (format 17) a part not split along it, from
+    16x16, says whether it is split across; the parts in order along the
+    direction."""
+    n = 1 << log2s
     ternary = False
+    crossed = False
     if log2s >= LOG2_MIN_QUARTER:
-        qs = quarter_shape(log2s, bt)
         ternary = dec_ternary(log2s, probs, st, buf) == 1
-    off = 0                 # the part's offset along the split direction
     for k in range(3 if ternary else 2):
+        if dec_failed(st):
+            return
         if ternary:
-            shapes = 1
-            ps = hs if k == 1 else qs
-        elif log2s >= LOG2_MIN_QUARTER and dec_quarters(log2s, probs, st, buf) == 1:
-            shapes = 2
-            ps = qs
+            off = (0, n >> 2, 3 * (n >> 2))[k]
         else:
-            shapes = 1
-            ps = hs
-        for _ in range(shapes):
-            if dec_failed(st):
-                return
-            _decode_half(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift,
-                         x + (off if bt == BT_VERTICAL else 0),
-                         y + (off if bt == BT_HORIZONTAL else 0), ps, ctu_ulog2, scale, dep,
+            off = k * (n >> 1)
+        px = x + (off if bt == BT_VERTICAL else 0)
+        py = y + (off if bt == BT_HORIZONTAL else 0)
+        if ternary and k != 1:
+            _decode_quarter(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px, py, log2s, bt,
+                            ctu_ulog2, scale, dep, probs, st, buf, scr)
+            continue
+        if not ternary and log2s >= LOG2_MIN_QUARTER and dec_quarters(log2s, probs, st, buf) == 1:
+            qs = quarter_shape(log2s, bt)
+            for q in range(2):
+                _decode_quarter(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift,
+                                px + (q * SHAPE_W[qs] if bt == BT_VERTICAL else 0),
+                                py + (q * SHAPE_H[qs] if bt == BT_HORIZONTAL else 0), log2s, bt,
+                                ctu_ulog2, scale, dep, probs, st, buf, scr)
+            continue
+        # the second half is not split across when the first one was (format 17)
+        if log2s >= LOG2_MIN_QUARTER and not crossed and \
+                dec_cross(False, log2s, probs, st, buf) == 1:
+            crossed = not ternary
+            _decode_pair(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px, py,
+                         log2s - 1 - LOG2_MIN_BLOCK, bt == BT_HORIZONTAL, ctu_ulog2, scale, dep,
                          probs, st, buf, scr)
-            off += SHAPE_W[ps] if bt == BT_VERTICAL else SHAPE_H[ps]
+        elif not dec_failed(st):
+            _decode_half(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px, py,
+                         bt_shape(log2s, bt), ctu_ulog2, scale, dep, probs, st, buf, scr)
+
+
+@kernel
+def _decode_leaf(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, pt, ctu_ulog2,
+                 scale, dep, probs, st, buf, scr):
+    """Decode one square leaf of 2**log2s."""
+    n = 1 << log2s
+    ux = x >> LOG2_MIN_BLOCK
+    uy = y >> LOG2_MIN_BLOCK
+    sc = log2s - LOG2_MIN_BLOCK
+    lv = scr[R_LV]          # levels and coefficients: zero outside the block being
+    ci = scr[R_CI]          # decoded (dec_coeffs needs it, clear_box restores it)
+    pred = scr[R_PRED]
+    mode_candidates(mmap, ux, uy, pt, lmmap, cshift, scr[R_MPM])
+    mode = dec_any_mode(scr[R_MPM], pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st, buf)
+    nz = dec_cbf(pt, sc, nb_nonzero(cbmap, ux, uy), probs, st, buf) == 1
+    other = nz and transform_bin_sent(sc, dep) and dec_transform(pt, sc, probs, st, buf) == 1
+    cb = (CB_OTHER if other else CB_CODED) if nz else CB_NONE
+    nv = 0
+    nu = 0
+    if nz:
+        nv, nu = dec_coeffs(lv, ci, scale[sc], n, log2s, sc, pt, cmap, x, y, probs, st,
+                            buf, dep)
+    build_refs_decoded(rec, smap, x, y, n, ctu_ulog2, scr[R_REF], scr[R_AVAIL])
+    predict_any(mode, scr[R_REF], scr[R_FREF], n, log2s, pred, pt, scr[R_MAIN], scr[R_AVAIL],
+                lrec, rec, x, y, cshift)
+    reconstruct_box(pred, ci, nz, nv, nu, n, sc, block_transform(sc, other), rec, x, y,
+                    scr[R_RI], scr[R_TMPI])
+    set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, sc, mode, cb, lv, nv, nu)
+    clear_box(lv, ci, nv, nu)
 
 
 @kernel
@@ -92,10 +168,6 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
     stack[0, 1] = y0
     stack[0, 2] = lg
     sp = 1
-    ref = scr[R_REF]
-    pred = scr[R_PRED]
-    lv = scr[R_LV]          # levels and coefficients: zero outside the block being
-    ci = scr[R_CI]          # decoded (dec_coeffs needs it, clear_box restores it)
     while sp > 0 and not dec_failed(st):
         sp, x, y, log2s = pop_node(stack, sp)
         if x >= w or y >= h:
@@ -118,23 +190,8 @@ def decode_ctu(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, lg, pt
                 _decode_parts(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, bt,
                               ctu_ulog2, scale, dep, probs, st, buf, scr)
                 continue
-        mode_candidates(mmap, ux, uy, pt, lmmap, cshift, scr[R_MPM])
-        mode = dec_any_mode(scr[R_MPM], pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, probs, st, buf)
-        nz = dec_cbf(pt, sc, nb_nonzero(cbmap, ux, uy), probs, st, buf) == 1
-        other = nz and transform_bin_sent(sc, dep) and dec_transform(pt, sc, probs, st, buf) == 1
-        cb = (CB_OTHER if other else CB_CODED) if nz else CB_NONE
-        nv = 0
-        nu = 0
-        if nz:
-            nv, nu = dec_coeffs(lv, ci, scale[sc], n, log2s, sc, pt, cmap, x, y, probs, st,
-                                buf, dep)
-        build_refs_decoded(rec, smap, x, y, n, ctu_ulog2, ref, scr[R_AVAIL])
-        predict_any(mode, ref, scr[R_FREF], n, log2s, pred, pt, scr[R_MAIN], scr[R_AVAIL], lrec,
-                    rec, x, y, cshift)
-        reconstruct_box(pred, ci, nz, nv, nu, n, sc, block_transform(sc, other), rec, x, y,
-                        scr[R_RI], scr[R_TMPI])
-        set_leaf_maps_once(smap, mmap, cbmap, cmap, x, y, sc, mode, cb, lv, nv, nu)
-        clear_box(lv, ci, nv, nu)
+        _decode_leaf(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, pt,
+                     ctu_ulog2, scale, dep, probs, st, buf, scr)
 
 
 @alloc_kernel

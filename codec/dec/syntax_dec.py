@@ -15,7 +15,7 @@ from ..common.constants import (BT_HORIZONTAL, BT_VERTICAL, CFL_SIDE_LEFT, CFL_S
 from ..common.contexts import (EG_MAX_PREFIX, NUM_RATE_GROUPS, REM_PREFIX_MAX, coloc_count_mask,
                                ctx_bt, ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side, ctx_edge,
                                ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode, ctx_qdelta,
-                               ctx_quarters, ctx_restore, ctx_sig, ctx_split, ctx_ternary, ctx_transform,
+                               ctx_cross, ctx_quarters, ctx_restore, ctx_sig, ctx_split, ctx_ternary, ctx_transform,
                                nb_nonzero,
                                rice_param, template_padded)
 from ..jit import kernel
@@ -48,6 +48,12 @@ def dec_ternary(log2s, probs, st, buf):
 def dec_quarters(log2s, probs, st, buf):
     """syntax_enc.quarters_syntax."""
     return dec_bit(st, buf, probs, ctx_quarters(log2s))
+
+
+@kernel
+def dec_cross(quarter, log2s, probs, st, buf):
+    """syntax_enc.cross_syntax."""
+    return dec_bit(st, buf, probs, ctx_cross(quarter, log2s))
 
 
 @kernel

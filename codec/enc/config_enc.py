@@ -55,8 +55,9 @@ class EncoderConfig:
     binary_split: the luma search also tries luma nodes split in two
     halves (format 13; the node sizes by effort: 8x8 at "slow", every size
     at "max", where from 16x16 it also tries each half split again into 4:1
-    quarters and the node split in three, format 16); False: never (the
-    stream then codes every such choice as 'not split').
+    quarters and the node split in three, format 16, and each part split
+    across its long side, format 17); False: never (the stream then codes
+    every such choice as 'not split').
     colour_transform: "adaptive" (format 14) codes the planes of the image's
     own decorrelating transform (enc/colour_enc.colour_transform: +0.09 dB
     at 0.15 bpp and -3 % bits at MS-SSIM 0.993 on the corpus against

@@ -6,10 +6,14 @@ For each CTU (raster order) and each plane, two passes:
      angles refined around the best, the MPMs; chroma: the MPMs and CfL; then
      full RD for the best few: DCT, RDOQ, rates from the frozen context
      states), then (luma, from 8x8, format 13) the node split in two halves
-     each way, then the split in four; the cheapest J = D + lambda*R wins;
+     each way (from 16x16, formats 16 and 17: in three, and each part as a
+     leaf or split again along or across its long side), then the split in
+     four; the cheapest J = D + lambda*R wins;
   2. write: the decided tree is coded with live contexts; the levels and the
      reconstruction are those of the search, which are exactly what the
-     decoder computes (every leaf was predicted from final neighbours).
+     decoder computes (every leaf was predicted from final neighbours: the
+     parts of a split node take their availability from the node's map of
+     decoded parts, S_NODE).
 Per-plane state lives in arrays: rec (reconstruction), cmap (signed levels at
 their block-local positions, for the co-located contexts), and 4x4-unit
 maps smap (leaf shape: planes.leaf_code), mmap (mode), cbmap (coded-block flag).
@@ -21,6 +25,7 @@ import numpy as np
 
 from ..common.constants import (BT_HORIZONTAL, BT_VERTICAL, CB_CODED, CB_NONE, CB_OTHER,
                                 LOG2_MIN_BLOCK, LOG2_MIN_BT, LOG2_MIN_QUARTER, MAX_BLOCK,
+                                PART_CROSSED, PART_LEAF, PART_QUARTERED,
                                 MODE_CCCM, MODE_CFL,
                                 MODE_DC, MODE_PLANAR, NUM_MODE_SLOTS, NUM_MODES, NUM_MPM, NUM_SIZES,
                                 TR_DST7)
@@ -29,12 +34,13 @@ from ..common.contexts import NUM_CTX, nb_cfl, nb_nonzero, nb_split
 from .rdoq import rdoq
 from .trellis import depq_trellis
 from ..jit import alloc_kernel, inline_kernel, kernel
-from .syntax_enc import (any_mode_syntax, bt_syntax, cbf_syntax, coeff_syntax, qdelta_syntax,
+from .syntax_enc import (any_mode_syntax, bt_syntax, cbf_syntax, coeff_syntax, cross_syntax,
+                         qdelta_syntax,
                          mode_bits_table, quarters_syntax, split_syntax, ternary_syntax,
                          transform_syntax)
 from ..common.planes import (TREE_STACK_ROWS, forced_split, leaf_lh, leaf_lw, pop_node,
                              push_quarters, set_leaf_maps)
-from ..common.predict import build_refs, build_refs_wh, mode_candidates, predict_any, predict_half
+from ..common.predict import build_refs_node_wh, mode_candidates, predict_any, predict_half
 from ..common.probmodel import fill_costs
 from ..common.quant import set_ctu_step
 from ..common.recon import (NUM_RECON_SLOTS, R_AVAIL, R_CI, R_FREF, R_LV, R_MAIN, R_MPM, R_PRED,
@@ -43,7 +49,14 @@ from ..common.transform import (block_transform, fdct2, fdct2_low, fdct_half,
                                 transform_bin_sent)
 
 _INF = 1e300
-MAX_DEPTH = 8
+MAX_DEPTH = 12     # quadtree depths 0..4, a split node's parts searched up to 6 below
+# A part's leaves (S_BT_MC, S_PART_MC rows): their count, then (x, y offset in
+# the part, shape class, mode, coded-block value) for each (at most 4: a half
+# in two quarters each split across), then the part's layout: PART_* and, for
+# a quartered half, QUARTER_CROSSED << q for each quarter q split across
+MC_LEN = 22
+MC_LAYOUT = 21
+QUARTER_CROSSED = 4
 # The search's name for a node's ternary split (format 16; the stream sends
 # its direction as a binary split's, then the ternary bin)
 TT_HORIZONTAL = BT_HORIZONTAL + 2
@@ -209,8 +222,8 @@ def search_params(effort, binary_split=True):
 S_REF, S_AVAIL, S_PRED, S_LV, S_CI, S_RI, S_TMPI, S_FREF, S_MAIN, S_MPM = (
     R_REF, R_AVAIL, R_PRED, R_LV, R_CI, R_RI, R_TMPI, R_FREF, R_MAIN, R_MPM)
 S_BLK, S_COEF, S_TMPF, S_WORK, S_SAVE_REC, S_SAVE_LV, S_EST, S_HAD, S_EO, S_MBITS, S_PROV, \
-    S_BPS, S_BPK, S_SCLU, S_BCOEF, S_PARAMS, S_COSTS, S_BT_REC, S_BT_LV, S_BT_MC = \
-    range(NUM_RECON_SLOTS, NUM_RECON_SLOTS + 20)
+    S_BPS, S_BPK, S_SCLU, S_BCOEF, S_PARAMS, S_COSTS, S_BT_REC, S_BT_LV, S_BT_MC, S_PART_MC, \
+    S_NODE, S_ND = range(NUM_RECON_SLOTS, NUM_RECON_SLOTS + 23)
 
 
 def new_scratch(effort="slow", binary_split=True):
@@ -222,11 +235,14 @@ def new_scratch(effort="slow", binary_split=True):
     trellis' provisional levels and back-pointers (S_PROV, S_BPS, S_BPK),
     the rank-step scales (S_SCLU), the best candidate's coefficients
     (S_BCOEF), the effort's parameter row (S_PARAMS), the bin cost table
-    (S_COSTS), and per quadtree depth the binary and ternary splits tried:
+    (S_COSTS), per quadtree depth the binary and ternary splits tried:
     their reconstruction (S_BT_REC[depth, split - 1], split = BT_* or
-    TT_*), their parts' levels (S_BT_LV[depth, split - 1, part]) and modes
-    and coded-block values (S_BT_MC[depth, split - 1, part]: see
-    _search_half)."""
+    TT_*), their parts' levels (S_BT_LV[depth, split - 1, part]) and leaves
+    (S_BT_MC[depth, split - 1, part]: see MC_LEN), a part's candidate leaves
+    per slot (S_PART_MC), the split node whose parts are being searched
+    (S_NODE: units x0, y0, x1, y1; zeros outside _try_halves), and the
+    layout code of each node's winning split for write_ctu (S_ND[depth,
+    unit y, unit x] in the CTU; 0: a leaf or the split in four)."""
     m = MAX_BLOCK
     return new_recon_scratch() + (
         np.zeros((m, m), np.float64), np.zeros((m, m), np.float64), np.zeros((m, m), np.float32),
@@ -238,7 +254,9 @@ def new_scratch(effort="slow", binary_split=True):
         np.zeros((m, m), np.int64), np.zeros((m, m), np.float64),
         search_params(effort, binary_split), np.zeros((NUM_CTX, 2), np.float64),
         np.zeros((MAX_DEPTH, 4, m, m), np.int16), np.zeros((MAX_DEPTH, 4, 3, m, m), np.int32),
-        np.zeros((MAX_DEPTH, 4, 3, 7), np.int64))
+        np.zeros((MAX_DEPTH, 4, 3, MC_LEN), np.int64), np.zeros((MAX_DEPTH, MC_LEN), np.int64),
+        np.zeros(4, np.int64), np.zeros((MAX_DEPTH, m >> LOG2_MIN_BLOCK, m >> LOG2_MIN_BLOCK),
+                                        np.int64))
 
 
 @inline_kernel
@@ -633,7 +651,7 @@ def _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, l
     wd = wd * _unit_mean(aq, ux, uy, n >> LOG2_MIN_BLOCK)
     scl = scale[sc]
     save_lv = scr[S_SAVE_LV][depth]
-    build_refs(rec, x, y, n, ctu_ulog2, scr[S_REF], scr[S_AVAIL])
+    build_refs_node_wh(rec, smap, x, y, n, n, ctu_ulog2, scr[S_REF], scr[S_AVAIL], scr[S_NODE])
     mode_candidates(mmap, ux, uy, pt, lmmap, cshift, scr[S_MPM])
     _preselect(org, rec, lrec, x, y, n, log2s, pt, nb_cfl(mmap, ux, uy) if pt != 0 else 0, cshift,
                lam, wd, probs, scr)
@@ -773,7 +791,7 @@ def _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, sc
     blk = scr[S_BLK]
     coef = scr[S_COEF]
     lv = scr[S_LV]
-    build_refs_wh(rec, x, y, w, h, ctu_ulog2, scr[S_REF], scr[S_AVAIL])
+    build_refs_node_wh(rec, smap, x, y, w, h, ctu_ulog2, scr[S_REF], scr[S_AVAIL], scr[S_NODE])
     mode_candidates(mmap, ux, uy, 0, lmmap, cshift, scr[S_MPM])
     _preselect_half(org, x, y, sc, lam, wd, probs, scr)
     cnb = nb_nonzero(cbmap, ux, uy)
@@ -852,134 +870,296 @@ def _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, sc
 
 
 @kernel
-def _search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, hx, hy, log2s, bt, depth,
-                 ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr, mc, lsave):
-    """One half of the luma node of 2**log2s at depth split in direction bt:
-    searched as a leaf (its levels at depth + 1) and, from 16x16 (format
-    16), as two quarters along its long side (theirs at depth + 2, put
-    together at depth + 3, the half's reconstruction kept at depth + 3
-    meanwhile).  The winner stays in rec and the maps, its levels in lsave,
-    its modes and coded-block values in mc (mode, cb, quartered, then mode
-    and cb of each quarter).  Returns its J with the quarters bin."""
-    hs = bt_shape(log2s, bt)
-    jh, m, cb = _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, hx, hy, hs,
-                                  depth + 1, ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf,
-                                  scr)
-    mc[0] = m
-    mc[1] = cb
-    mc[2] = 0
-    hw = SHAPE_W[hs]
-    hh = SHAPE_H[hs]
-    src = scr[S_SAVE_LV][depth + 1]
-    for yy in range(hh):
-        for xx in range(hw):
-            lsave[yy, xx] = src[yy, xx]
-    if log2s < LOG2_MIN_QUARTER:
-        return jh
-    jh += lam * quarters_syntax(0, log2s, probs, st, buf, False)
-    hrec = scr[S_SAVE_REC][depth + 3]
-    for yy in range(hh):
-        for xx in range(hw):
-            hrec[yy, xx] = rec[hy + yy, hx + xx]
-    qs = quarter_shape(log2s, bt)
-    qw = SHAPE_W[qs]
-    qh = SHAPE_H[qs]
-    qlv = scr[S_SAVE_LV][depth + 3]
-    jq = lam * quarters_syntax(1, log2s, probs, st, buf, False)
-    for q in range(2):
-        ox = q * qw if bt == BT_VERTICAL else 0
-        oy = q * qh if bt == BT_HORIZONTAL else 0
-        jp, mq, cbq = _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift,
-                                        hx + ox, hy + oy, qs, depth + 2, ctu_ulog2, scale, dep,
-                                        lam, wd, aq, probs, st, buf, scr)
-        jq += jp
-        mc[3 + 2 * q] = mq
-        mc[4 + 2 * q] = cbq
-        qsrc = scr[S_SAVE_LV][depth + 2]
-        for yy in range(qh):
-            for xx in range(qw):
-                qlv[oy + yy, ox + xx] = qsrc[yy, xx]
-        if jq >= jh:
-            break
-    if jq < jh:
-        mc[2] = 1
-        for yy in range(hh):
-            for xx in range(hw):
-                lsave[yy, xx] = qlv[yy, xx]
-        return jq
-    for yy in range(hh):            # the half as one leaf won: back to it
-        for xx in range(hw):
-            rec[hy + yy, hx + xx] = hrec[yy, xx]
-    set_leaf_maps(smap, mmap, cbmap, cmap, hx, hy, hs, m, cb, lsave)
-    return jh
+def _mc_set_leaf(mc, i, ox, oy, sc, mode, cb):
+    b = 1 + 5 * i
+    mc[b] = ox
+    mc[b + 1] = oy
+    mc[b + 2] = sc
+    mc[b + 3] = mode
+    mc[b + 4] = cb
 
 
 @kernel
-def _try_halves(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, depth, snb,
+def _part_maps(smap, mmap, cbmap, cmap, px, py, mc, lsave):
+    """A part's leaves (mc; levels in lsave at part-local positions) into the maps."""
+    for i in range(mc[0]):
+        b = 1 + 5 * i
+        ox = mc[b]
+        oy = mc[b + 1]
+        set_leaf_maps(smap, mmap, cbmap, cmap, px + ox, py + oy, mc[b + 2], mc[b + 3], mc[b + 4],
+                      lsave[oy:, ox:])
+
+
+@kernel
+def _clear_units(smap, x, y, w, h):
+    """Mark the units of a region not decoded (parts' availability, S_NODE)."""
+    for uy in range(y >> LOG2_MIN_BLOCK, (y + h) >> LOG2_MIN_BLOCK):
+        for ux in range(x >> LOG2_MIN_BLOCK, (x + w) >> LOG2_MIN_BLOCK):
+            smap[uy, ux] = 0
+
+
+@kernel
+def _copy_in(dst, src, x, y, w, h):
+    """dst[:h, :w] = src[y:y + h, x:x + w]"""
+    for yy in range(h):
+        for xx in range(w):
+            dst[yy, xx] = src[y + yy, x + xx]
+
+
+@kernel
+def _copy_out(dst, src, x, y, w, h):
+    """dst[y:y + h, x:x + w] = src[:h, :w]"""
+    for yy in range(h):
+        for xx in range(w):
+            dst[y + yy, x + xx] = src[yy, xx]
+
+
+@kernel
+def _any_leaf(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, sc, depth, ctu_ulog2,
+              scale, dep, lam, wd, aq, probs, st, buf, scr):
+    """A luma part's leaf of any shape class: squares through _leaf_search."""
+    if sc < NUM_SIZES:
+        return _leaf_search(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y,
+                            sc + LOG2_MIN_BLOCK, depth, 0, ctu_ulog2, scale, dep, lam, wd, aq,
+                            probs, st, buf, scr)
+    return _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, sc, depth,
+                             ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr)
+
+
+@kernel
+def _search_pair(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px, py, ss, across_x,
+                 depth, ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr, jbase, limit,
+                 cand, mc):
+    """A part split across in two leaves of shape ss (side by side if
+    across_x, else stacked): J from jbase, stopping at limit; their levels
+    into cand, their entries into mc (mc[0] = 2)."""
+    j = jbase
+    w = SHAPE_W[ss]
+    h = SHAPE_H[ss]
+    mc[0] = 2
+    for k in range(2):
+        ox = k * w if across_x else 0
+        oy = 0 if across_x else k * h
+        jp, m, cb = _any_leaf(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px + ox,
+                              py + oy, ss, depth, ctu_ulog2, scale, dep, lam, wd, aq, probs, st,
+                              buf, scr)
+        j += jp
+        if j >= limit:
+            return j
+        src = scr[S_SAVE_LV][depth]
+        for yy in range(h):
+            for xx in range(w):
+                cand[oy + yy, ox + xx] = src[yy, xx]
+        _mc_set_leaf(mc, k, ox, oy, ss, m, cb)
+    return j
+
+
+@kernel
+def _search_quarter(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, qx, qy, log2s, bt,
+                    dq, ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr, mc, lsave):
+    """A quarter of a node of 2**log2s split in direction bt: a leaf or
+    (format 17) split across in two 2:1 leaves.  Slots dq .. dq + 2."""
+    qs = quarter_shape(log2s, bt)
+    w = SHAPE_W[qs]
+    h = SHAPE_H[qs]
+    jl, m, cb = _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, qx, qy, qs,
+                                  dq, ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr)
+    src = scr[S_SAVE_LV][dq]
+    for yy in range(h):
+        for xx in range(w):
+            lsave[yy, xx] = src[yy, xx]
+    mc[0] = 1
+    mc[MC_LAYOUT] = PART_LEAF
+    _mc_set_leaf(mc, 0, 0, 0, qs, m, cb)
+    jl += lam * cross_syntax(0, True, log2s, probs, st, buf, False)
+    bkp = scr[S_SAVE_REC][dq + 2]
+    _copy_in(bkp, rec, qx, qy, w, h)
+    _clear_units(smap, qx, qy, w, h)
+    cand = scr[S_SAVE_LV][dq + 2]
+    mct = scr[S_PART_MC][dq + 2]
+    jc = _search_pair(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, qx, qy,
+                      bt_shape(log2s - 1, bt), bt == BT_HORIZONTAL, dq + 1, ctu_ulog2, scale,
+                      dep, lam, wd, aq, probs, st, buf, scr,
+                      lam * cross_syntax(1, True, log2s, probs, st, buf, False), jl, cand, mct)
+    if jc < jl:
+        for i in range(MC_LEN):
+            mc[i] = mct[i]
+        mc[MC_LAYOUT] = PART_CROSSED
+        for yy in range(h):
+            for xx in range(w):
+                lsave[yy, xx] = cand[yy, xx]
+        return jc
+    _copy_out(rec, bkp, qx, qy, w, h)
+    _part_maps(smap, mmap, cbmap, cmap, qx, qy, mc, lsave)
+    return jl
+
+
+@kernel
+def _search_part(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px, py, mid, log2s, bt,
+                 d0, ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr, mc, lsave,
+                 no_cross):
+    """A half (mid: the middle of a ternary split) of a node of 2**log2s
+    split in direction bt: a leaf, (halves from 16x16, format 16) two
+    quarters along its long side, or (format 17) two squares across it.
+    The winner stays in rec and the maps, its leaves in mc, their levels in
+    lsave at part-local positions.  Slots d0 .. d0 + 5.  Returns its J with
+    its bins."""
+    ps = bt_shape(log2s, bt)
+    w = SHAPE_W[ps]
+    h = SHAPE_H[ps]
+    jl, m, cb = _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, px, py, ps,
+                                  d0, ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr)
+    src = scr[S_SAVE_LV][d0]
+    for yy in range(h):
+        for xx in range(w):
+            lsave[yy, xx] = src[yy, xx]
+    mc[0] = 1
+    mc[MC_LAYOUT] = PART_LEAF
+    _mc_set_leaf(mc, 0, 0, 0, ps, m, cb)
+    quart = (not mid) and log2s >= LOG2_MIN_QUARTER
+    cross = log2s >= LOG2_MIN_QUARTER and not no_cross
+    if quart:
+        jl += lam * quarters_syntax(0, log2s, probs, st, buf, False)
+    if cross:
+        jl += lam * cross_syntax(0, False, log2s, probs, st, buf, False)
+    if not quart and not cross:
+        return jl
+    best = jl
+    bkp = scr[S_SAVE_REC][d0 + 5]
+    _copy_in(bkp, rec, px, py, w, h)
+    cand = scr[S_SAVE_LV][d0 + 4]
+    mct = scr[S_PART_MC][d0 + 4]
+    if quart:
+        _clear_units(smap, px, py, w, h)
+        qs = quarter_shape(log2s, bt)
+        mq = scr[S_PART_MC][d0 + 1]
+        j = lam * quarters_syntax(1, log2s, probs, st, buf, False)
+        mct[0] = 0
+        lay = PART_QUARTERED
+        for q in range(2):
+            ox = q * SHAPE_W[qs] if bt == BT_VERTICAL else 0
+            oy = q * SHAPE_H[qs] if bt == BT_HORIZONTAL else 0
+            j += _search_quarter(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px + ox,
+                                 py + oy, log2s, bt, d0 + 1, ctu_ulog2, scale, dep, lam, wd, aq,
+                                 probs, st, buf, scr, mq, cand[oy:, ox:])
+            for i in range(mq[0]):
+                b = 1 + 5 * i
+                _mc_set_leaf(mct, mct[0] + i, mq[b] + ox, mq[b + 1] + oy, mq[b + 2], mq[b + 3],
+                             mq[b + 4])
+            mct[0] += mq[0]
+            if mq[MC_LAYOUT] == PART_CROSSED:
+                lay |= QUARTER_CROSSED << q
+            if j >= best:
+                break
+        if j < best:
+            best = j
+            for i in range(MC_LEN):
+                mc[i] = mct[i]
+            mc[MC_LAYOUT] = lay
+            for yy in range(h):
+                for xx in range(w):
+                    lsave[yy, xx] = cand[yy, xx]
+            _copy_in(bkp, rec, px, py, w, h)
+        else:
+            _copy_out(rec, bkp, px, py, w, h)
+            _part_maps(smap, mmap, cbmap, cmap, px, py, mc, lsave)
+    if cross:
+        _clear_units(smap, px, py, w, h)
+        j0 = lam * cross_syntax(1, False, log2s, probs, st, buf, False)
+        if quart:
+            j0 += lam * quarters_syntax(0, log2s, probs, st, buf, False)
+        j = _search_pair(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px, py,
+                         log2s - 1 - LOG2_MIN_BLOCK, bt == BT_HORIZONTAL, d0 + 1, ctu_ulog2,
+                         scale, dep, lam, wd, aq, probs, st, buf, scr, j0, best, cand, mct)
+        if j < best:
+            best = j
+            for i in range(MC_LEN):
+                mc[i] = mct[i]
+            mc[MC_LAYOUT] = PART_CROSSED
+            for yy in range(h):
+                for xx in range(w):
+                    lsave[yy, xx] = cand[yy, xx]
+        else:
+            _copy_out(rec, bkp, px, py, w, h)
+            _part_maps(smap, mmap, cbmap, cmap, px, py, mc, lsave)
+    return best
+
+
+@kernel
+def _try_halves(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s, depth, snb,
                 ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr, limit):
     """The binary splits of the luma node at (x, y) (format 13; each half
-    searched by _search_half, so from 16x16 as a leaf or two quarters), then
-    from 16x16 the ternary splits (format 16; the parts searched as leaves,
-    their levels at depth + 1).  Each split's reconstruction, levels, modes
-    and coded-block values kept in the S_BT_* slots at depth, indexed by
-    the split (BT_* or TT_*) - 1.  A split whose parts so far already cost
-    `limit` (or the best split's J) is abandoned.  Returns (J with the split
-    flags, the best split or 0 if none beat limit)."""
+    searched by _search_part), then from 16x16 the ternary splits (format
+    16; the side quarters by _search_quarter, the middle by _search_part).
+    Each split's reconstruction, parts' levels and leaves kept in the S_BT_*
+    slots at depth, indexed by the split (BT_* or TT_*) - 1.  A split whose
+    parts so far already cost `limit` (or the best split's J) is abandoned.
+    While the parts are searched, S_NODE holds the node: the units inside it
+    are available when decoded (smap cleared before each layout).  Returns
+    (J with the split flags, the best split or 0 if none beat limit)."""
     n = 1 << log2s
     half = n >> 1
     sc = log2s - LOG2_MIN_BLOCK
     best = limit
     best_dir = 0
     quarters = log2s >= LOG2_MIN_QUARTER
+    node = scr[S_NODE]
+    node[0] = x >> LOG2_MIN_BLOCK
+    node[1] = y >> LOG2_MIN_BLOCK
+    node[2] = (x + n) >> LOG2_MIN_BLOCK
+    node[3] = (y + n) >> LOG2_MIN_BLOCK
     j0 = lam * split_syntax(0, 0, sc, snb, probs, st, buf, False)
     for bt in (BT_HORIZONTAL, BT_VERTICAL):
+        _clear_units(smap, x, y, n, n)
         j = j0 + lam * bt_syntax(bt, sc, snb, probs, st, buf, False)
         if quarters:
             j += lam * ternary_syntax(0, log2s, probs, st, buf, False)
         for k in range(2):
-            j += _search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift,
+            j += _search_part(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift,
                               x + (k * half if bt == BT_VERTICAL else 0),
-                              y + (k * half if bt == BT_HORIZONTAL else 0), log2s, bt, depth,
-                              ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr,
-                              scr[S_BT_MC][depth, bt - 1, k], scr[S_BT_LV][depth, bt - 1, k])
+                              y + (k * half if bt == BT_HORIZONTAL else 0), False, log2s, bt,
+                              depth + 1, ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr,
+                              scr[S_BT_MC][depth, bt - 1, k], scr[S_BT_LV][depth, bt - 1, k],
+                              k == 1 and scr[S_BT_MC][depth, bt - 1, 0][MC_LAYOUT] == PART_CROSSED)
             if j >= best:
                 break
         if j < best:
             best = j
             best_dir = bt
             _keep_split_rec(rec, x, y, n, scr[S_BT_REC][depth, bt - 1])
-    if not quarters:
-        return best, best_dir
-    for bt in (BT_HORIZONTAL, BT_VERTICAL):
-        tt = bt + 2
-        hs = bt_shape(log2s, bt)
-        qs = quarter_shape(log2s, bt)
-        j = j0 + lam * (bt_syntax(bt, sc, snb, probs, st, buf, False)
-                        + ternary_syntax(1, log2s, probs, st, buf, False))
-        off = 0
-        for k in range(3):
-            ps = hs if k == 1 else qs
-            jp, m, cb = _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift,
-                                          x + (off if bt == BT_VERTICAL else 0),
-                                          y + (off if bt == BT_HORIZONTAL else 0), ps, depth + 1,
-                                          ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr)
-            j += jp
-            mc = scr[S_BT_MC][depth, tt - 1, k]
-            mc[0] = m
-            mc[1] = cb
-            mc[2] = 0
-            lsave = scr[S_BT_LV][depth, tt - 1, k]
-            src = scr[S_SAVE_LV][depth + 1]
-            for yy in range(SHAPE_H[ps]):
-                for xx in range(SHAPE_W[ps]):
-                    lsave[yy, xx] = src[yy, xx]
-            off += SHAPE_W[ps] if bt == BT_VERTICAL else SHAPE_H[ps]
-            if j >= best:
-                break
-        if j < best:
-            best = j
-            best_dir = tt
-            _keep_split_rec(rec, x, y, n, scr[S_BT_REC][depth, tt - 1])
+    if quarters:
+        for bt in (BT_HORIZONTAL, BT_VERTICAL):
+            _clear_units(smap, x, y, n, n)
+            tt = bt + 2
+            qs = quarter_shape(log2s, bt)
+            j = j0 + lam * (bt_syntax(bt, sc, snb, probs, st, buf, False)
+                            + ternary_syntax(1, log2s, probs, st, buf, False))
+            off = 0
+            for k in range(3):
+                px = x + (off if bt == BT_VERTICAL else 0)
+                py = y + (off if bt == BT_HORIZONTAL else 0)
+                mc = scr[S_BT_MC][depth, tt - 1, k]
+                lsave = scr[S_BT_LV][depth, tt - 1, k]
+                if k == 1:
+                    j += _search_part(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px,
+                                      py, True, log2s, bt, depth + 1, ctu_ulog2, scale, dep, lam,
+                                      wd, aq, probs, st, buf, scr, mc, lsave, False)
+                    off += half
+                else:
+                    j += _search_quarter(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift,
+                                         px, py, log2s, bt, depth + 1, ctu_ulog2, scale, dep, lam,
+                                         wd, aq, probs, st, buf, scr, mc, lsave)
+                    off += SHAPE_W[qs] if bt == BT_VERTICAL else SHAPE_H[qs]
+                if j >= best:
+                    break
+            if j < best:
+                best = j
+                best_dir = tt
+                _keep_split_rec(rec, x, y, n, scr[S_BT_REC][depth, tt - 1])
+    node[0] = 0
+    node[1] = 0
+    node[2] = 0
+    node[3] = 0
     return best, best_dir
 
 
@@ -991,39 +1171,37 @@ def _keep_split_rec(rec, x, y, n, rsave):
 
 
 @kernel
+def _split_parts(log2s, split, k):
+    """Part k's offset along the split and whether it is a quarter."""
+    n = 1 << log2s
+    if split > BT_VERTICAL:
+        if k == 0:
+            return 0, True
+        if k == 1:
+            return n >> 2, False
+        return 3 * n >> 2, True
+    return k * (n >> 1), False
+
+
+@kernel
 def _put_back_split(rec, smap, mmap, cbmap, cmap, x, y, log2s, depth, split, scr):
     """The binary or ternary split (BT_* / TT_*) that won at this node: put
     its reconstruction and its parts' maps back (later candidates overwrote
-    them)."""
+    them); returns its layout code for write_ctu (ND_*)."""
     n = 1 << log2s
     rsave = scr[S_BT_REC][depth, split - 1]
     for yy in range(n):
         for xx in range(n):
             rec[y + yy, x + xx] = rsave[yy, xx]
-    ternary = split > BT_VERTICAL
-    bt = split - 2 if ternary else split
-    hs = bt_shape(log2s, bt)
-    qs = quarter_shape(log2s, bt) if log2s >= LOG2_MIN_QUARTER else hs
-    off = 0
-    for k in range(3 if ternary else 2):
+    bt = split - 2 if split > BT_VERTICAL else split
+    code = split
+    for k in range(3 if split > BT_VERTICAL else 2):
+        off, _ = _split_parts(log2s, split, k)
         mc = scr[S_BT_MC][depth, split - 1, k]
-        lsave = scr[S_BT_LV][depth, split - 1, k]
-        px = x + (off if bt == BT_VERTICAL else 0)
-        py = y + (off if bt == BT_HORIZONTAL else 0)
-        if ternary:
-            ps = hs if k == 1 else qs
-            set_leaf_maps(smap, mmap, cbmap, cmap, px, py, ps, mc[0], mc[1], lsave)
-            off += SHAPE_W[ps] if bt == BT_VERTICAL else SHAPE_H[ps]
-        elif mc[2]:
-            for q in range(2):
-                ox = q * SHAPE_W[qs] if bt == BT_VERTICAL else 0
-                oy = q * SHAPE_H[qs] if bt == BT_HORIZONTAL else 0
-                set_leaf_maps(smap, mmap, cbmap, cmap, px + ox, py + oy, qs, mc[3 + 2 * q],
-                              mc[4 + 2 * q], lsave[oy:, ox:])
-            off += n >> 1
-        else:
-            set_leaf_maps(smap, mmap, cbmap, cmap, px, py, hs, mc[0], mc[1], lsave)
-            off += n >> 1
+        _part_maps(smap, mmap, cbmap, cmap, x + (off if bt == BT_VERTICAL else 0),
+                   y + (off if bt == BT_HORIZONTAL else 0), mc, scr[S_BT_LV][depth, split - 1, k])
+        code |= mc[MC_LAYOUT] << (4 + 4 * k)
+    return code
 
 
 @kernel
@@ -1057,6 +1235,8 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
     bmode = np.zeros(MAX_DEPTH, np.int64)
     bcb = np.zeros(MAX_DEPTH, np.int64)
     btdir = np.zeros(MAX_DEPTH, np.int64)     # the split (BT_* or TT_*) that beat the leaf, or 0
+    nd = scr[S_ND]
+    um = (1 << ctu_ulog2) - 1
     try_bt = pt == 0 and scr[S_PARAMS][P_BT] != 0 and (not dep or scr[S_PARAMS][P_BT_DEPQ] != 0)
     d = 0
     fx[0] = x0
@@ -1070,6 +1250,7 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
         log2s = fl[d]
         n = 1 << log2s
         if stage[d] == 0:
+            nd[d, (y >> LOG2_MIN_BLOCK) & um, (x >> LOG2_MIN_BLOCK) & um] = 0
             if x >= w or y >= h:
                 ret = 0.0
                 d -= 1
@@ -1104,9 +1285,9 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
                     continue
                 if try_bt and max(LOG2_MIN_BT, scr[S_PARAMS][P_BT_MIN]) <= log2s <= \
                         scr[S_PARAMS][P_BT_MAX]:
-                    jb, bd = _try_halves(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y,
-                                         log2s, d, snb, ctu_ulog2, scale, dep, lam, wd, aq, probs,
-                                         st, buf, scr, jleaf[d])
+                    jb, bd = _try_halves(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift,
+                                         x, y, log2s, d, snb, ctu_ulog2, scale, dep, lam, wd, aq,
+                                         probs, st, buf, scr, jleaf[d])
                     if bd != 0:
                         jleaf[d] = jb
                         btdir[d] = bd
@@ -1117,8 +1298,9 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
             if stage[d] == 4 or (not forced[d] and jsplit[d] >= jleaf[d]):
                 if not forced[d] and jleaf[d] <= jsplit[d]:
                     if btdir[d] != 0:
-                        _put_back_split(rec, smap, mmap, cbmap, cmap, x, y, log2s, d, btdir[d],
-                                         scr)
+                        nd[d, (y >> LOG2_MIN_BLOCK) & um, (x >> LOG2_MIN_BLOCK) & um] = \
+                            _put_back_split(rec, smap, mmap, cbmap, cmap, x, y, log2s, d,
+                                            btdir[d], scr)
                     else:
                         _put_back_leaf(rec, smap, mmap, cbmap, cmap, x, y, log2s, bmode[d],
                                        bcb[d], scr[S_SAVE_REC][d], scr[S_SAVE_LV][d])
@@ -1142,8 +1324,9 @@ def search_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x0, y0, l
 def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, dep, probs, st,
               buf, scr):
     """Code one CTU's decided quadtree with live contexts (pre-order, z-order).
-    The search left the final partition, modes and levels in the maps and
-    the matching reconstruction in rec, so this pass only writes syntax."""
+    The search left the final partition, modes and levels in the maps, the
+    layouts of its binary and ternary splits in S_ND, and the matching
+    reconstruction in rec, so this pass only writes syntax."""
     h, w = rec.shape
     stack = np.zeros((TREE_STACK_ROWS, 3), np.int64)
     stack[0, 0] = x0
@@ -1152,6 +1335,8 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
     sp = 1
     lv = scr[S_LV]
     mpm = scr[S_MPM]
+    nd = scr[S_ND]
+    um = (1 << (lg - LOG2_MIN_BLOCK)) - 1
     while sp > 0:
         sp, x, y, log2s = pop_node(stack, sp)
         if x >= w or y >= h:
@@ -1161,18 +1346,15 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
         uy = y >> LOG2_MIN_BLOCK
         sc = log2s - LOG2_MIN_BLOCK
         split = forced_split(x, y, n, w, h)
-        bt = 0
+        code = 0
         if not split and log2s > LOG2_MIN_BLOCK:
-            # the leaf at the node's corner tells how it was split: a half or
-            # (format 16) a quarter spanning the node is a split in two or three
+            if pt == 0:
+                code = nd[lg - log2s, uy & um, ux & um]
+            bt = code & 15
+            if bt > BT_VERTICAL:
+                bt -= 2
             v = smap[uy, ux]
-            lw = leaf_lw(v)
-            lh = leaf_lh(v)
-            if lw == log2s and log2s - 2 <= lh < log2s:
-                bt = BT_HORIZONTAL
-            elif lh == log2s and log2s - 2 <= lw < log2s:
-                bt = BT_VERTICAL
-            split = bt == 0 and min(lw, lh) < log2s
+            split = code == 0 and min(leaf_lw(v), leaf_lh(v)) < log2s
             snb = nb_split(smap, ux, uy, log2s)
             split_syntax(1 if split else 0, pt, sc, snb, probs, st, buf, True)
             if not split and pt == 0 and log2s >= LOG2_MIN_BT:
@@ -1180,8 +1362,8 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
         if split:
             sp = push_quarters(stack, sp, x, y, log2s)
             continue
-        if bt != 0:
-            _write_parts(rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, bt, pt, dep,
+        if code != 0:
+            _write_parts(rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, code, pt, dep,
                          probs, st, buf, lv, mpm)
             continue
         _write_leaf(rec, cmap, mmap, cbmap, lmmap, cshift, x, y, sc, pt, dep, probs, st, buf, lv,
@@ -1189,48 +1371,66 @@ def write_ctu(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x0, y0, lg, pt, 
 
 
 @kernel
-def _short_side(smap, x, y):
-    """log2 of the short side of the decided leaf covering (x, y)."""
-    v = smap[y >> LOG2_MIN_BLOCK, x >> LOG2_MIN_BLOCK]
-    return min(leaf_lw(v), leaf_lh(v))
+def _write_pair(rec, cmap, mmap, cbmap, lmmap, cshift, x, y, ss, across_x, pt, dep, probs, st,
+                buf, lv, mpm):
+    for k in range(2):
+        _write_leaf(rec, cmap, mmap, cbmap, lmmap, cshift, x + (k * SHAPE_W[ss] if across_x else 0),
+                    y + (0 if across_x else k * SHAPE_H[ss]), ss, pt, dep, probs, st, buf, lv,
+                    mpm)
 
 
 @kernel
-def _write_parts(rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, bt, pt, dep, probs,
+def _write_quarter(rec, cmap, mmap, cbmap, lmmap, cshift, x, y, log2s, bt, crossed, pt, dep,
+                   probs, st, buf, lv, mpm):
+    cross_syntax(1 if crossed else 0, True, log2s, probs, st, buf, True)
+    if crossed:
+        _write_pair(rec, cmap, mmap, cbmap, lmmap, cshift, x, y, bt_shape(log2s - 1, bt),
+                    bt == BT_HORIZONTAL, pt, dep, probs, st, buf, lv, mpm)
+    else:
+        _write_leaf(rec, cmap, mmap, cbmap, lmmap, cshift, x, y, quarter_shape(log2s, bt), pt,
+                    dep, probs, st, buf, lv, mpm)
+
+
+@kernel
+def _write_parts(rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, code, pt, dep, probs,
                  st, buf, lv, mpm):
-    """The syntax of a node split in two in direction bt (image_dec's
-    _decode_parts): from 16x16 the ternary bin (a quarter at the corner
-    followed by a half), then the parts, each half after its quarters bin."""
-    hs = bt_shape(log2s, bt)
-    qs = hs
-    ternary = False
+    """The syntax of a node split in two or three (code: the split, then 4
+    bits of layout per part, see _put_back_split): from 16x16 the ternary
+    bin, then the parts, each with its bins."""
+    split = code & 15
+    ternary = split > BT_VERTICAL
+    bt = split - 2 if ternary else split
     if log2s >= LOG2_MIN_QUARTER:
-        qs = quarter_shape(log2s, bt)
-        q = 1 << (log2s - 2)
-        ternary = _short_side(smap, x, y) == log2s - 2 and \
-            _short_side(smap, x + (q if bt == BT_VERTICAL else 0),
-                        y + (q if bt == BT_HORIZONTAL else 0)) == log2s - 1
         ternary_syntax(1 if ternary else 0, log2s, probs, st, buf, True)
-    off = 0
     for k in range(3 if ternary else 2):
+        off, is_quarter = _split_parts(log2s, split, k)
         px = x + (off if bt == BT_VERTICAL else 0)
         py = y + (off if bt == BT_HORIZONTAL else 0)
-        parts = 1
-        ps = hs
-        if ternary:
-            if k != 1:
-                ps = qs
-        elif log2s >= LOG2_MIN_QUARTER:
-            if _short_side(smap, px, py) == log2s - 2:
-                parts = 2
-                ps = qs
-            quarters_syntax(1 if parts == 2 else 0, log2s, probs, st, buf, True)
-        for _ in range(parts):
-            _write_leaf(rec, cmap, mmap, cbmap, lmmap, cshift,
-                        x + (off if bt == BT_VERTICAL else 0),
-                        y + (off if bt == BT_HORIZONTAL else 0), ps, pt, dep, probs, st, buf, lv,
-                        mpm)
-            off += SHAPE_W[ps] if bt == BT_VERTICAL else SHAPE_H[ps]
+        lay = (code >> (4 + 4 * k)) & 15
+        if is_quarter:
+            _write_quarter(rec, cmap, mmap, cbmap, lmmap, cshift, px, py, log2s, bt,
+                           lay == PART_CROSSED, pt, dep, probs, st, buf, lv, mpm)
+            continue
+        if not ternary and log2s >= LOG2_MIN_QUARTER:
+            quarters_syntax(1 if lay & PART_QUARTERED else 0, log2s, probs, st, buf, True)
+        if lay & PART_QUARTERED:
+            qs = quarter_shape(log2s, bt)
+            for q in range(2):
+                _write_quarter(rec, cmap, mmap, cbmap, lmmap, cshift,
+                               px + (q * SHAPE_W[qs] if bt == BT_VERTICAL else 0),
+                               py + (q * SHAPE_H[qs] if bt == BT_HORIZONTAL else 0), log2s, bt,
+                               (lay >> (2 + q)) & 1, pt, dep, probs, st, buf, lv, mpm)
+            continue
+        if log2s >= LOG2_MIN_QUARTER and not (
+                not ternary and k == 1 and ((code >> 4) & 15) == PART_CROSSED):
+            cross_syntax(1 if lay == PART_CROSSED else 0, False, log2s, probs, st, buf, True)
+        if lay == PART_CROSSED:
+            _write_pair(rec, cmap, mmap, cbmap, lmmap, cshift, px, py,
+                        log2s - 1 - LOG2_MIN_BLOCK, bt == BT_HORIZONTAL, pt, dep, probs, st, buf,
+                        lv, mpm)
+        else:
+            _write_leaf(rec, cmap, mmap, cbmap, lmmap, cshift, px, py, bt_shape(log2s, bt), pt,
+                        dep, probs, st, buf, lv, mpm)
 
 
 @kernel

@@ -19,7 +19,7 @@ from ..common.contexts import (CTX_CBF, CTX_CFL, CTX_GT1, CTX_GT2, CTX_LAST_BIT,
                                CTX_BT, CTX_SPLIT, CTX_TRANSFORM, NPT, NUM_CTX, REM_PREFIX_MAX, bit_length,
                                coloc_count, ctx_bt, ctx_cbf, ctx_cccm, ctx_cfl, ctx_cfl2, ctx_cfl_side,
                                ctx_edge, ctx_gt1, ctx_gt2, ctx_last_bit, ctx_last_cls, ctx_mode,
-                               ctx_qdelta, ctx_quarters, ctx_restore, ctx_sig, ctx_split, ctx_ternary,
+                               ctx_cross, ctx_qdelta, ctx_quarters, ctx_restore, ctx_sig, ctx_split, ctx_ternary,
                                ctx_transform,
                                nb_nonzero, rice_param, template_wh)
 from ..jit import inline_kernel, kernel
@@ -125,6 +125,14 @@ def quarters_syntax(quartered, log2s, probs, st, buf, write):
     """Before each half of a node of 2**log2s >= 16 split in two (format 16):
     1 = the half is split again along its long side into two quarters."""
     return sym(probs, ctx_quarters(log2s), quartered, st, buf, write)
+
+
+@inline_kernel
+def cross_syntax(crossed, quarter, log2s, probs, st, buf, write):
+    """A part of a luma node of 2**log2s >= 16 split in two or three (a half
+    or the middle; quarter: a quarter), not split along: 1 = split across
+    its long side in two (format 17)."""
+    return sym(probs, ctx_cross(quarter, log2s), crossed, st, buf, write)
 
 
 @kernel
