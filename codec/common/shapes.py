@@ -48,6 +48,21 @@ def quarter_shape(log2s, direction):
     return NUM_BT_SHAPES + 2 * (log2s - LOG2_MIN_QUARTER) + (0 if direction == 1 else 1)
 
 
+@inline_kernel
+def part_offset(log2s, ternary, k):
+    """Part k of a node of 2**log2s split in two (or ternary: in three, a
+    quarter, a half, a quarter): its offset along the split direction and
+    whether it is a quarter."""
+    n = 1 << log2s
+    if ternary:
+        if k == 0:
+            return 0, True
+        if k == 1:
+            return n >> 2, False
+        return 3 * (n >> 2), True
+    return k * (n >> 1), False
+
+
 def shape_class(lw, lh):
     """Shape class of a block of 2**lw x 2**lh (a square, a half or a quarter)."""
     for s in range(NUM_SHAPES):

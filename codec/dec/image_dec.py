@@ -4,7 +4,7 @@ import numpy as np
 from .arith_dec import dec_failed
 from ..common.constants import (BT_HORIZONTAL, BT_VERTICAL, CB_CODED, CB_NONE, CB_OTHER,
                                 LOG2_MIN_BLOCK, LOG2_MIN_BT, LOG2_MIN_QUARTER, NUM_SIZES)
-from ..common.shapes import SHAPE_CC, SHAPE_H, SHAPE_W, bt_shape, quarter_shape
+from ..common.shapes import SHAPE_CC, SHAPE_H, SHAPE_W, bt_shape, part_offset, quarter_shape
 from ..common.contexts import nb_cfl, nb_nonzero, nb_split
 from .syntax_dec import (clear_box, dec_any_mode, dec_bt, dec_cbf, dec_coeffs, dec_qdelta,
                          dec_cross, dec_quarters, dec_split, dec_ternary, dec_transform)
@@ -86,7 +86,6 @@ def _decode_parts(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s
     again into two quarters; (format 17) a part not split along it, from
     16x16, says whether it is split across; the parts in order along the
     direction."""
-    n = 1 << log2s
     ternary = False
     crossed = False
     if log2s >= LOG2_MIN_QUARTER:
@@ -94,13 +93,10 @@ def _decode_parts(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, log2s
     for k in range(3 if ternary else 2):
         if dec_failed(st):
             return
-        if ternary:
-            off = (0, n >> 2, 3 * (n >> 2))[k]
-        else:
-            off = k * (n >> 1)
+        off, is_quarter = part_offset(log2s, ternary, k)
         px = x + (off if bt == BT_VERTICAL else 0)
         py = y + (off if bt == BT_HORIZONTAL else 0)
-        if ternary and k != 1:
+        if is_quarter:
             _decode_quarter(rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px, py, log2s, bt,
                             ctu_ulog2, scale, dep, probs, st, buf, scr)
             continue

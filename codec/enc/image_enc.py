@@ -29,7 +29,8 @@ from ..common.constants import (BT_HORIZONTAL, BT_VERTICAL, CB_CODED, CB_NONE, C
                                 MODE_CCCM, MODE_CFL,
                                 MODE_DC, MODE_PLANAR, NUM_MODE_SLOTS, NUM_MODES, NUM_MPM, NUM_SIZES,
                                 TR_DST7)
-from ..common.shapes import SHAPE_CC, SHAPE_H, SHAPE_LH, SHAPE_LW, SHAPE_W, bt_shape, quarter_shape
+from ..common.shapes import (SHAPE_CC, SHAPE_H, SHAPE_LH, SHAPE_LW, SHAPE_W, bt_shape,
+                             part_offset, quarter_shape)
 from ..common.contexts import NUM_CTX, nb_cfl, nb_nonzero, nb_split
 from .rdoq import rdoq
 from .trellis import depq_trellis
@@ -955,6 +956,34 @@ def _search_pair(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px, py,
 
 
 @kernel
+def _part_leaf(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, sc, depth, ctu_ulog2, scale,
+               dep, lam, wd, aq, probs, st, buf, scr, mc, lsave):
+    """A part of shape class sc searched as one leaf (its levels at depth,
+    copied to lsave; mc: that leaf, layout PART_LEAF); returns its J."""
+    jl, m, cb = _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, sc,
+                                  depth, ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr)
+    src = scr[S_SAVE_LV][depth]
+    for yy in range(SHAPE_H[sc]):
+        for xx in range(SHAPE_W[sc]):
+            lsave[yy, xx] = src[yy, xx]
+    mc[0] = 1
+    mc[MC_LAYOUT] = PART_LEAF
+    _mc_set_leaf(mc, 0, 0, 0, sc, m, cb)
+    return jl
+
+
+@kernel
+def _take_candidate(mc, mct, layout, lsave, cand, w, h):
+    """A part's candidate layout won: its leaves (mct) and levels (cand) become the part's."""
+    for i in range(MC_LEN):
+        mc[i] = mct[i]
+    mc[MC_LAYOUT] = layout
+    for yy in range(h):
+        for xx in range(w):
+            lsave[yy, xx] = cand[yy, xx]
+
+
+@kernel
 def _search_quarter(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, qx, qy, log2s, bt,
                     dq, ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr, mc, lsave):
     """A quarter of a node of 2**log2s split in direction bt: a leaf or
@@ -962,15 +991,8 @@ def _search_quarter(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, qx, 
     qs = quarter_shape(log2s, bt)
     w = SHAPE_W[qs]
     h = SHAPE_H[qs]
-    jl, m, cb = _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, qx, qy, qs,
-                                  dq, ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr)
-    src = scr[S_SAVE_LV][dq]
-    for yy in range(h):
-        for xx in range(w):
-            lsave[yy, xx] = src[yy, xx]
-    mc[0] = 1
-    mc[MC_LAYOUT] = PART_LEAF
-    _mc_set_leaf(mc, 0, 0, 0, qs, m, cb)
+    jl = _part_leaf(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, qx, qy, qs, dq, ctu_ulog2,
+                    scale, dep, lam, wd, aq, probs, st, buf, scr, mc, lsave)
     jl += lam * cross_syntax(0, True, log2s, probs, st, buf, False)
     bkp = scr[S_SAVE_REC][dq + 2]
     _copy_in(bkp, rec, qx, qy, w, h)
@@ -982,12 +1004,7 @@ def _search_quarter(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, qx, 
                       dep, lam, wd, aq, probs, st, buf, scr,
                       lam * cross_syntax(1, True, log2s, probs, st, buf, False), jl, cand, mct)
     if jc < jl:
-        for i in range(MC_LEN):
-            mc[i] = mct[i]
-        mc[MC_LAYOUT] = PART_CROSSED
-        for yy in range(h):
-            for xx in range(w):
-                lsave[yy, xx] = cand[yy, xx]
+        _take_candidate(mc, mct, PART_CROSSED, lsave, cand, w, h)
         return jc
     _copy_out(rec, bkp, qx, qy, w, h)
     _part_maps(smap, mmap, cbmap, cmap, qx, qy, mc, lsave)
@@ -1007,15 +1024,8 @@ def _search_part(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px, py,
     ps = bt_shape(log2s, bt)
     w = SHAPE_W[ps]
     h = SHAPE_H[ps]
-    jl, m, cb = _leaf_search_half(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, px, py, ps,
-                                  d0, ctu_ulog2, scale, dep, lam, wd, aq, probs, st, buf, scr)
-    src = scr[S_SAVE_LV][d0]
-    for yy in range(h):
-        for xx in range(w):
-            lsave[yy, xx] = src[yy, xx]
-    mc[0] = 1
-    mc[MC_LAYOUT] = PART_LEAF
-    _mc_set_leaf(mc, 0, 0, 0, ps, m, cb)
+    jl = _part_leaf(org, rec, cmap, smap, mmap, cbmap, lmmap, cshift, px, py, ps, d0, ctu_ulog2,
+                    scale, dep, lam, wd, aq, probs, st, buf, scr, mc, lsave)
     quart = (not mid) and log2s >= LOG2_MIN_QUARTER
     cross = log2s >= LOG2_MIN_QUARTER and not no_cross
     if quart:
@@ -1053,12 +1063,7 @@ def _search_part(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px, py,
                 break
         if j < best:
             best = j
-            for i in range(MC_LEN):
-                mc[i] = mct[i]
-            mc[MC_LAYOUT] = lay
-            for yy in range(h):
-                for xx in range(w):
-                    lsave[yy, xx] = cand[yy, xx]
+            _take_candidate(mc, mct, lay, lsave, cand, w, h)
             _copy_in(bkp, rec, px, py, w, h)
         else:
             _copy_out(rec, bkp, px, py, w, h)
@@ -1073,12 +1078,7 @@ def _search_part(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, px, py,
                          scale, dep, lam, wd, aq, probs, st, buf, scr, j0, best, cand, mct)
         if j < best:
             best = j
-            for i in range(MC_LEN):
-                mc[i] = mct[i]
-            mc[MC_LAYOUT] = PART_CROSSED
-            for yy in range(h):
-                for xx in range(w):
-                    lsave[yy, xx] = cand[yy, xx]
+            _take_candidate(mc, mct, PART_CROSSED, lsave, cand, w, h)
         else:
             _copy_out(rec, bkp, px, py, w, h)
             _part_maps(smap, mmap, cbmap, cmap, px, py, mc, lsave)
@@ -1126,7 +1126,7 @@ def _try_halves(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, lo
         if j < best:
             best = j
             best_dir = bt
-            _keep_split_rec(rec, x, y, n, scr[S_BT_REC][depth, bt - 1])
+            _copy_in(scr[S_BT_REC][depth, bt - 1], rec, x, y, n, n)
     if quarters:
         for bt in (BT_HORIZONTAL, BT_VERTICAL):
             _clear_units(smap, x, y, n, n)
@@ -1155,7 +1155,7 @@ def _try_halves(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, lo
             if j < best:
                 best = j
                 best_dir = tt
-                _keep_split_rec(rec, x, y, n, scr[S_BT_REC][depth, tt - 1])
+                _copy_in(scr[S_BT_REC][depth, tt - 1], rec, x, y, n, n)
     node[0] = 0
     node[1] = 0
     node[2] = 0
@@ -1164,39 +1164,16 @@ def _try_halves(org, rec, cmap, smap, mmap, cbmap, lmmap, lrec, cshift, x, y, lo
 
 
 @kernel
-def _keep_split_rec(rec, x, y, n, rsave):
-    for yy in range(n):
-        for xx in range(n):
-            rsave[yy, xx] = rec[y + yy, x + xx]
-
-
-@kernel
-def _split_parts(log2s, split, k):
-    """Part k's offset along the split and whether it is a quarter."""
-    n = 1 << log2s
-    if split > BT_VERTICAL:
-        if k == 0:
-            return 0, True
-        if k == 1:
-            return n >> 2, False
-        return 3 * n >> 2, True
-    return k * (n >> 1), False
-
-
-@kernel
 def _put_back_split(rec, smap, mmap, cbmap, cmap, x, y, log2s, depth, split, scr):
     """The binary or ternary split (BT_* / TT_*) that won at this node: put
     its reconstruction and its parts' maps back (later candidates overwrote
     them); returns its layout code for write_ctu (ND_*)."""
     n = 1 << log2s
-    rsave = scr[S_BT_REC][depth, split - 1]
-    for yy in range(n):
-        for xx in range(n):
-            rec[y + yy, x + xx] = rsave[yy, xx]
+    _copy_out(rec, scr[S_BT_REC][depth, split - 1], x, y, n, n)
     bt = split - 2 if split > BT_VERTICAL else split
     code = split
     for k in range(3 if split > BT_VERTICAL else 2):
-        off, _ = _split_parts(log2s, split, k)
+        off, _ = part_offset(log2s, split > BT_VERTICAL, k)
         mc = scr[S_BT_MC][depth, split - 1, k]
         _part_maps(smap, mmap, cbmap, cmap, x + (off if bt == BT_VERTICAL else 0),
                    y + (off if bt == BT_HORIZONTAL else 0), mc, scr[S_BT_LV][depth, split - 1, k])
@@ -1403,7 +1380,7 @@ def _write_parts(rec, cmap, smap, mmap, cbmap, lmmap, cshift, x, y, log2s, code,
     if log2s >= LOG2_MIN_QUARTER:
         ternary_syntax(1 if ternary else 0, log2s, probs, st, buf, True)
     for k in range(3 if ternary else 2):
-        off, is_quarter = _split_parts(log2s, split, k)
+        off, is_quarter = part_offset(log2s, ternary, k)
         px = x + (off if bt == BT_VERTICAL else 0)
         py = y + (off if bt == BT_HORIZONTAL else 0)
         lay = (code >> (4 + 4 * k)) & 15
