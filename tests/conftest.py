@@ -74,3 +74,22 @@ class QuantBench:
 @pytest.fixture
 def quant_bench():
     return QuantBench()
+
+
+def decode_with_state(monkeypatch, data):
+    """Decode data; return the pixels and the decoder's first PlaneState (its
+    luma leaf maps, step indices, ...), caught as the decoder builds it."""
+    import codec
+    from codec.dec import decoder as decoder_module
+    seen = []
+    real = decoder_module.new_plane_state
+
+    def spy(*a, **k):
+        st = real(*a, **k)
+        seen.append(st)
+        return st
+
+    monkeypatch.setattr(decoder_module, "new_plane_state", spy)
+    out = codec.decode(data)
+    monkeypatch.setattr(decoder_module, "new_plane_state", real)
+    return out, seen[0]

@@ -15,8 +15,7 @@ from codec.common.scan import SCAN_POS, SCAN_X, SCAN_Y
 from codec.common.shapes import (SHAPE_H, SHAPE_LH, SHAPE_LW, SHAPE_W, bt_shape, quarter_shape,
                                  shape_class)
 from codec.common.transform import _SHIFT1, _SHIFT2, BASIS_INT, BASIS_FLOAT, add_inverse_half, fdct_half
-from codec.dec import decoder as decoder_module
-from conftest import synthetic_image
+from conftest import decode_with_state, synthetic_image
 
 HALVES = range(NUM_SIZES, NUM_SHAPES)
 
@@ -154,18 +153,8 @@ def test_square_planar_unchanged_by_the_general_form():
 
 def _leaf_shapes(monkeypatch, data):
     """Decode data; return the luma leaf-shape map the decoder built."""
-    seen = []
-    real = decoder_module.new_plane_state
-
-    def spy(*a, **k):
-        st = real(*a, **k)
-        seen.append(st)
-        return st
-
-    monkeypatch.setattr(decoder_module, "new_plane_state", spy)
-    out = codec.decode(data)
-    monkeypatch.setattr(decoder_module, "new_plane_state", real)
-    smap = seen[0].smaps[0].astype(np.int64)
+    out, state = decode_with_state(monkeypatch, data)
+    smap = state.smaps[0].astype(np.int64)
     return out, smap & 15, smap >> 4
 
 

@@ -49,9 +49,11 @@ class EncoderConfig:
     compression) or "fast" (fewer modes through full RD, a coarser angle
     scan, earlier split stops: 1.4-1.5x faster for -0.16 dB at 0.15 bpp and
     +1.3 % bits at MS-SSIM 0.993 on the corpus) or "max" (several times more
-    modes through full RD, a finer angle scan, no split stops: about 5.7x
-    slow's encoder CPU for +0.115 dB on the 0.15 bpp track and +0.0006
-    MS-SSIM on its --tune msssim track, corpus at format v15).  The same format.
+    modes through full RD, a finer angle scan, no split stops, the 4:1 parts
+    and parts split across, and each luma CTU searched at five quantiser
+    deltas with the lowest J kept: tens of times slow's encoder CPU for about
+    +0.2 dB on the 0.15 bpp track; the bench's figures are in
+    docs/RESULTS.md).  The same format.
     binary_split: the luma search also tries luma nodes split in two
     halves (format 13; the node sizes by effort: 8x8 at "slow", every size
     at "max", where from 16x16 it also tries each half split again into 4:1

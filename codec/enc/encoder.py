@@ -155,11 +155,17 @@ def _ctu_deltas(aq, qidx, lam, dep, rgbw):
         return np.zeros((rows, cols), np.int64)
     pad = np.pad(np.log2(aq), ((0, rows * cu - hu), (0, cols * cu - wu)), mode="edge")
     mean = pad.reshape(rows, cu, cols, cu).mean(axis=(1, 3))
-    qs = [qidx] + [step_index_for(lam, plane_weight(c, p, rgbw), dep)
-                   for c in (COLOUR_YCC444, COLOUR_YCC420) for p in (1, 2)]
-    lo, hi = qdelta_limits(np.array(qs, np.int64), len(qs))
+    lo, hi = _qdelta_range(qidx, lam, dep, rgbw)
     qdelta = np.rint(-QDELTA_STRENGTH * (QSTEP_PER_OCTAVE / 2) * mean)
     return np.clip(qdelta, lo, hi).astype(np.int64)
+
+
+def _qdelta_range(qidx, lam, dep, rgbw):
+    """(lo, hi) int64[2]: the CTU deltas that keep every plane's step index on
+    the table in both chroma formats (the luma pass is shared by both)."""
+    qs = [qidx] + [step_index_for(lam, plane_weight(c, p, rgbw), dep)
+                   for c in (COLOUR_YCC444, COLOUR_YCC420) for p in (1, 2)]
+    return np.array(qdelta_limits(np.array(qs, np.int64), len(qs)), np.int64)
 
 
 def _pad(plane):
@@ -174,15 +180,18 @@ def plane_weight(colour, p, rgbw):
 
 
 def _run_group(orgs, state, p_first, p_last, colour, quant, lam, wds, aqs, probs, st, buf, cfg):
-    """Code one plane group, growing the coder buffer if needed; returns (st, buf, probs).
-    quant: (frequency weights, base step indices int64[3], CTU deltas, deltas coded)."""
+    """Code one plane group, growing the coder buffer if needed; returns (st, buf, probs,
+    the CTU deltas coded).  quant: (frequency weights, base step indices int64[3], CTU
+    deltas, their limits int64[2], deltas coded, dependent quantisation)."""
+    wmat, qbase, qdelta_map, qdelta_range, qdelta_on, dep = quant
     while True:
         st2, probs2 = copy_state(st), probs.copy()
-        encode_planes(tuple(orgs), *state, p_first, p_last, ctu_log2(colour), *quant, lam, wds,
-                      tuple(aqs), probs2, st2, buf, new_scratch(cfg.effort,
-                                                               cfg.binary_split))
+        coded = qdelta_map.copy()       # the luma group's delta search writes its choice here
+        encode_planes(tuple(orgs), *state, p_first, p_last, ctu_log2(colour), wmat, qbase, coded,
+                      qdelta_range, qdelta_on, dep, lam, wds, tuple(aqs), probs2, st2, buf,
+                      new_scratch(cfg.effort, cfg.binary_split))
         if st2[ST_OVERFLOW] == 0:
-            return st2, buf, probs2
+            return st2, buf, probs2, coded
         buf = ensure_capacity(st, buf, 2 * buf.shape[0])      # at least twice the room
 
 
@@ -208,15 +217,17 @@ def _code_luma(ycc, rgbw, lam, cfg, clock):
     hp, wp = org.shape
     wmat = weight_matrix(cfg.slope)
     qdelta_map = _ctu_deltas(aq, qidx, lam, dep, rgbw)
-    qdelta_on = bool(qdelta_map.any())
+    # with a delta search the deltas are coded even where the unit weights are flat
+    qdelta_on = bool(qdelta_map.any()) or EFFORTS[cfg.effort].qdelta_tries > 0
     state = new_plane_state([(hp, wp)])
     st, buf = new_encoder(2 * hp * wp + (1 << 16), BILL_SLOTS,
                           log_capacity=LOG_BINS_PER_PIXEL * hp * wp + (1 << 16))
     # the default rates first: a valid stream even if the bin log runs out of room
     rates_syntax(None, st, buf)
-    quant = (wmat, np.array([qidx, 0, 0], np.int64), qdelta_map, qdelta_on, dep)
+    quant = (wmat, np.array([qidx, 0, 0], np.int64), qdelta_map,
+             _qdelta_range(qidx, lam, dep, rgbw), qdelta_on, dep)
     with clock("luma pass"):
-        st, buf, probs = _run_group([org, np.zeros((4, 4)), np.zeros((4, 4))], state, 0, 1,
+        st, buf, probs, qdelta_map = _run_group([org, np.zeros((4, 4)), np.zeros((4, 4))], state, 0, 1,
                                     COLOUR_YCC444, quant, lam, np.array([wd, 0.0, 0.0]),
                                     [aq, aq, aq], stream_contexts(), st, buf, cfg)
     log = bin_log(st)
@@ -258,7 +269,8 @@ def _encode_colour(rgb, ycc, ct, colour, lam, cfg, luma, clock):
                     for p in range(3)])
     qidx = [luma.qidx] + [step_index_for(lam, wds[p], luma.dep) if p < nplanes else 0
                           for p in (1, 2)]
-    quant = (luma.wmat, np.array(qidx, np.int64), luma.qdelta_map, luma.qdelta_on, luma.dep)
+    quant = (luma.wmat, np.array(qidx, np.int64), luma.qdelta_map, np.zeros(2, np.int64),
+             luma.qdelta_on, luma.dep)
     while len(orgs) < 3:
         orgs.append(np.zeros((4, 4)))
     shapes = plane_shapes(w, h, colour)
@@ -270,7 +282,7 @@ def _encode_colour(rgb, ycc, ct, colour, lam, cfg, luma, clock):
         buf = ensure_capacity(st, buf, 2 * sum(a * b for a, b in shapes[1:]) + (1 << 16))
         aqs = [_plane_aq(luma.aq, colour, p, orgs[p].shape) for p in range(3)]
         with clock("chroma pass"):
-            st, buf, probs = _run_group(orgs, state, 1, nplanes, colour, quant, lam, wds, aqs,
+            st, buf, probs, _ = _run_group(orgs, state, 1, nplanes, colour, quant, lam, wds, aqs,
                                         probs, st, buf, cfg)
     recs = [luma.rec.copy() if p == 0 else state.recs[p] for p in range(3)]
     smaps, qmaps = state.smaps, state.qmaps

@@ -126,6 +126,9 @@ Effort = namedtuple("Effort", [
     "rough_skip_pct",       # without dependent quantisation, a luma leaf from 32x32 whose best
                             # rough cost per pixel exceeds this percentage of sqrt(lambda) is
                             # not coded: the node splits (0: every leaf is coded)
+    "qdelta_tries",         # each luma CTU searched at its quantiser delta and this many
+                            # deltas QDELTA_TRY_STEP apart on either side; the lowest J is
+                            # coded (0: the delta from the unit weights only)
 ])
 # "fast" (measured on the whole corpus, docs/RESULTS.md): one mode through
 # full RD, coarse angles every 8th, twice the split-skip thresholds.
@@ -180,11 +183,13 @@ EFFORTS = {
     "slow": Effort(full_rd_4=3, full_rd_8=3, full_rd_16=2, full_rd_32=2, full_rd_64=1,
                    chroma_extra=0, coarse_step=4, skip_pct=150, restore_fits=1, margin_pct=125,
                    margin_pct_depq=110, chroma_extra_depq=0, skip_pct_depq=200, restore_fits_depq=2,
-                   other_transform=1, bt_min_log2=3, bt_max_log2=3, bt_depq=0, rough_skip_pct=120),
+                   other_transform=1, bt_min_log2=3, bt_max_log2=3, bt_depq=0, rough_skip_pct=120,
+                   qdelta_tries=0),
     "fast": Effort(full_rd_4=1, full_rd_8=1, full_rd_16=1, full_rd_32=1, full_rd_64=1,
                    chroma_extra=0, coarse_step=8, skip_pct=200, restore_fits=1, margin_pct=125,
                    margin_pct_depq=125, chroma_extra_depq=0, skip_pct_depq=200, restore_fits_depq=1,
-                   other_transform=0, bt_min_log2=3, bt_max_log2=2, bt_depq=0, rough_skip_pct=120),
+                   other_transform=0, bt_min_log2=3, bt_max_log2=2, bt_depq=0, rough_skip_pct=120,
+                   qdelta_tries=0),
     # "max": the SATD pre-selection is what "slow" leaves on the table.  Whole
     # corpus at lambda 350/650 (PSNR at 0.15 bpp, wall time of the 36 encodes):
     # slow 34.938 dB 16.2 s; 3-6 modes through full RD 34.973 (20.9 s); no split
@@ -193,7 +198,8 @@ EFFORTS = {
     "max": Effort(full_rd_4=10, full_rd_8=10, full_rd_16=8, full_rd_32=6, full_rd_64=4,
                   chroma_extra=2, coarse_step=2, skip_pct=0, restore_fits=2, margin_pct=400,
                   margin_pct_depq=400, chroma_extra_depq=2, skip_pct_depq=0, restore_fits_depq=2,
-                  other_transform=1, bt_min_log2=3, bt_max_log2=6, bt_depq=1, rough_skip_pct=0),
+                  other_transform=1, bt_min_log2=3, bt_max_log2=6, bt_depq=1, rough_skip_pct=0,
+                  qdelta_tries=2),
 }
 # The kernels read an effort as an int64 row (scratch slot S_PARAMS), by these slots
 P_FULL_RD = Effort._fields.index("full_rd_4")           # + size class
@@ -209,6 +215,8 @@ P_BT_MIN = Effort._fields.index("bt_min_log2")
 P_BT_MAX = Effort._fields.index("bt_max_log2")
 P_BT_DEPQ = Effort._fields.index("bt_depq")
 P_ROUGH_SKIP = Effort._fields.index("rough_skip_pct")
+P_QD_TRIES = Effort._fields.index("qdelta_tries")
+QDELTA_TRY_STEP = 2     # an eighth of an octave of step size (QSTEP_PER_OCTAVE 16)
 P_BT = len(Effort._fields)      # after the effort's fields: EncoderConfig.binary_split (0 / 1)
 
 
@@ -1433,9 +1441,92 @@ def _write_leaf(rec, cmap, mmap, cbmap, lmmap, cshift, x, y, sc, pt, dep, probs,
         coeff_syntax(lv, w, 0, sc, pt, cmap, x, y, probs, st, buf, True, dep)
 
 
+@kernel
+def _ctu_region_copy(rec, cmap, smap, mmap, cbmap, nd, k_rec, k_cmap, k_smap, k_mmap, k_cbmap,
+                     k_nd, x0, y0, lg, back):
+    """Copy a luma CTU's search results (reconstruction, levels, leaf maps and
+    S_ND's split layouts: what write_ctu reads) into the k_ arrays, or back
+    from them if back."""
+    h, w = rec.shape
+    y1 = min(y0 + (1 << lg), h)
+    x1 = min(x0 + (1 << lg), w)
+    for y in range(y0, y1):
+        for x in range(x0, x1):
+            if back:
+                rec[y, x] = k_rec[y - y0, x - x0]
+                cmap[y, x] = k_cmap[y - y0, x - x0]
+            else:
+                k_rec[y - y0, x - x0] = rec[y, x]
+                k_cmap[y - y0, x - x0] = cmap[y, x]
+    ux0 = x0 >> LOG2_MIN_BLOCK
+    uy0 = y0 >> LOG2_MIN_BLOCK
+    for uy in range(uy0, y1 >> LOG2_MIN_BLOCK):
+        for ux in range(ux0, x1 >> LOG2_MIN_BLOCK):
+            if back:
+                smap[uy, ux] = k_smap[uy - uy0, ux - ux0]
+                mmap[uy, ux] = k_mmap[uy - uy0, ux - ux0]
+                cbmap[uy, ux] = k_cbmap[uy - uy0, ux - ux0]
+            else:
+                k_smap[uy - uy0, ux - ux0] = smap[uy, ux]
+                k_mmap[uy - uy0, ux - ux0] = mmap[uy, ux]
+                k_cbmap[uy - uy0, ux - ux0] = cbmap[uy, ux]
+    for d in range(nd.shape[0]):
+        for uy in range(nd.shape[1]):
+            for ux in range(nd.shape[2]):
+                if back:
+                    nd[d, uy, ux] = k_nd[d, uy, ux]
+                else:
+                    k_nd[d, uy, ux] = nd[d, uy, ux]
+
+
+@alloc_kernel
+def _search_ctu_delta(org, rec, cmap, smap, mmap, cbmap, qmap, scales, last, wmat, qbase, qdelta,
+                      qdelta_range, prev, x0, y0, lg, dep, lam, wd, aq, probs, st, buf, scr):
+    """Search a luma CTU at its quantiser delta and at QD_TRIES deltas
+    QDELTA_TRY_STEP apart on either side (inside qdelta_range), and leave the
+    search at the delta of the lowest J (the delta's own bits counted) in the
+    maps and rec; returns that delta.  The gain is the best of several full
+    searches rather than a delta that suits the CTU: a cheaper search choosing
+    the delta finds nothing (docs/plan_issue17.md, twenty-fourth session)."""
+    tries = scr[S_PARAMS][P_QD_TRIES]
+    n = 1 << lg
+    nu = n >> LOG2_MIN_BLOCK
+    nd = scr[S_ND]
+    k_rec = np.empty((n, n), rec.dtype)
+    k_cmap = np.empty((n, n), cmap.dtype)
+    k_smap = np.empty((nu, nu), smap.dtype)
+    k_mmap = np.empty((nu, nu), mmap.dtype)
+    k_cbmap = np.empty((nu, nu), cbmap.dtype)
+    k_nd = np.empty_like(nd)
+    best = qdelta
+    jbest = _INF
+    done = qdelta
+    for k in range(-tries, tries + 1):
+        q = qdelta + k * QDELTA_TRY_STEP
+        if q < qdelta_range[0] or q > qdelta_range[1]:
+            continue
+        set_ctu_step(qmap, scales, last, 0, wmat, qbase + q, x0, y0, lg)
+        j = search_ctu(org, rec, cmap, smap, mmap, cbmap, mmap, rec, 0, x0, y0, lg, 0,
+                       scales[0], dep, lam, wd, aq, probs, st, buf, scr)
+        j += lam * qdelta_syntax(q - prev, probs, st, buf, False)
+        done = q
+        if j < jbest:
+            jbest = j
+            best = q
+            if k < tries:
+                _ctu_region_copy(rec, cmap, smap, mmap, cbmap, nd, k_rec, k_cmap, k_smap, k_mmap,
+                                 k_cbmap, k_nd, x0, y0, lg, False)
+    if best != done:        # the maps hold the last search: put the winner's back
+        set_ctu_step(qmap, scales, last, 0, wmat, qbase + best, x0, y0, lg)
+        _ctu_region_copy(rec, cmap, smap, mmap, cbmap, nd, k_rec, k_cmap, k_smap, k_mmap,
+                         k_cbmap, k_nd, x0, y0, lg, True)
+    return best
+
+
 @alloc_kernel
 def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, qmaps, p_first, p_last, ctu_log2, wmat,
-                  qbase, qdelta_map, qdelta_on, dep, lam, wds, aqs, probs, st, buf, scr):
+                  qbase, qdelta_map, qdelta_range, qdelta_on, dep, lam, wds, aqs, probs, st, buf,
+                  scr):
     """Code planes p_first..p_last-1 into the arithmetic coder (st, buf): CTUs
     in raster order, the planes of the group interleaved per CTU.  The stream
     holds the luma group (0, 1) then the chroma group (1, nplanes).
@@ -1443,7 +1534,9 @@ def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, qmaps, p_first, p_las
     orgs: tuple of 3 float64 planes (padded to multiples of 4; unused planes
     may be dummies), ctu_log2: int64[3], wmat: int64[sizes, 64, 64] frequency
     weights, qbase: int64[3] step index per plane, qdelta_map: int64[rows, cols]
-    the quantiser delta of every CTU (coded before each luma CTU if qdelta_on),
+    the quantiser delta of every CTU (coded before each luma CTU if qdelta_on;
+    the luma group with the effort's QD_TRIES > 0 searches deltas around it
+    inside qdelta_range, int64[2], and writes the coded ones back),
     dep: dependent quantisation (trellis) instead of plain RDOQ,
     wds: float64[3] distortion weights (internal units^2 -> RGB SSE),
     aqs: tuple of 3 float64 maps, a distortion weight per 4x4 unit of each plane.
@@ -1455,19 +1548,28 @@ def encode_planes(orgs, recs, cmaps, smaps, mmaps, cbmaps, qmaps, p_first, p_las
     scales = np.zeros((3, wmat.shape[0], wmat.shape[1], wmat.shape[2]), np.int64)
     last = np.full(3, -1, np.int64)
     prev = 0
+    delta_search = p_first == 0 and qdelta_on and scr[S_PARAMS][P_QD_TRIES] > 0
     for cy in range(rows):
         for cx in range(cols):
             qdelta = qdelta_map[cy, cx]
+            if delta_search:
+                lg = ctu_log2[0]
+                qdelta = _search_ctu_delta(orgs[0], recs[0], cmaps[0], smaps[0], mmaps[0],
+                                           cbmaps[0], qmaps[0], scales, last, wmat, qbase[0],
+                                           qdelta, qdelta_range, prev, cx << lg, cy << lg, lg,
+                                           dep, lam, wds[0], aqs[0], probs, st, buf, scr)
+                qdelta_map[cy, cx] = qdelta
             for p in range(p_first, p_last):
                 lg = ctu_log2[p]
                 pt = 0 if p == 0 else 1
                 cshift = ctu_log2[0] - lg      # chroma -> luma unit scale
                 x0 = cx << lg
                 y0 = cy << lg
-                set_ctu_step(qmaps[p], scales, last, p, wmat, qbase[p] + qdelta, x0, y0, lg)
-                search_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p], mmaps[0],
-                           recs[0], cshift, x0, y0, lg, pt, scales[p], dep, lam, wds[p], aqs[p],
-                           probs, st, buf, scr)
+                if not (p == 0 and delta_search):       # else searched above
+                    set_ctu_step(qmaps[p], scales, last, p, wmat, qbase[p] + qdelta, x0, y0, lg)
+                    search_ctu(orgs[p], recs[p], cmaps[p], smaps[p], mmaps[p], cbmaps[p],
+                               mmaps[0], recs[0], cshift, x0, y0, lg, pt, scales[p], dep, lam,
+                               wds[p], aqs[p], probs, st, buf, scr)
                 if p == 0 and qdelta_on:
                     qdelta_syntax(qdelta - prev, probs, st, buf, True)
                     prev = qdelta
