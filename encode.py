@@ -82,7 +82,9 @@ def parse_args(argv):
     p.add_argument("--effort", choices=("slow", "fast", "max"), default="slow",
                    help="encoder search effort (same format): slow = the default; "
                         "fast = 1.4-1.5x faster for about -0.16 dB at 0.15 bpp; "
-                        "max = about 1.8x slower for about +0.07 dB at 0.15 bpp")
+                        "max = the widest search (more modes, 4:1 parts, parts split "
+                        "across, five quantiser steps per CTU): tens of times slower for "
+                        "about +0.2 dB at 0.15 bpp (docs/RESULTS.md)")
     p.add_argument("--jobs", type=int, default=None,
                    help="worker processes (default: the CPUs this process may use)")
     p.add_argument("--scheduler", metavar="ADDRESS",
