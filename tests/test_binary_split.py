@@ -10,7 +10,7 @@ import codec
 from codec.common.constants import (FORMAT_VERSION, LOG2_MAX_DST, LOG2_MIN_BLOCK, MAX_BLOCK, MODE_DC, MODE_H,
                                     MODE_PLANAR, MODE_V, NUM_MODES, NUM_SHAPES, NUM_SIZES,
                                     SAMPLE_MAX, TR_DCT2, TR_DST7)
-from codec.common.predict import predict, predict_half, predict_wh
+from codec.common.predict import predict, predict_half
 from codec.common.scan import SCAN_POS, SCAN_X, SCAN_Y
 from codec.common.shapes import (SHAPE_H, SHAPE_LH, SHAPE_LW, SHAPE_W, bt_shape, quarter_shape,
                                  shape_class)

@@ -142,12 +142,11 @@ def _plane_aq(aq, colour, p, shape):
     return aq
 
 
-def _ctu_deltas(aq, qidx, lam, dep, rgbw):
+def _ctu_deltas(aq, qdelta_range):
     """Quantiser delta per luma CTU from the unit distortion weights: a CTU
     whose errors weigh w times more sees lambda / w, and the step that goes
     with lambda / w is step / sqrt(w), i.e. qdelta = -8 log2(w) (16 per octave),
-    w the geometric mean over the CTU.  Kept inside the limits of every
-    chroma format's step indices (the luma pass is shared by both)."""
+    w the geometric mean over the CTU.  Kept inside qdelta_range (lo, hi)."""
     hu, wu = aq.shape
     cu = 1 << (LOG2_MAX_BLOCK - LOG2_MIN_BLOCK)
     rows, cols = -(-hu // cu), -(-wu // cu)
@@ -155,9 +154,8 @@ def _ctu_deltas(aq, qidx, lam, dep, rgbw):
         return np.zeros((rows, cols), np.int64)
     pad = np.pad(np.log2(aq), ((0, rows * cu - hu), (0, cols * cu - wu)), mode="edge")
     mean = pad.reshape(rows, cu, cols, cu).mean(axis=(1, 3))
-    lo, hi = _qdelta_range(qidx, lam, dep, rgbw)
     qdelta = np.rint(-QDELTA_STRENGTH * (QSTEP_PER_OCTAVE / 2) * mean)
-    return np.clip(qdelta, lo, hi).astype(np.int64)
+    return np.clip(qdelta, qdelta_range[0], qdelta_range[1]).astype(np.int64)
 
 
 def _qdelta_range(qidx, lam, dep, rgbw):
@@ -216,7 +214,8 @@ def _code_luma(ycc, rgbw, lam, cfg, clock):
     qidx = step_index_for(lam, wd, dep)
     hp, wp = org.shape
     wmat = weight_matrix(cfg.slope)
-    qdelta_map = _ctu_deltas(aq, qidx, lam, dep, rgbw)
+    qdelta_range = _qdelta_range(qidx, lam, dep, rgbw)
+    qdelta_map = _ctu_deltas(aq, qdelta_range)
     # with a delta search the deltas are coded even where the unit weights are flat
     qdelta_on = bool(qdelta_map.any()) or EFFORTS[cfg.effort].qdelta_tries > 0
     state = new_plane_state([(hp, wp)])
@@ -224,12 +223,11 @@ def _code_luma(ycc, rgbw, lam, cfg, clock):
                           log_capacity=LOG_BINS_PER_PIXEL * hp * wp + (1 << 16))
     # the default rates first: a valid stream even if the bin log runs out of room
     rates_syntax(None, st, buf)
-    quant = (wmat, np.array([qidx, 0, 0], np.int64), qdelta_map,
-             _qdelta_range(qidx, lam, dep, rgbw), qdelta_on, dep)
+    quant = (wmat, np.array([qidx, 0, 0], np.int64), qdelta_map, qdelta_range, qdelta_on, dep)
     with clock("luma pass"):
-        st, buf, probs, qdelta_map = _run_group([org, np.zeros((4, 4)), np.zeros((4, 4))], state, 0, 1,
-                                    COLOUR_YCC444, quant, lam, np.array([wd, 0.0, 0.0]),
-                                    [aq, aq, aq], stream_contexts(), st, buf, cfg)
+        st, buf, probs, qdelta_map = _run_group(
+            [org, np.zeros((4, 4)), np.zeros((4, 4))], state, 0, 1, COLOUR_YCC444, quant, lam,
+            np.array([wd, 0.0, 0.0]), [aq, aq, aq], stream_contexts(), st, buf, cfg)
     log = bin_log(st)
     replay = None
     if log is not None:
@@ -282,8 +280,8 @@ def _encode_colour(rgb, ycc, ct, colour, lam, cfg, luma, clock):
         buf = ensure_capacity(st, buf, 2 * sum(a * b for a, b in shapes[1:]) + (1 << 16))
         aqs = [_plane_aq(luma.aq, colour, p, orgs[p].shape) for p in range(3)]
         with clock("chroma pass"):
-            st, buf, probs, _ = _run_group(orgs, state, 1, nplanes, colour, quant, lam, wds, aqs,
-                                        probs, st, buf, cfg)
+            st, buf, probs, _ = _run_group(orgs, state, 1, nplanes, colour, quant, lam, wds,
+                                           aqs, probs, st, buf, cfg)
     recs = [luma.rec.copy() if p == 0 else state.recs[p] for p in range(3)]
     smaps, qmaps = state.smaps, state.qmaps
     levels = [luma.deblock, 0]

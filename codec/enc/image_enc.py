@@ -1448,35 +1448,29 @@ def _ctu_region_copy(rec, cmap, smap, mmap, cbmap, nd, k_rec, k_cmap, k_smap, k_
     S_ND's split layouts: what write_ctu reads) into the k_ arrays, or back
     from them if back."""
     h, w = rec.shape
-    y1 = min(y0 + (1 << lg), h)
-    x1 = min(x0 + (1 << lg), w)
-    for y in range(y0, y1):
-        for x in range(x0, x1):
-            if back:
-                rec[y, x] = k_rec[y - y0, x - x0]
-                cmap[y, x] = k_cmap[y - y0, x - x0]
-            else:
-                k_rec[y - y0, x - x0] = rec[y, x]
-                k_cmap[y - y0, x - x0] = cmap[y, x]
+    cw = min(1 << lg, w - x0)       # the last CTU column and row may be cut short
+    ch = min(1 << lg, h - y0)
     ux0 = x0 >> LOG2_MIN_BLOCK
     uy0 = y0 >> LOG2_MIN_BLOCK
-    for uy in range(uy0, y1 >> LOG2_MIN_BLOCK):
-        for ux in range(ux0, x1 >> LOG2_MIN_BLOCK):
-            if back:
-                smap[uy, ux] = k_smap[uy - uy0, ux - ux0]
-                mmap[uy, ux] = k_mmap[uy - uy0, ux - ux0]
-                cbmap[uy, ux] = k_cbmap[uy - uy0, ux - ux0]
-            else:
-                k_smap[uy - uy0, ux - ux0] = smap[uy, ux]
-                k_mmap[uy - uy0, ux - ux0] = mmap[uy, ux]
-                k_cbmap[uy - uy0, ux - ux0] = cbmap[uy, ux]
+    uw = cw >> LOG2_MIN_BLOCK
+    uh = ch >> LOG2_MIN_BLOCK
+    if back:
+        _copy_out(rec, k_rec, x0, y0, cw, ch)
+        _copy_out(cmap, k_cmap, x0, y0, cw, ch)
+        _copy_out(smap, k_smap, ux0, uy0, uw, uh)
+        _copy_out(mmap, k_mmap, ux0, uy0, uw, uh)
+        _copy_out(cbmap, k_cbmap, ux0, uy0, uw, uh)
+    else:
+        _copy_in(k_rec, rec, x0, y0, cw, ch)
+        _copy_in(k_cmap, cmap, x0, y0, cw, ch)
+        _copy_in(k_smap, smap, ux0, uy0, uw, uh)
+        _copy_in(k_mmap, mmap, ux0, uy0, uw, uh)
+        _copy_in(k_cbmap, cbmap, ux0, uy0, uw, uh)
     for d in range(nd.shape[0]):
-        for uy in range(nd.shape[1]):
-            for ux in range(nd.shape[2]):
-                if back:
-                    nd[d, uy, ux] = k_nd[d, uy, ux]
-                else:
-                    k_nd[d, uy, ux] = nd[d, uy, ux]
+        if back:
+            _copy_out(nd[d], k_nd[d], 0, 0, nd.shape[2], nd.shape[1])
+        else:
+            _copy_in(k_nd[d], nd[d], 0, 0, nd.shape[2], nd.shape[1])
 
 
 @alloc_kernel
