@@ -8,8 +8,8 @@ import pytest
 
 from codec.common.constants import (CCCM_MIN_SAMPLES, CFL2_MIN_PAIRS, LOG2_MIN_BLOCK, MAX_BLOCK,
                                    MODE_CCCM, MODE_CFL, SAMPLE_MAX, SAMPLE_MID)
-from codec.common.predict import (CCCM_SCRATCH, build_refs, predict_any, predict_cfl,
-                                  unit_available)
+from codec.common.predict import (CCCM_SCRATCH, MAIN_REF_LEN, build_refs, predict_any,
+                                  predict_cfl, unit_available)
 
 NUM_LM_MODES = MODE_CCCM - MODE_CFL     # the linear-model modes 35..40
 
@@ -220,7 +220,7 @@ def _predict_cccm(lrec, rec, x, y, n, s):
     ref = np.zeros(4 * MAX_BLOCK + 1, np.int64)
     fref = np.zeros(4 * MAX_BLOCK + 1, np.int64)
     avail = np.zeros(4 * MAX_BLOCK + 1, np.bool_)
-    main = np.zeros(max(3 * MAX_BLOCK + 1, CCCM_SCRATCH), np.int64)
+    main = np.zeros(max(MAIN_REF_LEN, CCCM_SCRATCH), np.int64)
     pred = np.zeros((MAX_BLOCK, MAX_BLOCK), np.int16)
     build_refs(rec, x, y, n, CTU_ULOG2, ref, avail)
     log2n = n.bit_length() - 1

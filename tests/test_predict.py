@@ -84,13 +84,13 @@ def test_horizontal_modes_through_the_work_array_equal_column_stores(lw, lh):
     pred's columns when it is not: the two must agree, sample for sample,
     whatever main held before."""
     from codec.common.constants import NUM_MODES
-    from codec.common.predict import MAIN_WORK, predict_wh
+    from codec.common.predict import MAIN_REF_LEN, MAIN_WORK, predict_wh
     rng = np.random.default_rng(lw * 7 + lh)
     w, h = 1 << lw, 1 << lh
     ref = np.zeros(4 * MAX_BLOCK + 1, np.int64)
     ref[:2 * (w + h) + 1] = rng.integers(0, 4081, 2 * (w + h) + 1)
     for mode in range(2, NUM_MODES):
-        small = np.zeros(3 * MAX_BLOCK + 1, np.int64)
+        small = np.zeros(MAIN_REF_LEN, np.int64)
         large = rng.integers(-9999, 9999, MAIN_WORK).astype(np.int64)
         want = np.full((MAX_BLOCK, MAX_BLOCK), -1, np.int64)
         got = np.full((MAX_BLOCK, MAX_BLOCK), -2, np.int64)

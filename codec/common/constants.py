@@ -4,7 +4,7 @@ Anything here changes the bitstream; bump FORMAT_VERSION when it does.
 """
 
 MAGIC = b"LDC\x1a"          # 'L'agrangian 'D'CT 'C'odec; \x1a stops `type`/`cat` on text consoles
-FORMAT_VERSION = 17          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
+FORMAT_VERSION = 18          # 2: 35 intra modes with MPM coding, luma-first plane order, chroma-from-luma
                              # 3: restoration filter; angular modes 11..25 project the side reference
                              # 4: per-CTU quantiser deltas
                              # 5: adaptation rates per context group, sent at the start of the payload
@@ -24,6 +24,7 @@ FORMAT_VERSION = 17          # 2: 35 intra modes with MPM coding, luma-first pla
                              # 17: parts split across their long side (halves and ternary middles
                              #     in two squares, quarters in two 2:1 blocks); availability by
                              #     decoding order
+                             # 18: luma angular modes interpolate with four taps (ANGULAR_CUBIC)
 
 # --- image limits the decoder enforces before it allocates anything --------
 MAX_DIM = 65535             # width/height fit the u16 header fields
@@ -157,6 +158,22 @@ CCCM_W_MAX = 1 << 24
 NUM_MODE_SLOTS = MODE_CFL + NUM_CFL_MODES
 CFL2_MIN_PAIRS = 4           # fewer neighbour pairs on either side of the split: one model
 NUM_MPM = 3
+# Format 18: luma angular modes interpolate between reference samples with
+# four taps instead of two.  Row f (the position's fraction in 1/32) weighs
+# the samples before, at, after and two after the position in 1/64: Keys'
+# cubic convolution (a = -1/2) at that phase, the outer taps and the farther
+# centre tap rounded to the nearest (halves away from zero), the nearer centre
+# tap what makes 64 (row 32 - f is row f reversed; FORMAT.md 5.3)
+ANGULAR_CUBIC = (
+    (0, 64, 0, 0), (-1, 64, 1, 0), (-2, 64, 2, 0), (-2, 62, 4, 0),
+    (-3, 61, 6, 0), (-4, 61, 8, -1), (-4, 59, 10, -1), (-4, 57, 12, -1),
+    (-5, 56, 15, -2), (-5, 54, 17, -2), (-5, 51, 20, -2), (-5, 49, 22, -2),
+    (-5, 47, 25, -3), (-5, 44, 28, -3), (-4, 41, 30, -3), (-4, 39, 33, -4),
+    (-4, 36, 36, -4), (-4, 33, 39, -4), (-3, 30, 41, -4), (-3, 28, 44, -5),
+    (-3, 25, 47, -5), (-2, 22, 49, -5), (-2, 20, 51, -5), (-2, 17, 54, -5),
+    (-2, 15, 56, -5), (-1, 12, 57, -4), (-1, 10, 59, -4), (-1, 8, 61, -4),
+    (0, 6, 61, -3), (0, 4, 62, -2), (0, 2, 64, -2), (0, 1, 64, -1),
+)
 
 # --- deblocking -----------------------------------------------------------------
 MAX_DEBLOCK_LEVEL = 7       # header field per plane; 0 = off

@@ -14,7 +14,7 @@ nearest available one (all mid-grey if none is).
 """
 import numpy as np
 
-from .constants import (CCCM_FRAC, CCCM_INPUTS, CCCM_L_MAX, CCCM_MAX_TEMPLATE, CCCM_MIN_SAMPLES,
+from .constants import (ANGULAR_CUBIC, CCCM_FRAC, CCCM_INPUTS, CCCM_L_MAX, CCCM_MAX_TEMPLATE, CCCM_MIN_SAMPLES,
                         CCCM_NORM_BITS, CCCM_RIDGE_SHIFT, CCCM_W_MAX, CCCM_Z_MAX, CFL2_MIN_PAIRS,
                         CFL_SIDE_LEFT, CFL_SIDE_TOP, LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CCCM, MODE_CFL,
                         MODE_DC, MODE_H, MODE_PLANAR, MODE_V, SAMPLE_MAX, SAMPLE_MID)
@@ -226,7 +226,7 @@ def _clip(v):
 @kernel
 def predict(ref, n, log2n, mode, pred, pt, main):
     """pred[:n,:n] from refs built by build_refs (already smoothed if the mode
-    wants it).  main: int64 scratch of >= 3n+1 for angular modes."""
+    wants it).  main: int64 scratch of >= 3n+2 for angular modes."""
     predict_wh(ref, n, n, log2n, log2n, mode, pred, pt, main)
 
 
@@ -244,6 +244,41 @@ def _blend_line(out, src, nlen, fact):
     else:
         for b in range(nlen):
             out[b] = src[b]
+
+
+# ANGULAR_CUBIC as an array the kernels index (a global array: a constant to numba)
+_CUBIC = np.array(ANGULAR_CUBIC, dtype=np.int64)
+
+
+@inline_kernel
+def _cubic_line(out, src, nlen, fact):
+    """One line of a luma angular mode (format 18): out[b] = the four samples
+    src[b .. b + 3] weighed by row fact of ANGULAR_CUBIC (in 1/64, rounded,
+    clipped to the sample range: the outer taps are negative), b < nlen.
+    src starts one sample before _blend_line's."""
+    if fact:
+        c0 = _narrow(_CUBIC[fact, 0])
+        c1 = _narrow(_CUBIC[fact, 1])
+        c2 = _narrow(_CUBIC[fact, 2])
+        c3 = _narrow(_CUBIC[fact, 3])
+        for b in range(nlen):
+            v = (c0 * _narrow(src[b]) + c1 * _narrow(src[b + 1]) + c2 * _narrow(src[b + 2])
+                 + c3 * _narrow(src[b + 3]) + 32) >> 6
+            out[b] = 0 if v < 0 else (SAMPLE_MAX if v > SAMPLE_MAX else v)
+    else:
+        for b in range(nlen):
+            out[b] = src[b + 1]
+
+
+@inline_kernel
+def _angular_line(out, main, o, nlen, fact, cubic):
+    """One line of an angular mode from main[o] on: four taps (luma) or the
+    two-sample blend.  The sources are views indexed from 0 (no negative-index
+    handling: the loops vectorise)."""
+    if cubic:
+        _cubic_line(out, main[o - 1:o + nlen + 2], nlen, fact)
+    else:
+        _blend_line(out, main[o:o + nlen + 1], nlen, fact)
 
 
 @kernel
@@ -300,6 +335,7 @@ def predict_wh(ref, w, h, lw, lh, mode, pred, pt, main):
         return
     angle = ANGLE[mode]
     vertical = mode >= 18
+    cubic = pt == 0         # luma: four taps, reading one sample more at either end
     # the lines predicted (rows for vertical modes, columns for horizontal) and their length
     nlines = h if vertical else w
     nlen = w if vertical else h
@@ -313,12 +349,17 @@ def predict_wh(ref, w, h, lw, lh, mode, pred, pt, main):
             main[nlines + k] = ref[n2 + k]              # top[k - 1]
         else:
             main[nlines + k] = ref[n2 - k]              # left[k - 1]
+    if cubic:
+        # the last line's fourth tap one past the reference: its last sample again
+        main[nlines + n2 + 1] = main[nlines + n2]
     if angle < 0:
         last = (nlines * angle) >> 5
-        if last < -1:
+        # four taps read main[nlines + last] also when last is -1 (two taps need
+        # the projection only below -1); side indices stop at its last sample
+        if last < -1 or (cubic and last < 0):
             inv = INV_ANGLE[-angle]
             for k in range(last, 0):
-                j = -1 + ((-k * inv + 128) >> 8)    # index into the side reference (k < 0)
+                j = min(-1 + ((-k * inv + 128) >> 8), n2 - 1)   # the side's index (k < 0)
                 if vertical:
                     main[nlines + k] = corner if j < 0 else ref[n2 - 1 - j]      # left[j]
                 else:
@@ -334,14 +375,13 @@ def predict_wh(ref, w, h, lw, lh, mode, pred, pt, main):
         idx = pos >> 5
         fact = pos & 31
         o = nlines + idx + 1        # >= 1: idx >= -(a + 1) for angles >= -32
-        # rows through views indexed from 0 (no negative-index handling: they vectorise)
-        src = main[o:o + nlen + 1]
         if vertical:
-            _blend_line(pred[a, :nlen], src, nlen, fact)
+            _angular_line(pred[a, :nlen], main, o, nlen, fact, cubic)
         elif transposed:
-            _blend_line(main[_MAIN_T + a * nlen:_MAIN_T + (a + 1) * nlen], src, nlen, fact)
+            _angular_line(main[_MAIN_T + a * nlen:_MAIN_T + (a + 1) * nlen], main, o, nlen, fact,
+                          cubic)
         else:
-            _blend_line(pred[:nlen, a], src, nlen, fact)
+            _angular_line(pred[:nlen, a], main, o, nlen, fact, cubic)
     if transposed:
         for b in range(nlen):
             prow = pred[b, :nlines]
@@ -586,8 +626,11 @@ _M_P = _M_F + (CCCM_INPUTS + 1) * CCCM_MAX_TEMPLATE
 _BAND_W = 4 * MAX_BLOCK          # a template band's line: up to 2 * MAX_BLOCK + 6 samples
 _PRED_W = MAX_BLOCK + 8          # a line of the block's luma: up to MAX_BLOCK + 2 samples
 CCCM_SCRATCH = _M_P + (4 + 2) * _BAND_W
-# The angular modes' use of main: the main reference in [0, 3 * MAX_BLOCK + 1),
-# a horizontal mode's columns as rows from _MAIN_T (predict_wh).
+# The angular modes' use of main: the main reference in [0, MAIN_REF_LEN)
+# (a line's reach of w + h on either side of the corner, one more sample at
+# the end for the luma modes' fourth tap), a horizontal mode's columns as rows
+# from _MAIN_T (predict_wh).
+MAIN_REF_LEN = 3 * MAX_BLOCK + 2
 _MAIN_T = 4 * MAX_BLOCK
 MAIN_WORK = _MAIN_T + MAX_BLOCK * MAX_BLOCK
 
