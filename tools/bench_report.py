@@ -383,14 +383,16 @@ def render_tracks(res):
     tracks = res.get("tracks", {})
     if not tracks:
         return L + ["(not run)"]
+    # a track is rerun only when its codec row is selected again, so tracks of
+    # older code can sit beside new ones: each names the code it measured
     L += ["| row | bytes | bpp | PSNR dB | MS-SSIM | target met | encodes | wall s | "
-          "encoder CPU s |", "|---|---|---|---|---|---|---|---|---|"]
+          "encoder CPU s | codec fingerprint |", "|---|---|---|---|---|---|---|---|---|---|"]
     for key, t in sorted(tracks.items()):
         s = t["summary"]
         L.append(f"| {key} | {s.get('bytes')} | {s.get('bpp', 0):.4f} | {s.get('psnr', 0):.3f} | "
                  f"{s.get('msssim', 0):.4f} | {'yes' if t.get('target_met') else 'NO'} | "
                  f"{s.get('encodes')} | {_f(s.get('wall_seconds'), '.1f')} | "
-                 f"{_f(s.get('encode_cpu_seconds'), '.1f')} |")
+                 f"{_f(s.get('encode_cpu_seconds'), '.1f')} | {t.get('codec_fingerprint', '-')} |")
     return L
 
 
