@@ -163,7 +163,7 @@ NUM_MPM = 3
 # the samples before, at, after and two after the position in 1/64: Keys'
 # cubic convolution (a = -1/2) at that phase, the outer taps and the farther
 # centre tap rounded to the nearest (halves away from zero), the nearer centre
-# tap what makes 64 (row 32 - f is row f reversed; FORMAT.md 5.3)
+# tap what makes 64 (row 32 - f is row f reversed; FORMAT.md 5.4)
 ANGULAR_CUBIC = (
     (0, 64, 0, 0), (-1, 64, 1, 0), (-2, 64, 2, 0), (-2, 62, 4, 0),
     (-3, 61, 6, 0), (-4, 61, 8, -1), (-4, 59, 10, -1), (-4, 57, 12, -1),

@@ -14,10 +14,11 @@ nearest available one (all mid-grey if none is).
 """
 import numpy as np
 
-from .constants import (ANGULAR_CUBIC, CCCM_FRAC, CCCM_INPUTS, CCCM_L_MAX, CCCM_MAX_TEMPLATE, CCCM_MIN_SAMPLES,
-                        CCCM_NORM_BITS, CCCM_RIDGE_SHIFT, CCCM_W_MAX, CCCM_Z_MAX, CFL2_MIN_PAIRS,
-                        CFL_SIDE_LEFT, CFL_SIDE_TOP, LOG2_MIN_BLOCK, MAX_BLOCK, MODE_CCCM, MODE_CFL,
-                        MODE_DC, MODE_H, MODE_PLANAR, MODE_V, SAMPLE_MAX, SAMPLE_MID)
+from .constants import (ANGULAR_CUBIC, CCCM_FRAC, CCCM_INPUTS, CCCM_L_MAX, CCCM_MAX_TEMPLATE,
+                        CCCM_MIN_SAMPLES, CCCM_NORM_BITS, CCCM_RIDGE_SHIFT, CCCM_W_MAX, CCCM_Z_MAX,
+                        CFL2_MIN_PAIRS, CFL_SIDE_LEFT, CFL_SIDE_TOP, LOG2_MIN_BLOCK, MAX_BLOCK,
+                        MODE_CCCM, MODE_CFL, MODE_DC, MODE_H, MODE_PLANAR, MODE_V, SAMPLE_MAX,
+                        SAMPLE_MID)
 from .shapes import SHAPE_LH, SHAPE_LW
 from ..jit import inline_kernel, kernel
 
@@ -264,7 +265,7 @@ def _cubic_line(out, src, nlen, fact):
         for b in range(nlen):
             v = (c0 * _narrow(src[b]) + c1 * _narrow(src[b + 1]) + c2 * _narrow(src[b + 2])
                  + c3 * _narrow(src[b + 3]) + 32) >> 6
-            out[b] = 0 if v < 0 else (SAMPLE_MAX if v > SAMPLE_MAX else v)
+            out[b] = _clip(v)
     else:
         for b in range(nlen):
             out[b] = src[b + 1]
@@ -356,7 +357,7 @@ def predict_wh(ref, w, h, lw, lh, mode, pred, pt, main):
         last = (nlines * angle) >> 5
         # four taps read main[nlines + last] also when last is -1 (two taps need
         # the projection only below -1); side indices stop at its last sample
-        if last < -1 or (cubic and last < 0):
+        if cubic or last < -1:
             inv = INV_ANGLE[-angle]
             for k in range(last, 0):
                 j = min(-1 + ((-k * inv + 128) >> 8), n2 - 1)   # the side's index (k < 0)
